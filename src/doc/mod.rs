@@ -1,0 +1,1 @@
+//! Kong docs markdown. (Stub: to be built.)

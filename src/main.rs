@@ -1,0 +1,3 @@
+//! The `docflow` command line. (Stub: to be built.)
+
+fn main() {}

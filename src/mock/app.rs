@@ -1,0 +1,46 @@
+//! The composition: [`api_app`] (management API, issuers, test endpoints) and [`proxy_app`]
+//! (the data plane). Each is a plain `Router` so it can be served in-process, standalone or in
+//! a container alike.
+
+use axum::Router;
+use axum::middleware;
+
+use super::state::SharedState;
+use super::{control_planes, faults, gateway, identity, issuer, journal};
+
+/// The reserved path prefix of the test endpoints (journal, reset, faults). Konnect has no
+/// path starting with `/_docflow`, so it cannot shadow a real endpoint.
+pub const TEST_PREFIX: &str = "/_docflow";
+
+/// The API listener: Kong Identity (`/v1`), control planes and core entities (`/v2`), every
+/// auth server's issuer (`/identity/{issuer_id}/auth`), and the test endpoints.
+pub fn api_app(state: SharedState) -> Router {
+    Router::new()
+        .nest("/v1", identity::routes())
+        .nest("/v2", control_planes::routes())
+        .nest("/identity", issuer::routes())
+        .nest(TEST_PREFIX, journal::routes().merge(faults::routes()))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), "api"),
+            journal::record,
+        ))
+        .with_state(state)
+}
+
+/// The proxy listener: the data plane serving each control plane's configuration.
+pub fn proxy_app(state: SharedState) -> Router {
+    gateway::routes()
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), "proxy"),
+            journal::record,
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,49 @@
+//! [`MockConfig`]: the knobs of Konnect-in-a-box, including every behaviour whose real
+//! counterpart is UNVERIFIED (see `shared/facts/konnect.md`).
+
+use std::time::Duration;
+
+/// Which bearer tokens the management API accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenPolicy {
+    /// Personal (`kpat_…`) and system account (`spat_…`) access tokens only, as Konnect does.
+    /// Each distinct token is its own organization.
+    #[default]
+    PatOnly,
+    /// Any non-empty bearer token; each distinct token is its own organization.
+    Any,
+}
+
+/// Configuration of the mock.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// How long configuration takes to reach the data plane (0 in-process by default).
+    pub propagation_delay: Duration,
+    /// Which management API tokens are valid.
+    pub token_policy: TokenPolicy,
+    /// Public base URL of the API listener, used in issuer URLs. `None` takes it from each
+    /// request's `Host` header, which is what a client (or a port-mapped container) sees.
+    pub public_api_url: Option<String>,
+    /// The region this mock pretends to be (`us`), used in generated host names.
+    pub region: String,
+    /// Name of the control plane whose configuration the proxy serves at its root
+    /// (`KONNECT_PROXY_URL=http://localhost:8000`), as the quickstart data plane does.
+    /// Every control plane is also served under `/dp/{control_plane_id}/` on the proxy.
+    pub root_control_plane: String,
+    /// Status of the token endpoint's `invalid_client` error. RFC 6749 allows 400 or 401;
+    /// the real Kong Identity answer was not observed (UNVERIFIED), 401 is the likelier.
+    pub invalid_client_status: u16,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            propagation_delay: Duration::ZERO,
+            token_policy: TokenPolicy::PatOnly,
+            public_api_url: None,
+            region: "us".to_owned(),
+            root_control_plane: "quickstart".to_owned(),
+            invalid_client_status: 401,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! A built-in upstream that answers like httpbin's `/anything`. (Stub: to be built.)

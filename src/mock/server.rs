@@ -1,0 +1,122 @@
+//! [`MockServer`]: binds both listeners and serves the mock until shut down.
+
+use std::io;
+use std::net::SocketAddr;
+use std::thread;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::app::{api_app, proxy_app};
+use super::config::MockConfig;
+use super::state::{MockState, SharedState};
+
+/// A running mock: its two base URLs and the handle that stops it.
+#[derive(Debug)]
+pub struct MockServer {
+    /// Base URL of the API listener (`http://127.0.0.1:PORT`), the `KONNECT_CONTROL_PLANE_URL`.
+    pub api_url: String,
+    /// Base URL of the proxy listener (`http://127.0.0.1:PORT`).
+    pub proxy_url: String,
+    /// The shared state, for in-process inspection.
+    pub state: SharedState,
+    stop: watch::Sender<bool>,
+}
+
+impl MockServer {
+    /// Binds `api_addr` and `proxy_addr` (port 0 picks a free port) and serves on the current
+    /// tokio runtime until [`MockServer::stop`] or drop.
+    pub async fn start(
+        config: MockConfig,
+        api_addr: SocketAddr,
+        proxy_addr: SocketAddr,
+    ) -> io::Result<Self> {
+        let api = TcpListener::bind(api_addr).await?;
+        let proxy = TcpListener::bind(proxy_addr).await?;
+        let api_local = api.local_addr()?;
+        let proxy_local = proxy.local_addr()?;
+        let state = MockState::new(config);
+        let _ = state.api_addr.set(api_local);
+        let _ = state.proxy_addr.set(proxy_local);
+        let (stop, stopped) = watch::channel(false);
+        for (listener, app) in [
+            (api, api_app(state.clone())),
+            (proxy, proxy_app(state.clone())),
+        ] {
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                if let Err(error) = axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
+                    tracing::error!(%error, "mock listener failed");
+                }
+            });
+        }
+        Ok(Self {
+            api_url: format!("http://{}", display_addr(api_local)),
+            proxy_url: format!("http://{}", display_addr(proxy_local)),
+            state,
+            stop,
+        })
+    }
+
+    /// Starts the mock on `127.0.0.1:0` on a dedicated runtime thread that lives as long as
+    /// the process, so tests with their own short-lived runtimes can share one mock.
+    pub fn start_background(config: MockConfig) -> io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::Builder::new()
+            .name("docflow-mock".to_owned())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+                    match Self::start(config, loopback, loopback).await {
+                        Ok(server) => {
+                            let mut stopped = server.stop.subscribe();
+                            let _ = tx.send(Ok(server));
+                            let _ = stopped.wait_for(|s| *s).await;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        rx.recv()
+            .map_err(|_| io::Error::other("mock thread exited before it was ready"))?
+    }
+
+    /// Stops both listeners (in-flight requests finish first).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `0.0.0.0` is not a connectable address; show it as `127.0.0.1`.
+fn display_addr(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    }
+}

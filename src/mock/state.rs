@@ -1,0 +1,58 @@
+//! [`MockState`]: everything the mock's handlers share, behind one `Arc`.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use super::config::MockConfig;
+use super::control_planes::ControlPlaneStore;
+use super::faults::Faults;
+use super::gateway::GatewayCache;
+use super::identity::IdentityStore;
+use super::journal::Journal;
+
+/// Shared state of one mock instance.
+#[derive(Debug)]
+pub struct MockState {
+    /// The configuration it was started with.
+    pub config: MockConfig,
+    /// Kong Identity: auth servers, scopes, claims, clients, keys, per organization.
+    pub identity: IdentityStore,
+    /// Control planes and their core entities, per organization.
+    pub control_planes: ControlPlaneStore,
+    /// The gateway's caches (issuer discovery documents, JWKS, plugin tokens).
+    pub gateway: GatewayCache,
+    /// Request journal of both listeners.
+    pub journal: Journal,
+    /// Injected faults.
+    pub faults: Faults,
+    /// The address the API listener is bound to, for the gateway's calls to the mock's own
+    /// issuers (inside a container the public address is not reachable from inside).
+    pub api_addr: OnceLock<SocketAddr>,
+    /// The address the proxy listener is bound to.
+    pub proxy_addr: OnceLock<SocketAddr>,
+    /// HTTP client for the gateway's outbound calls (discovery, JWKS, token endpoint, upstreams).
+    pub http: reqwest::Client,
+}
+
+/// The state as handlers receive it.
+pub type SharedState = Arc<MockState>;
+
+impl MockState {
+    /// Fresh state for `config`.
+    pub fn new(config: MockConfig) -> SharedState {
+        Arc::new(Self {
+            config,
+            identity: IdentityStore::default(),
+            control_planes: ControlPlaneStore::default(),
+            gateway: GatewayCache::default(),
+            journal: Journal::default(),
+            faults: Faults::default(),
+            api_addr: OnceLock::new(),
+            proxy_addr: OnceLock::new(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,3 @@
+//! The runner. (Stub: to be built.)
+
+pub mod run;

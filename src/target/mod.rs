@@ -1,0 +1,5 @@
+//! Targets. (Stub: to be built.)
+
+/// A target.
+#[derive(Debug)]
+pub enum Target {}
