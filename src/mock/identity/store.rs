@@ -200,9 +200,9 @@ impl IdentityStore {
             .position(|e| e.server.id == server_id)
             .ok_or(StoreError::NotFound)?;
         let entry = &servers[index];
-        if !force
-            && !(entry.scopes.is_empty() && entry.claims.is_empty() && entry.clients.is_empty())
-        {
+        let has_children =
+            !(entry.scopes.is_empty() && entry.claims.is_empty() && entry.clients.is_empty());
+        if has_children && !force {
             let reason = format!(
                 "This auth server has {} scope(s), {} claim(s) and {} client(s). These must be \
                  individually removed before deletion or the force=true query param can be used \

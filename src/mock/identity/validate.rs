@@ -27,8 +27,9 @@ pub struct InvalidParam {
     pub source: &'static str,
     /// Human-readable reason.
     pub reason: String,
-    /// The rule's extra member (`choices`, `minimum`, `maximum`), if it has one.
-    pub extra: Option<(&'static str, Value)>,
+    /// The rule's extra member (`choices`, `minimum`, `maximum`), if it has one (boxed: most
+    /// parameters have none, and it keeps `Result<_, InvalidParam>` small).
+    pub extra: Option<Box<(&'static str, Value)>>,
 }
 
 impl InvalidParam {
@@ -71,7 +72,7 @@ impl InvalidParam {
     /// A value outside an enum.
     pub fn not_in_enum(field: &str, choices: &[&str]) -> Self {
         Self {
-            extra: Some(("choices", json!(choices))),
+            extra: Some(Box::new(("choices", json!(choices)))),
             ..Self::new(
                 field,
                 "enum",
@@ -83,7 +84,7 @@ impl InvalidParam {
     /// A number below its minimum.
     pub fn below_minimum(field: &str, minimum: i64) -> Self {
         Self {
-            extra: Some(("minimum", json!(minimum))),
+            extra: Some(Box::new(("minimum", json!(minimum)))),
             ..Self::new(
                 field,
                 "min",
@@ -95,7 +96,7 @@ impl InvalidParam {
     /// A number above its maximum.
     pub fn above_maximum(field: &str, maximum: i64) -> Self {
         Self {
-            extra: Some(("maximum", json!(maximum))),
+            extra: Some(Box::new(("maximum", json!(maximum)))),
             ..Self::new(
                 field,
                 "max",
@@ -107,7 +108,7 @@ impl InvalidParam {
     /// A string shorter than its minimum length.
     pub fn too_short(field: &str, minimum: usize) -> Self {
         Self {
-            extra: Some(("minimum", json!(minimum))),
+            extra: Some(Box::new(("minimum", json!(minimum)))),
             ..Self::new(
                 field,
                 "min_length",
@@ -124,7 +125,8 @@ impl InvalidParam {
             "source": self.source,
             "reason": self.reason,
         });
-        if let Some((key, extra)) = &self.extra {
+        if let Some(extra) = &self.extra {
+            let (key, extra) = &**extra;
             value[*key] = extra.clone();
         }
         value
@@ -352,7 +354,7 @@ fn check(name: &str, kind: Kind, value: &Value, problems: &mut Vec<InvalidParam>
         Kind::UriList { max_items } => {
             if value.as_array().is_some_and(|a| a.len() > max_items) {
                 problems.push(InvalidParam {
-                    extra: Some(("maximum", json!(max_items))),
+                    extra: Some(Box::new(("maximum", json!(max_items)))),
                     ..InvalidParam::new(
                         name,
                         "max_items",

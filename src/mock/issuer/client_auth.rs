@@ -37,22 +37,28 @@ impl std::fmt::Debug for ClientCredentials {
     }
 }
 
+/// An `Authorization: Basic` header that does not decode to `id:secret`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MalformedBasic;
+
 /// The `Authorization: Basic` credentials, if that header is present. `Err` if it is Basic
 /// but malformed.
-pub fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, ()> {
+pub fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, MalformedBasic> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| ())?;
+    let value = value.to_str().map_err(|_| MalformedBasic)?;
     let Some((scheme, encoded)) = value.split_once(' ') else {
         return Ok(None);
     };
     if !scheme.eq_ignore_ascii_case("basic") {
         return Ok(None);
     }
-    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| ())?;
-    let decoded = String::from_utf8(decoded).map_err(|_| ())?;
-    let (id, secret) = decoded.split_once(':').ok_or(())?;
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| MalformedBasic)?;
+    let decoded = String::from_utf8(decoded).map_err(|_| MalformedBasic)?;
+    let (id, secret) = decoded.split_once(':').ok_or(MalformedBasic)?;
     // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding. Most clients
     // send plain values, which decode to themselves unless they contain `%` or `+`.
     let form_decode = |s: &str| {
@@ -71,8 +77,9 @@ pub fn from_request(
     form: &[(String, String)],
 ) -> Result<ClientCredentials, OAuthError> {
     let param = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let basic = basic(headers)
-        .map_err(|()| OAuthError::invalid_client(axum::http::StatusCode::UNAUTHORIZED, true))?;
+    let basic = basic(headers).map_err(|MalformedBasic| {
+        OAuthError::invalid_client(axum::http::StatusCode::UNAUTHORIZED, true)
+    })?;
     match basic {
         Some((id, secret)) => {
             if param("client_secret").is_some() {

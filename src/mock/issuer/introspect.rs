@@ -24,10 +24,13 @@ pub async fn introspect(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
+    if state.identity.with_issuer(&issuer_id, |_| ()).is_none() {
+        return unknown_issuer();
+    }
     let unauthorized = || OAuthError::invalid_client(StatusCode::UNAUTHORIZED, true);
     let credentials = match client_auth::basic(&headers) {
         Ok(Some((client_id, secret))) => ClientCredentials::basic(client_id, secret),
-        Ok(None) | Err(()) => return unauthorized().into_response(),
+        Ok(None) | Err(_) => return unauthorized().into_response(),
     };
     let form = match parse_form(&bytes) {
         Ok(form) => form,

@@ -44,6 +44,10 @@ pub async fn token(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
+    // An unknown issuer is a 404 whatever the request holds.
+    if state.identity.with_issuer(&issuer_id, |_| ()).is_none() {
+        return unknown_issuer();
+    }
     let plan = match plan(&state, &issuer_id, &headers, &bytes) {
         Ok(Some(plan)) => plan,
         Ok(None) => return unknown_issuer(),
