@@ -1,3 +1,4 @@
-//! The runner. (Stub: to be built.)
+//! The runner: render → send → check → capture → snapshot view, teardown in reverse, always.
 
 pub mod run;
+pub mod vars;
