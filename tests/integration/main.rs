@@ -1,1 +1,1 @@
-
+//! The integration tests: one binary (link time dominates on 2 cores), one module per area.
