@@ -25,6 +25,7 @@ pub mod claims;
 pub mod curl;
 pub mod doc;
 pub mod http;
+pub mod jq;
 pub mod mock;
 pub mod redact;
 pub mod report;
