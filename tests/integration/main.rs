@@ -1,4 +1,4 @@
-//! Integration tests: one binary (link time dominates on two cores), one module per area.
+//! The integration tests: one binary (link time dominates on 2 cores), one module per area.
 
 mod mock_identity;
 mod openapi;
