@@ -295,6 +295,96 @@ mod tests {
         );
     }
 
+    fn org(token: &str) -> OrgId {
+        OrgId::from_token(token, crate::mock::config::TokenPolicy::Any).unwrap()
+    }
+
+    fn entry(name: &str, issuer_id: &str) -> AuthServerEntry {
+        static KEY: std::sync::OnceLock<Arc<SigningKey>> = std::sync::OnceLock::new();
+        let key = KEY.get_or_init(|| Arc::new(SigningKey::generate().unwrap()));
+        let server = AuthServer {
+            id: super::super::ids::uuid(),
+            issuer_id: issuer_id.into(),
+            name: name.into(),
+            description: String::new(),
+            audience: "aud".into(),
+            signing_algorithm: "RS256".into(),
+            issuer: format!("http://h/identity/{issuer_id}/auth"),
+            labels: Default::default(),
+            trusted_origins: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        AuthServerEntry::new(server, Arc::clone(key))
+    }
+
+    #[test]
+    fn names_are_unique_per_organization_and_issuers_are_indexed() {
+        let store = IdentityStore::default();
+        let (a, b) = (org("a"), org("b"));
+        store.insert_server(&a, entry("Dev", "issuera")).unwrap();
+        assert!(matches!(
+            store.insert_server(&a, entry("Dev", "issuerb")),
+            Err(StoreError::Conflict(_))
+        ));
+        store.insert_server(&b, entry("Dev", "issuerc")).unwrap();
+        let (server, _) = store.auth_server_by_issuer_id("issuera").unwrap();
+        assert_eq!(server.name, "Dev");
+        assert!(
+            store
+                .auth_server_by_issuer_url("http://h/identity/issuerc/auth")
+                .is_some()
+        );
+        assert!(
+            store
+                .auth_server_by_issuer_url("http://other/identity/issuerc/auth")
+                .is_none()
+        );
+        assert!(store.auth_server_by_issuer_id("issuerb").is_none());
+    }
+
+    #[test]
+    fn delete_needs_force_when_children_exist_and_drops_the_issuer() {
+        let store = IdentityStore::default();
+        let a = org("a");
+        let mut e = entry("Dev", "issuerd");
+        let id = e.server.id.clone();
+        e.scopes.push(Scope {
+            id: "s".into(),
+            name: "s".into(),
+            description: String::new(),
+            default: false,
+            include_in_metadata: false,
+            enabled: true,
+            created_at: String::new(),
+            updated_at: String::new(),
+        });
+        store.insert_server(&a, e).unwrap();
+        let Err(StoreError::Invalid(params)) = store.delete_server(&a, &id, false) else {
+            panic!("a server with a scope was deleted without force");
+        };
+        assert_eq!(
+            (params[0].field.as_str(), params[0].source),
+            ("force", "query")
+        );
+        assert!(
+            params[0].reason.contains("1 scope(s)"),
+            "{}",
+            params[0].reason
+        );
+        // Another organization cannot see it, let alone delete it.
+        assert_eq!(
+            store.delete_server(&org("b"), &id, true),
+            Err(StoreError::NotFound)
+        );
+        store.delete_server(&a, &id, true).unwrap();
+        assert!(store.auth_server_by_issuer_id("issuerd").is_none());
+        assert_eq!(
+            store.with_server(&a, &id, |_| Ok(())),
+            Err(StoreError::NotFound)
+        );
+    }
+
     #[test]
     fn unknown_servers_are_not_found() {
         let store = IdentityStore::default();
