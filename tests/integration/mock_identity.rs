@@ -488,14 +488,10 @@ async fn management_api_needs_a_token() -> TestResult {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(reply.header("content-type"), "application/problem+json");
         assert_eq!(reply.body["title"], "Unauthenticated");
-        // Kong Identity's instances are `kong:trace:…`. `ApiOrg` picks the family from the
-        // path, which axum strips of the `/v1` nest prefix, so it currently answers
-        // `konnect:trace:` (reported to the lead: it should read `OriginalUri`). Accept both
-        // prefixes, but insist on the shape.
+        // Kong Identity's instances are `kong:trace:…` (control planes use `konnect:trace:`).
         let instance = reply.str("/instance");
         let digits = instance
             .strip_prefix("kong:trace:")
-            .or_else(|| instance.strip_prefix("konnect:trace:"))
             .ok_or_else(|| format!("unexpected instance `{instance}`"))?;
         assert!(
             digits.len() >= 15 && digits.bytes().all(|b| b.is_ascii_digit()),
