@@ -169,6 +169,10 @@ pub enum Destination {
 pub struct Request {
     /// Where it goes.
     pub destination: Destination,
+    /// Whether the runner adds `Authorization: Bearer $KONNECT_TOKEN` before the request's
+    /// own headers. The loader sets it for [`Destination::Api`] unless the step says
+    /// `auth: none`, and for other destinations only when the step says `auth: konnect`.
+    pub konnect_auth: bool,
     /// Upper-case method.
     pub method: String,
     /// URL or path; trailing whitespace (as in some docs blocks) is trimmed when rendering.
