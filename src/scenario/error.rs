@@ -258,11 +258,7 @@ impl fmt::Debug for Single<'_> {
 
 impl fmt::Display for Single<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (line {}, column {})",
-            self.0.message, self.0.span.line, self.0.span.column
-        )
+        f.write_str(&self.0.message)
     }
 }
 

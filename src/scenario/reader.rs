@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::error::{Code, LoadError};
 use super::model::{Span, Template};
 use super::node::{Entry, Kind, LineIndex, Node};
+use super::raw;
 use crate::jq::Program;
 
 /// Where in the file's order a variable is used: scenario `vars:` are read in order, then
@@ -137,9 +138,16 @@ impl<'s> Cx<'s> {
             if known.contains(&entry.key.as_str()) {
                 continue;
             }
-            let help = suggest(&entry.key, known.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| format!("known fields: {}", backticked(known)));
+            let help = match suggest(&entry.key, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                // A step key written one level too deep (`expect: {status_code: 200}`).
+                None if raw::STEP_KEYS.contains(&entry.key.as_str()) => format!(
+                    "`{}` is a field of the step, not of {what}; fields here: {}",
+                    entry.key,
+                    backticked(known)
+                ),
+                None => format!("known fields: {}", backticked(known)),
+            };
             self.error(
                 Code::UnknownField,
                 entry.key_span,
@@ -295,9 +303,17 @@ impl<'s> Cx<'s> {
         match Program::compile(&expr) {
             Ok(_) => Some(expr),
             Err(e) => {
+                // Point at the culprit (`nosuchfilter`), or at the whole program when jaq
+                // stopped at its end (`.id |`).
                 let span = match e.offset {
-                    Some(offset) => self.inner_span(node, &expr, offset, 1),
-                    None => node.span,
+                    Some(offset) if offset < expr.len() => {
+                        let len = expr[offset..]
+                            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .unwrap_or(expr.len() - offset)
+                            .max(1);
+                        self.inner_span(node, &expr, offset, len)
+                    }
+                    _ => node.span,
                 };
                 let message = format!("invalid jq `{expr}`: {}", e.message);
                 self.error(Code::BadJq, span, message);
@@ -396,8 +412,8 @@ fn find_var(text: &str, name: &str, from: usize) -> Option<(usize, usize)> {
         {
             return Some((start, name.len() + 3));
         }
-        if rest.starts_with(name) {
-            let next = rest[name.len()..].bytes().next();
+        if let Some(after) = rest.strip_prefix(name) {
+            let next = after.bytes().next();
             let continues =
                 next.is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
             if !continues {

@@ -229,10 +229,22 @@ impl Scope {
         }
         let mut known: Vec<&str> = defs.keys().copied().collect();
         known.sort_unstable();
-        match suggest(&u.name, known.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "define it under `vars:` or capture it in an earlier step".to_owned(),
+        if let Some(s) = suggest(&u.name, known.iter().copied()) {
+            return format!("did you mean `{s}`?");
         }
+        // A typo of a variable that exists, but only later.
+        let captured_later = self.steps.iter().flat_map(|step| {
+            step.captures
+                .iter()
+                .map(move |c| (c.as_str(), step.name.as_str()))
+        });
+        let later: Vec<(&str, &str)> = captured_later.collect();
+        if let Some(s) = suggest(&u.name, later.iter().map(|(c, _)| *c))
+            && let Some((_, step)) = later.iter().find(|(c, _)| *c == s)
+        {
+            return format!("did you mean `{s}`? step `{step}` captures it, later");
+        }
+        "define it under `vars:` or capture it in an earlier step".to_owned()
     }
 }
 
