@@ -97,7 +97,12 @@ fn syntax_error(err: &serde_saphyr::Error, index: &LineIndex<'_>) -> LoadError {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let message = lowercase_first(message.trim());
+    let message = if message.contains("multiple YAML documents") {
+        // serde-saphyr's text names its own API; say what to do in the file instead.
+        "a scenario file holds one YAML document; remove the `---` separator".to_owned()
+    } else {
+        lowercase_first(message.trim())
+    };
     let span = err
         .location()
         .map(|loc| index.span(&loc))
@@ -414,6 +419,14 @@ mod tests {
         assert_eq!(err.code, Code::YamlSyntax);
         assert!(err.span.line >= 3, "{err:?}");
         assert!(!err.message.contains('\n'));
+    }
+
+    #[test]
+    fn several_documents_are_one_error() {
+        let err = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(err.code, Code::YamlSyntax);
+        assert_eq!(err.span.line, 3);
+        assert!(err.message.contains("one YAML document"), "{}", err.message);
     }
 
     #[test]

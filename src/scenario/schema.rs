@@ -93,6 +93,69 @@ mod tests {
         }
     }
 
+    fn fixture_paths(kind: &str) -> Vec<std::path::PathBuf> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(kind);
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// The structs and the schema describe what the loader accepts: every valid fixture
+    /// deserializes into [`raw::Scenario`] and validates against the schema.
+    #[test]
+    fn valid_fixtures_fit_the_raw_structs_and_the_schema() {
+        let validator = jsonschema::validator_for(&json_schema()).unwrap();
+        let paths = fixture_paths("valid");
+        assert!(!paths.is_empty());
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let options = serde_saphyr::options! { strict_booleans: true };
+            let parsed: Result<raw::Scenario, _> =
+                serde_saphyr::from_str_with_options(&text, options.clone());
+            assert!(parsed.is_ok(), "{}: {:?}", path.display(), parsed.err());
+            let value: Value = serde_saphyr::from_str_with_options(&text, options).unwrap();
+            let problems: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
+        }
+    }
+
+    /// Editors flag the same shape mistakes the loader reports.
+    #[test]
+    fn schema_rejects_shape_mistakes() {
+        let validator = jsonschema::validator_for(&json_schema()).unwrap();
+        for name in [
+            "unknown-field-in-step",
+            "three-mistakes",
+            "missing-fields",
+            "missing-steps",
+            "wrong-types",
+            "status-code-out-of-range",
+            "bad-step-names",
+            "bad-durations",
+            "bad-choices",
+            "misplaced-keys",
+            "not-a-mapping",
+        ] {
+            let path = format!(
+                "{}/tests/fixtures/invalid/{name}.yaml",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).unwrap();
+            let options = serde_saphyr::options! { strict_booleans: true };
+            let value: Value = serde_saphyr::from_str_with_options(&text, options).unwrap();
+            assert!(!validator.is_valid(&value), "{name} should not validate");
+        }
+    }
+
     #[test]
     fn tagged_enum_keys_match_the_schema() {
         let text = serde_json::to_string(&json_schema()).unwrap();
