@@ -242,7 +242,7 @@ mod tests {
                     - {name: a, url: 'https://x.example/a'}\n\
                     - {name: b, url: '$ISSUER_URL/oauth/token'}\n\
                     - {name: c, url: /anything, to: proxy}\n\
-                    - {name: d, url: /anything, to: proxy, auth: konnect}\n\
+                    - {name: d, url: /anything, to: proxy, auth: none}\n\
                     - {name: e, url: /v1/x, auth: none}\n\
                     vars: {ISSUER_URL: 'https://issuer.example'}\n";
         let s = load(text);
@@ -257,7 +257,7 @@ mod tests {
                 (Destination::Absolute, false),
                 (Destination::Absolute, false),
                 (Destination::Proxy, false),
-                (Destination::Proxy, true),
+                (Destination::Proxy, false),
                 (Destination::Api, false),
             ]
         );

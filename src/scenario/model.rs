@@ -169,10 +169,6 @@ pub enum Destination {
 pub struct Request {
     /// Where it goes.
     pub destination: Destination,
-    /// Whether the runner adds `Authorization: Bearer $KONNECT_TOKEN` before the request's
-    /// own headers. The loader sets it for [`Destination::Api`] unless the step says
-    /// `auth: none`, and for other destinations only when the step says `auth: konnect`.
-    pub konnect_auth: bool,
     /// Upper-case method.
     pub method: String,
     /// URL or path; trailing whitespace (as in some docs blocks) is trimmed when rendering.
@@ -185,6 +181,9 @@ pub struct Request {
     pub body: Option<Body>,
     /// HTTP basic authentication.
     pub basic_auth: Option<BasicAuth>,
+    /// For [`Destination::Api`]: add `Authorization: Bearer $KONNECT_TOKEN` (the default;
+    /// `auth: none` turns it off to test unauthenticated calls).
+    pub konnect_auth: bool,
     /// Where the request is written in the scenario.
     pub span: Span,
 }

@@ -175,8 +175,8 @@ pub struct Step {
     /// Where the request goes: `api` (Konnect API), `proxy` (the gateway) or `url` (an
     /// absolute URL). Default: `url` when the url starts with `$` or `http(s)://`, else `api`.
     pub to: Option<To>,
-    /// `konnect` adds `Authorization: Bearer $KONNECT_TOKEN` (the default for `to: api`);
-    /// `none` sends no Konnect credentials.
+    /// For `to: api`: `konnect` (the default) adds `Authorization: Bearer $KONNECT_TOKEN`;
+    /// `none` sends no Konnect credentials, to test unauthenticated calls.
     pub auth: Option<Auth>,
     /// Query parameters.
     pub query: Option<BTreeMap<String, Text>>,
@@ -287,7 +287,7 @@ pub enum To {
     Url,
 }
 
-/// Which credentials the runner adds.
+/// Which credentials the runner adds to a Konnect API call.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Auth {

@@ -43,14 +43,26 @@ pub(crate) fn request(
         .and_then(|n| choice(cx, n, "to", &["api", "proxy", "url"]));
     let destination = destination(cx, url_node, &url, to);
 
-    let auth = f
-        .opt("auth")
-        .and_then(|n| choice(cx, n, "auth", &["konnect", "none"]));
-    let konnect_auth = match auth {
-        Some("konnect") => true,
-        Some(_) => false,
-        None => destination == Destination::Api,
-    };
+    let auth_node = f.opt("auth");
+    let auth = auth_node.and_then(|n| choice(cx, n, "auth", &["konnect", "none"]));
+    if let Some(n) = auth_node
+        && auth == Some("konnect")
+        && destination != Destination::Api
+    {
+        // The runner adds Konnect credentials only to Konnect API calls; say so rather
+        // than ignore the key.
+        cx.error(
+            Code::Conflict,
+            n.span,
+            "`auth: konnect` applies only to `to: api`",
+        )
+        .help = Some(
+            "to send the token elsewhere, add a header: `'Authorization: Bearer $KONNECT_TOKEN'`"
+                .into(),
+        );
+    }
+    // Meaningful for `to: api` only, where it is the default; `auth: none` turns it off.
+    let konnect_auth = destination == Destination::Api && auth != Some("none");
 
     let headers = f.opt("headers").map(|n| headers(cx, n)).unwrap_or_default();
     let query = f

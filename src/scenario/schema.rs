@@ -106,13 +106,21 @@ mod tests {
         paths
     }
 
-    /// The structs and the schema describe what the loader accepts: every valid fixture
-    /// deserializes into [`raw::Scenario`] and validates against the schema.
+    /// The structs and the schema describe what the loader accepts: every valid fixture and
+    /// scenario deserializes into [`raw::Scenario`] and validates against the schema.
     #[test]
     fn valid_fixtures_fit_the_raw_structs_and_the_schema() {
         let validator = jsonschema::validator_for(&json_schema()).unwrap();
-        let paths = fixture_paths("valid");
+        let mut paths = fixture_paths("valid");
         assert!(!paths.is_empty());
+        // The real scenarios too.
+        let scenarios = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        paths.extend(
+            std::fs::read_dir(scenarios)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml")),
+        );
         for path in paths {
             let text = std::fs::read_to_string(&path).unwrap();
             let options = serde_saphyr::options! { strict_booleans: true };

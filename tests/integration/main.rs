@@ -1,3 +1,3 @@
-//! docflow integration tests: one binary, one module per concern.
+//! The integration tests: one binary (link time dominates on 2 cores), one module per area.
 
 mod scenario_load;

@@ -140,7 +140,8 @@ const INVALID: &[(&str, &[(&str, usize)])] = &[
         &[
             ("scenario::conflict", 4),
             ("scenario::conflict", 7),
-            ("scenario::bad_value", 11),
+            ("scenario::conflict", 10),
+            ("scenario::bad_value", 13),
         ],
     ),
     (
