@@ -1,6 +1,6 @@
 //! Scenario files: load, validate, and the model the runner executes.
 //!
-//! The pipeline: [`node`] parses the YAML into a tree with positions, `build` (with
+//! The pipeline: `node` parses the YAML into a tree with positions, `build` (with
 //! `request`, `capture` and `checks`) walks it into the [`model`], recording every problem,
 //! `scope` checks that each `$VAR` is defined where it is used, and [`load`] returns the
 //! [`model::Scenario`] or all the [`LoadErrors`]. [`raw`] mirrors the format as serde

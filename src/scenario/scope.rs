@@ -1,5 +1,6 @@
 //! Which variables exist where: every `$VAR` must be defined before it is used, on every
-//! target the using step runs on. [`Scope`] is the main type.
+//! target the using step runs on. `Scope` is the main type; [`TARGET_VARS`] and
+//! [`is_secret_name`] are public.
 //!
 //! Variables come from the target ([`TARGET_VARS`]), from `vars:` (in order), and from the
 //! captures of earlier steps. A step's token checks and cleanup run after its captures, so
