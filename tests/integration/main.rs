@@ -2,3 +2,4 @@
 
 mod mock_identity;
 mod openapi;
+mod scenario_load;
