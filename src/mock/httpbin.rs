@@ -103,7 +103,7 @@ fn echo(method: &Method, url: &Url, headers: &HeaderMap, body: &[u8], origin: &s
         let pairs = serde_urlencoded::from_bytes(body).unwrap_or_default();
         (String::new(), multi_dict(pairs))
     } else {
-        (text.clone(), Map::new())
+        (text, Map::new())
     };
     let json_body = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
     json!({

@@ -337,16 +337,14 @@ fn not_found() -> Response {
     .into_response()
 }
 
-/// A path id that is not a UUID: the spec's "Invalid ID Format" example.
-pub(super) fn parse_id(raw: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(raw).map_err(|_| {
-        Problem::bad_request(
-            Family::ControlPlanes,
-            "Request contains invalid ID format",
-            vec![invalid("id", None, "invalid ID format")],
-        )
-        .into_response()
-    })
+/// The answer to a path id that is not a UUID: the spec's "Invalid ID Format" example.
+pub(super) fn invalid_id() -> Response {
+    Problem::bad_request(
+        Family::ControlPlanes,
+        "Request contains invalid ID format",
+        vec![invalid("id", None, "invalid ID format")],
+    )
+    .into_response()
 }
 
 /// `POST /v2/control-planes`.
@@ -511,9 +509,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Response {
     note_host(&state, &headers);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return invalid_id();
     };
     match state.control_planes.get(&org, id) {
         Some(plane) => Json(plane.to_json()).into_response(),
@@ -529,9 +526,8 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Response {
     note_host(&state, &headers);
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return invalid_id();
     };
     if state.control_planes.delete(&org, id) {
         StatusCode::NO_CONTENT.into_response()

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::admin_error::AdminError;
 use super::consumer::Consumer;
-use super::control_plane::{control_plane_not_found, note_host, parse_id};
+use super::control_plane::{control_plane_not_found, invalid_id, note_host};
 use super::core_config::CoreConfig;
 use super::plugin::{Plugin, Scope};
 use super::query::Query;
@@ -471,9 +471,8 @@ pub async fn dispatch(
     body: Bytes,
 ) -> Response {
     note_host(&state, &headers);
-    let cp_id = match parse_id(&cp) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(cp_id) = Uuid::parse_str(&cp) else {
+        return invalid_id();
     };
     let Some(request) = Request::parse(&method, &rest) else {
         return AdminError::NotFound.into_response();
