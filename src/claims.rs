@@ -1,1 +1,301 @@
-//! (Stub: to be built.)
+//! [`verify`]: decodes a JWT and verifies its signature against its issuer's JWKS, found
+//! through `<iss>/.well-known/openid-configuration`, before any claim is trusted or shown.
+//!
+//! Only asymmetric RSA algorithms are accepted (RS256/384/512, PS256/384/512): never `none`,
+//! and never an HMAC algorithm, which would let a public key be used as a shared secret.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
+
+use crate::http::{HttpClient, Prepared};
+
+/// Longest token accepted; anything larger is refused before decoding.
+const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// Clock skew allowed for `exp`/`nbf`, in seconds.
+const LEEWAY_SECS: u64 = 5;
+
+/// A token whose signature verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedToken {
+    /// The JOSE header as sent.
+    pub header: Value,
+    /// The claims.
+    pub claims: Value,
+}
+
+/// Why a token was refused. Never holds the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ClaimsError {
+    /// Stable code (`claims::malformed`, `claims::algorithm`, `claims::discovery`,
+    /// `claims::unknown_key`, `claims::signature`, `claims::expired`, …).
+    pub code: &'static str,
+    /// Lowercase fragment.
+    pub message: String,
+}
+
+fn err(code: &'static str, message: impl Into<String>) -> ClaimsError {
+    ClaimsError {
+        code,
+        message: message.into(),
+    }
+}
+
+/// The algorithms docflow accepts.
+pub const ALLOWED: &[Algorithm] = &[
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+];
+
+/// Decodes the parts of a compact JWS without verifying it: `(header, claims)`.
+pub fn decode_unverified(token: &str) -> Result<(Value, Value), ClaimsError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(err("claims::malformed", "token is larger than 16 KiB"));
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    let [header, payload, _signature] = parts.as_slice() else {
+        return Err(err(
+            "claims::malformed",
+            format!("expected 3 dot-separated parts, found {}", parts.len()),
+        ));
+    };
+    let decode = |part: &str, what: &str| -> Result<Value, ClaimsError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| err("claims::malformed", format!("{what} is not base64url")))?;
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|_| err("claims::malformed", format!("{what} is not JSON")))?;
+        if value.is_object() {
+            Ok(value)
+        } else {
+            Err(err(
+                "claims::malformed",
+                format!("{what} is not a JSON object"),
+            ))
+        }
+    };
+    Ok((decode(header, "header")?, decode(payload, "payload")?))
+}
+
+/// Verifies `token` against the JWKS of the issuer named in its `iss` claim. `expected_iss`,
+/// when given, must equal `iss` (so a hostile token cannot make docflow fetch an arbitrary
+/// URL).
+pub async fn verify(
+    token: &str,
+    expected_iss: Option<&str>,
+    http: &HttpClient,
+) -> Result<VerifiedToken, ClaimsError> {
+    let (header, claims) = decode_unverified(token)?;
+    let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    let alg = ALLOWED
+        .iter()
+        .copied()
+        .find(|a| format!("{a:?}") == alg_name)
+        .ok_or_else(|| {
+            err(
+                "claims::algorithm",
+                format!(
+                    "algorithm `{alg_name}` is not allowed (RS256/384/512, PS256/384/512 only)"
+                ),
+            )
+        })?;
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .ok_or_else(|| err("claims::malformed", "token has no `iss` claim"))?;
+    if let Some(expected) = expected_iss
+        && expected.trim_end_matches('/') != iss.trim_end_matches('/')
+    {
+        return Err(err(
+            "claims::issuer",
+            format!("`iss` is not the expected issuer `{expected}`"),
+        ));
+    }
+    if !(iss.starts_with("http://") || iss.starts_with("https://")) {
+        return Err(err("claims::issuer", "`iss` is not an http(s) URL"));
+    }
+    let discovery_url = format!(
+        "{}/.well-known/openid-configuration",
+        iss.trim_end_matches('/')
+    );
+    let discovery = get_json(http, &discovery_url).await?;
+    if discovery
+        .get("issuer")
+        .and_then(Value::as_str)
+        .map(|s| s.trim_end_matches('/'))
+        != Some(iss.trim_end_matches('/'))
+    {
+        return Err(err(
+            "claims::discovery",
+            "the discovery document's `issuer` differs from the token's `iss`",
+        ));
+    }
+    let jwks_uri = discovery
+        .get("jwks_uri")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            err(
+                "claims::discovery",
+                "the discovery document has no `jwks_uri`",
+            )
+        })?;
+    let jwks: JwkSet = serde_json::from_value(get_json(http, jwks_uri).await?)
+        .map_err(|e| err("claims::discovery", format!("the JWKS is not valid: {e}")))?;
+    let kid = header.get("kid").and_then(Value::as_str);
+    let jwk = match kid {
+        Some(kid) => jwks.find(kid),
+        None if jwks.keys.len() == 1 => jwks.keys.first(),
+        None => None,
+    }
+    .ok_or_else(|| {
+        err(
+            "claims::unknown_key",
+            format!(
+                "no key with `kid` {:?} in the issuer's JWKS",
+                kid.unwrap_or("")
+            ),
+        )
+    })?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| {
+        err(
+            "claims::unknown_key",
+            format!("the JWKS key is unusable: {e}"),
+        )
+    })?;
+    let mut validation = Validation::new(alg);
+    validation.algorithms = vec![alg];
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
+    // `aud` is the scenario's business (a subset check); the signature, issuer and time
+    // claims are ours.
+    validation.validate_aud = false;
+    validation.set_issuer(&[iss]);
+    validation.set_required_spec_claims(&["exp", "iss"]);
+    jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind;
+        match e.kind() {
+            ErrorKind::ExpiredSignature => err("claims::expired", "token has expired"),
+            ErrorKind::ImmatureSignature => {
+                err("claims::not_yet_valid", "token is not valid yet (`nbf`)")
+            }
+            ErrorKind::InvalidSignature => err("claims::signature", "signature does not verify"),
+            ErrorKind::InvalidIssuer => err("claims::issuer", "`iss` does not match"),
+            other => err("claims::invalid", format!("token rejected: {other:?}")),
+        }
+    })?;
+    Ok(VerifiedToken { header, claims })
+}
+
+async fn get_json(http: &HttpClient, url: &str) -> Result<Value, ClaimsError> {
+    let received = http
+        .send(&Prepared {
+            method: "GET".to_owned(),
+            url: url.to_owned(),
+            headers: vec![("Accept".to_owned(), "application/json".to_owned())],
+            body: None,
+        })
+        .await
+        .map_err(|e| err("claims::discovery", format!("cannot fetch `{url}`: {e}")))?;
+    if received.status != 200 {
+        return Err(err(
+            "claims::discovery",
+            format!("`{url}` answered {}", received.status),
+        ));
+    }
+    serde_json::from_slice(&received.body)
+        .map_err(|_| err("claims::discovery", format!("`{url}` did not answer JSON")))
+}
+
+/// Checks the run-varying claims before they are redacted: `exp - iat` equals `lifetime`
+/// (when given), `nbf` is not after `iat`, and `jti` (when present) is a UUID.
+pub fn check_time_claims(claims: &Value, lifetime: Option<u64>) -> Result<(), ClaimsError> {
+    let int = |name: &str| claims.get(name).and_then(Value::as_u64);
+    if let (Some(expected), Some(iat), Some(exp)) = (lifetime, int("iat"), int("exp"))
+        && exp.saturating_sub(iat) != expected
+    {
+        return Err(err(
+            "claims::lifetime",
+            format!(
+                "`exp - iat` is {}s, expected {expected}s",
+                exp.saturating_sub(iat)
+            ),
+        ));
+    }
+    if lifetime.is_some() && (int("iat").is_none() || int("exp").is_none()) {
+        return Err(err("claims::lifetime", "token lacks `iat` or `exp`"));
+    }
+    if let (Some(nbf), Some(iat)) = (int("nbf"), int("iat"))
+        && nbf > iat + LEEWAY_SECS
+    {
+        return Err(err("claims::not_yet_valid", "`nbf` is after `iat`"));
+    }
+    if let Some(jti) = claims.get("jti")
+        && !jti.as_str().is_some_and(crate::redact::is_uuid)
+    {
+        return Err(err("claims::jti", "`jti` is not a UUID"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn b64(v: &Value) -> String {
+        URL_SAFE_NO_PAD.encode(v.to_string())
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused_without_panic() {
+        for t in ["", "a", "a.b", "a.b.c.d", "!!.??.x", &"a".repeat(20_000)] {
+            assert_eq!(
+                decode_unverified(t).unwrap_err().code,
+                "claims::malformed",
+                "{t:.20}"
+            );
+        }
+        let not_object = format!("{}.{}.s", b64(&json!([1])), b64(&json!({})));
+        assert!(decode_unverified(&not_object).is_err());
+    }
+
+    #[tokio::test]
+    async fn none_and_hmac_are_refused_before_any_fetch() {
+        let http = HttpClient::new(std::time::Duration::from_secs(1), Default::default()).unwrap();
+        for alg in ["none", "HS256", "ES256"] {
+            let t = format!(
+                "{}.{}.",
+                b64(&json!({"alg": alg})),
+                b64(&json!({"iss": "http://127.0.0.1:9/x"}))
+            );
+            assert_eq!(
+                verify(&t, None, &http).await.unwrap_err().code,
+                "claims::algorithm"
+            );
+        }
+    }
+
+    #[test]
+    fn time_claims_are_checked() {
+        let ok = json!({"iat": 100, "exp": 3700, "nbf": 100, "jti": "370cab31-31f4-44da-b0dc-74577b8a5a81"});
+        assert!(check_time_claims(&ok, Some(3600)).is_ok());
+        assert_eq!(
+            check_time_claims(&ok, Some(300)).unwrap_err().code,
+            "claims::lifetime"
+        );
+        let bad_jti = json!({"iat": 1, "exp": 2, "jti": "x"});
+        assert_eq!(
+            check_time_claims(&bad_jti, None).unwrap_err().code,
+            "claims::jti"
+        );
+    }
+}

@@ -1,1 +1,220 @@
-//! (Stub: to be built.)
+//! [`HttpClient`]: sends prepared requests with timeouts and bounded, safe retries.
+//!
+//! A 429 is retried after its `Retry-After` (any method: the server did not process it);
+//! 502/503/504 and connection errors are retried with exponential backoff for idempotent
+//! methods only, since repeating a `POST` could create a resource twice.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+
+/// A fully rendered request, ready to send.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Upper-case method.
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Headers in order.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Option<Vec<u8>>,
+}
+
+/// A received response.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// Time from sending to the end of the body, for the last attempt.
+    pub elapsed: Duration,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+impl Received {
+    /// The body parsed as JSON, or `null` when empty, or the text as a JSON string.
+    pub fn json(&self) -> serde_json::Value {
+        if self.body.is_empty() {
+            return serde_json::Value::Null;
+        }
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&self.body).into_owned())
+        })
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+}
+
+/// A request could not be sent or its response not read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct TransportError {
+    /// Lowercase fragment, without secrets (reqwest's messages include the URL, which holds no
+    /// secret in docflow: tokens travel in headers and bodies only).
+    pub message: String,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+/// Retry policy for transport-level failures.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Most attempts in all.
+    pub max_attempts: u32,
+    /// First backoff.
+    pub base_delay: Duration,
+    /// Longest single wait (also caps `Retry-After`).
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// An HTTP client with timeouts and the retry policy.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    policy: RetryPolicy,
+}
+
+impl HttpClient {
+    /// A client with the given per-request timeout.
+    pub fn new(timeout: Duration, policy: RetryPolicy) -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| TransportError {
+                message: format!("cannot build the http client: {e}"),
+                attempts: 0,
+            })?;
+        Ok(Self { client, policy })
+    }
+
+    /// Sends `request`, retrying as the policy allows.
+    pub async fn send(&self, request: &Prepared) -> Result<Received, TransportError> {
+        let idempotent = matches!(
+            request.method.as_str(),
+            "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
+        );
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let outcome = self.send_once(request).await;
+            let last = attempt >= self.policy.max_attempts;
+            match outcome {
+                Ok((status, headers, body)) => {
+                    let retry_after = headers
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let wait = match status {
+                        429 => Some(retry_after.unwrap_or_else(|| self.backoff(attempt))),
+                        502..=504 if idempotent => {
+                            Some(retry_after.unwrap_or_else(|| self.backoff(attempt)))
+                        }
+                        _ => None,
+                    };
+                    match wait {
+                        Some(wait) if !last => {
+                            tracing::debug!(status, attempt, ?wait, "retrying");
+                            tokio::time::sleep(wait.min(self.policy.max_delay)).await;
+                        }
+                        _ => {
+                            return Ok(Received {
+                                status,
+                                headers,
+                                body,
+                                elapsed: started.elapsed(),
+                                attempts: attempt,
+                            });
+                        }
+                    }
+                }
+                Err(message) => {
+                    if idempotent && !last {
+                        tracing::debug!(%message, attempt, "retrying after a transport error");
+                        tokio::time::sleep(self.backoff(attempt)).await;
+                    } else {
+                        return Err(TransportError {
+                            message,
+                            attempts: attempt,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.policy
+            .base_delay
+            .saturating_mul(factor)
+            .min(self.policy.max_delay)
+    }
+
+    async fn send_once(&self, request: &Prepared) -> Result<(u16, HeaderMap, Vec<u8>), String> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| format!("invalid method `{}`", request.method))?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("invalid header name `{name}`"))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| format!("invalid value for header `{name}`"))?;
+            headers.append(name, value);
+        }
+        let mut builder = self.client.request(method, &request.url).headers(headers);
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(describe)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(describe)?.to_vec();
+        Ok((status, headers, body))
+    }
+}
+
+/// A reqwest error as a lowercase fragment with its cause chain.
+fn describe(error: reqwest::Error) -> String {
+    use std::error::Error as _;
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "connection broke while reading the response"
+    } else {
+        "request failed"
+    };
+    let mut text = kind.to_owned();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

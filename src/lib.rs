@@ -25,6 +25,7 @@ pub mod claims;
 pub mod curl;
 pub mod doc;
 pub mod http;
+pub mod jq;
 pub mod mock;
 pub mod redact;
 pub mod report;
@@ -34,7 +35,7 @@ pub mod secret;
 pub mod snapshot;
 pub mod target;
 
-pub use runner::run::run_scenario;
+pub use runner::run::{run_scenario, run_scenario_until};
 pub use scenario::load::{load_file, load_str};
 pub use scenario::model::Scenario;
 pub use target::Target;

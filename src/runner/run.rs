@@ -1,4 +1,672 @@
-//! Running a scenario. (Stub: to be built.)
+//! [`run_scenario`]: runs every step in order against a session, then tears down what the
+//! run created, in reverse, whatever happened (failed check, panic, cancellation).
 
-/// Runs a scenario.
-pub fn run_scenario() {}
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use super::check::{Mismatch, check, first_difference, jq_predicate};
+use super::prepare::{display_url, prepare};
+use super::result::{CleanupReport, Defect, Failure, ScenarioReport, StepOutcome, StepReport};
+use super::vars::{Origin, Vars};
+use crate::claims;
+use crate::http::{Prepared, Received};
+use crate::jq;
+use crate::redact::{Redactor, normalize};
+use crate::scenario::model::{Scenario, SnapshotMode, Span, Step};
+use crate::target::session::Session;
+
+/// Response headers kept in snapshots: the ones a doc reader relies on and that do not vary
+/// between targets.
+pub const SNAPSHOT_HEADERS: &[&str] = &[
+    "content-type",
+    "www-authenticate",
+    "location",
+    "cache-control",
+];
+
+/// Longest response excerpt shown in failures and defects.
+const EXCERPT_LIMIT: usize = 1500;
+
+/// A cleanup registered by a step that succeeded.
+#[derive(Debug, Clone)]
+struct PendingCleanup {
+    step: String,
+    display: String,
+    request: Prepared,
+}
+
+/// Shared between the step task and the teardown, so a panicking or cancelled step loop
+/// still leaves its cleanups behind.
+#[derive(Debug, Default)]
+struct Progress {
+    steps: Vec<StepReport>,
+    defects: Vec<Defect>,
+    failures: Vec<Failure>,
+    cleanups: Vec<PendingCleanup>,
+    redactor: Redactor,
+}
+
+/// Runs `scenario` against `session`.
+pub async fn run_scenario(scenario: &Scenario, session: &Session) -> ScenarioReport {
+    run_scenario_until(scenario, session, std::future::pending::<()>()).await
+}
+
+/// Runs `scenario` until it ends or `cancel` completes (Ctrl-C); teardown runs either way.
+pub async fn run_scenario_until(
+    scenario: &Scenario,
+    session: &Session,
+    cancel: impl Future<Output = ()>,
+) -> ScenarioReport {
+    let progress = Arc::new(Mutex::new(Progress {
+        redactor: Redactor::from_vars(&session.vars()),
+        ..Progress::default()
+    }));
+    let task = tokio::spawn(run_steps(
+        scenario.clone(),
+        session.clone(),
+        Arc::clone(&progress),
+    ));
+    let abort = task.abort_handle();
+    let outcome = tokio::select! {
+        joined = task => joined.err().map(|e| if e.is_panic() {
+            ("run::panic", "the runner panicked; cleanups still run".to_owned())
+        } else {
+            ("run::cancelled", "the run was cancelled".to_owned())
+        }),
+        () = cancel => {
+            abort.abort();
+            Some(("run::cancelled", "the run was interrupted; cleanups still run".to_owned()))
+        }
+    };
+    let (steps, defects, mut failures, cleanups, redactor) = {
+        let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        (
+            std::mem::take(&mut p.steps),
+            std::mem::take(&mut p.defects),
+            std::mem::take(&mut p.failures),
+            std::mem::take(&mut p.cleanups),
+            p.redactor.clone(),
+        )
+    };
+    if let Some((code, message)) = outcome {
+        failures.push(Failure {
+            code,
+            step: None,
+            span: Span::default(),
+            message,
+            mismatches: vec![],
+            excerpt: None,
+            curl: None,
+            exports: vec![],
+        });
+    }
+    let cleanups = teardown(cleanups, session, &redactor).await;
+    ScenarioReport {
+        scenario: scenario.name.clone(),
+        path: scenario.path.clone(),
+        source: scenario.source.clone(),
+        target: session.kind,
+        verifies_doc: scenario.doc.is_some() || scenario.steps.iter().any(|s| s.source.is_some()),
+        steps,
+        defects,
+        cleanups,
+        failures,
+    }
+}
+
+/// Runs the steps; records everything in `progress` as it goes.
+async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Progress>>) {
+    let mut vars = session.vars();
+    for def in &scenario.vars {
+        match vars.render(&def.value) {
+            Ok(text) => vars.set_text(&def.name, text, def.secret, Origin::Scenario),
+            Err(missing) => {
+                record_failure(
+                    &progress,
+                    Failure {
+                        code: "run::undefined_variable",
+                        step: None,
+                        span: def.span,
+                        message: format!(
+                            "variable `{}` uses `${}`, which is not defined",
+                            def.name, missing.0
+                        ),
+                        mismatches: vec![],
+                        excerpt: None,
+                        curl: None,
+                        exports: vec![],
+                    },
+                );
+                return;
+            }
+        }
+    }
+    for step in &scenario.steps {
+        let stop = run_step(step, &session, &mut vars, &progress).await;
+        if let Ok(mut p) = progress.lock() {
+            p.redactor = Redactor::from_vars(&vars);
+        }
+        if stop {
+            break;
+        }
+    }
+}
+
+fn record_failure(progress: &Mutex<Progress>, failure: Failure) {
+    if let Ok(mut p) = progress.lock() {
+        p.failures.push(failure);
+    }
+}
+
+/// Runs one step. Returns `true` when the run must stop.
+async fn run_step(
+    step: &Step,
+    session: &Session,
+    vars: &mut Vars,
+    progress: &Mutex<Progress>,
+) -> bool {
+    let mut report = StepReport {
+        name: step.name.clone(),
+        span: step.span,
+        method: step.request.method.clone(),
+        url: display_url(&step.request),
+        status: None,
+        elapsed: Duration::ZERO,
+        attempts: 0,
+        outcome: StepOutcome::Passed,
+        view: None,
+    };
+    let push_report = |report: StepReport| {
+        if let Ok(mut p) = progress.lock() {
+            p.steps.push(report);
+        }
+    };
+    if !step.runs_on(session.kind) {
+        report.outcome = StepOutcome::Skipped(format!(
+            "step runs only on {}",
+            step.targets
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        push_report(report);
+        return false;
+    }
+    let prepared = match prepare(&step.request, vars) {
+        Ok(p) => p,
+        Err(missing) => {
+            report.outcome = StepOutcome::Failed;
+            push_report(report);
+            record_failure(
+                progress,
+                step_failure(
+                    step,
+                    vars,
+                    "run::undefined_variable",
+                    format!(
+                        "step `{}` uses `${}` before it is defined",
+                        step.name, missing.0
+                    ),
+                ),
+            );
+            return true;
+        }
+    };
+
+    // The status the target must answer: the doc's, unless the scenario knows the doc is
+    // wrong here and says what really happens.
+    let doc_step = step.source.is_some();
+    let known_status = step.defect.as_ref().and_then(|d| d.status);
+    let wanted_status = if doc_step {
+        known_status.or(step.expect.status)
+    } else {
+        step.expect.status
+    };
+
+    let started = Instant::now();
+    let mut wait = step.retry.map(|r| r.interval).unwrap_or_default();
+    let mut attempts = 0;
+    let (received, body, mut mismatches, captured, tokens) = loop {
+        attempts += 1;
+        let received = match session.http.send(&prepared).await {
+            Ok(r) => r,
+            Err(e) => {
+                report.outcome = StepOutcome::Failed;
+                report.attempts = attempts + e.attempts;
+                push_report(report);
+                record_failure(
+                    progress,
+                    step_failure(
+                        step,
+                        vars,
+                        "http::transport",
+                        format!(
+                            "step `{}`: {} (after {} attempts)",
+                            step.name, e.message, e.attempts
+                        ),
+                    ),
+                );
+                return true;
+            }
+        };
+        let body = received.json();
+        let mut mismatches = match check(&step.expect, wanted_status, &received, &body, vars) {
+            Ok(m) => m,
+            Err(missing) => {
+                report.outcome = StepOutcome::Failed;
+                push_report(report);
+                record_failure(
+                    progress,
+                    step_failure(
+                        step,
+                        vars,
+                        "run::undefined_variable",
+                        format!(
+                            "step `{}` expects `${}`, which is not defined",
+                            step.name, missing.0
+                        ),
+                    ),
+                );
+                return true;
+            }
+        };
+        let captured = capture(step, &body, &mut mismatches);
+        let mut scratch = vars.clone();
+        for (name, value, secret) in &captured {
+            scratch.set_json(name, value.clone(), *secret, Origin::Captured);
+        }
+        let tokens = verify_tokens(step, &scratch, session, &mut mismatches).await;
+        let retry_left = step
+            .retry
+            .is_some_and(|r| started.elapsed() + wait < r.timeout);
+        if mismatches.is_empty() || !retry_left {
+            break (received, body, mismatches, captured, tokens);
+        }
+        tokio::time::sleep(wait).await;
+        if let Some(r) = step.retry {
+            wait = wait.mul_f64(r.backoff.max(1.0));
+        }
+    };
+    report.status = Some(received.status);
+    report.elapsed = received.elapsed;
+    report.attempts = attempts + received.attempts.saturating_sub(1);
+    for (name, value, secret) in &captured {
+        vars.set_json(name, value.clone(), *secret, Origin::Captured);
+    }
+    let redactor = Redactor::from_vars(vars);
+    let excerpt = excerpt(&redactor.json(&body));
+
+    // Doc verdict: compare what the doc says with what happened.
+    if let (Some(source), Some(doc_status)) = (&step.source, step.expect.status) {
+        let doc = format!("{}:{}", source.file, source.line);
+        let disagrees = doc_status != received.status;
+        match (&step.defect, disagrees) {
+            (Some(defect), true) if known_status.is_none_or(|s| s == received.status) => {
+                report.outcome = StepOutcome::KnownDefect;
+                push_defect(
+                    progress,
+                    Defect {
+                        step: step.name.clone(),
+                        doc,
+                        doc_says: format!("status_code: {doc_status}"),
+                        actual: received.status.to_string(),
+                        known: Some(defect.reason.clone()),
+                        excerpt: excerpt.clone(),
+                    },
+                );
+            }
+            (_, true) => {
+                report.outcome = StepOutcome::DocDefect;
+                push_defect(
+                    progress,
+                    Defect {
+                        step: step.name.clone(),
+                        doc,
+                        doc_says: format!("status_code: {doc_status}"),
+                        actual: received.status.to_string(),
+                        known: None,
+                        excerpt: excerpt.clone(),
+                    },
+                );
+                // The run goes on, so one pass finds every defect; the status check itself
+                // is reported as the defect, not as a second failure.
+                mismatches.retain(|m| m.code != "check::status");
+            }
+            (Some(defect), false) => {
+                mismatches.push(Mismatch {
+                    code: "doc::defect_fixed",
+                    what: "known defect".to_owned(),
+                    expected: format!("the doc to be wrong: {}", defect.reason),
+                    actual: format!("the target answered {doc_status}, as the doc says"),
+                });
+            }
+            (None, false) => {}
+        }
+    }
+
+    // Register the cleanup as soon as the thing exists, even if a later check fails.
+    if (200..300).contains(&received.status)
+        && let Some(cleanup) = &step.cleanup
+    {
+        match prepare(cleanup, vars) {
+            Ok(request) => {
+                if let Ok(mut p) = progress.lock() {
+                    p.cleanups.push(PendingCleanup {
+                        step: step.name.clone(),
+                        display: format!("{} {}", cleanup.method, display_url(cleanup)),
+                        request,
+                    });
+                }
+            }
+            Err(missing) => mismatches.push(Mismatch {
+                code: "run::undefined_variable",
+                what: "cleanup".to_owned(),
+                expected: format!("`${}` to be defined for the cleanup", missing.0),
+                actual: "undefined; nothing will undo this step".to_owned(),
+            }),
+        }
+    }
+
+    report.view = view(step, &received, &body, tokens, &redactor);
+    let failed = !mismatches.is_empty();
+    if failed {
+        report.outcome = StepOutcome::Failed;
+        let mismatches = mismatches
+            .into_iter()
+            .map(|mut m| {
+                m.actual = redactor.text(&m.actual);
+                m.expected = redactor.text(&m.expected);
+                m
+            })
+            .collect::<Vec<_>>();
+        let first = mismatches
+            .first()
+            .map(|m| m.code)
+            .unwrap_or("check::failed");
+        let mut failure = step_failure(
+            step,
+            vars,
+            first,
+            format!("check failed in step `{}`", step.name),
+        );
+        failure.mismatches = mismatches;
+        failure.excerpt = Some(excerpt);
+        record_failure(progress, failure);
+    }
+    push_report(report);
+    failed
+}
+
+fn push_defect(progress: &Mutex<Progress>, defect: Defect) {
+    if let Ok(mut p) = progress.lock() {
+        p.defects.push(defect);
+    }
+}
+
+/// Evaluates the step's captures: `(variable, value, secret)`.
+fn capture(
+    step: &Step,
+    body: &Value,
+    mismatches: &mut Vec<Mismatch>,
+) -> Vec<(String, Value, bool)> {
+    let mut out = Vec::new();
+    for c in &step.captures {
+        let result = jq::Program::compile(&c.jq)
+            .map_err(|e| e.message)
+            .and_then(|p| p.run(body));
+        match result {
+            Ok(values) => match values.into_iter().find(|v| !v.is_null()) {
+                Some(value) => out.push((c.variable.clone(), value, c.secret)),
+                None => mismatches.push(Mismatch {
+                    code: "check::capture",
+                    what: format!("capture `{}` (jq `{}`)", c.variable, c.jq),
+                    expected: "a value".to_owned(),
+                    actual: "nothing (null or no output)".to_owned(),
+                }),
+            },
+            Err(e) => mismatches.push(Mismatch {
+                code: "check::capture",
+                what: format!("capture `{}` (jq `{}`)", c.variable, c.jq),
+                expected: "a value".to_owned(),
+                actual: format!("jq error: {e}"),
+            }),
+        }
+    }
+    out
+}
+
+/// Decodes, verifies and checks the step's tokens; returns their redacted views by variable.
+async fn verify_tokens(
+    step: &Step,
+    vars: &Vars,
+    session: &Session,
+    mismatches: &mut Vec<Mismatch>,
+) -> Vec<(String, Value)> {
+    let mut views = Vec::new();
+    for t in &step.tokens {
+        let mut fail = |what: String, expected: String, actual: String| {
+            mismatches.push(Mismatch {
+                code: "check::token",
+                what,
+                expected,
+                actual,
+            });
+        };
+        let Some(token) = vars.get(&t.variable) else {
+            fail(
+                format!("token `{}`", t.variable),
+                "a captured token".to_owned(),
+                "undefined".to_owned(),
+            );
+            continue;
+        };
+        let verified = match claims::verify(&token.text, None, &session.http).await {
+            Ok(v) => v,
+            Err(e) => {
+                fail(
+                    format!("token `{}` [{}]", t.variable, e.code),
+                    "a valid token".to_owned(),
+                    e.message,
+                );
+                continue;
+            }
+        };
+        if let Err(e) = claims::check_time_claims(&verified.claims, t.lifetime) {
+            fail(
+                format!("token `{}` [{}]", t.variable, e.code),
+                "consistent time claims".to_owned(),
+                e.message,
+            );
+        }
+        for (what, subset, actual) in [
+            ("header", &t.header, &verified.header),
+            ("claims", &t.claims, &verified.claims),
+        ] {
+            let Some(subset) = subset else { continue };
+            match vars.render_json(subset) {
+                Ok(subset) => {
+                    if let Some((path, e, a)) = first_difference(&subset, actual, "") {
+                        fail(format!("token `{}` {what} at `{path}`", t.variable), e, a);
+                    }
+                }
+                Err(missing) => fail(
+                    format!("token `{}` {what}", t.variable),
+                    format!("`${}` to be defined", missing.0),
+                    "undefined".to_owned(),
+                ),
+            }
+        }
+        for predicate in &t.jq {
+            if let Some(mut m) = jq_predicate(&predicate.expr, &verified.claims) {
+                m.code = "check::token";
+                m.what = format!("token `{}` {}", t.variable, m.what);
+                mismatches.push(m);
+            }
+        }
+        views.push((
+            t.variable.clone(),
+            json!({"header": verified.header, "claims": verified.claims}),
+        ));
+    }
+    views
+}
+
+/// The snapshot view of a step: request line, status, allow-listed headers, body (or its jq
+/// projection), verified tokens. Redacted by value, then normalised by shape.
+fn view(
+    step: &Step,
+    received: &Received,
+    body: &Value,
+    tokens: Vec<(String, Value)>,
+    redactor: &Redactor,
+) -> Option<Value> {
+    let body = match &step.snapshot {
+        SnapshotMode::Off => return None,
+        SnapshotMode::Full => body.clone(),
+        SnapshotMode::Jq(expr) => match jq::Program::compile(expr)
+            .map_err(|e| e.message)
+            .and_then(|p| p.run(body))
+        {
+            Ok(mut values) if values.len() == 1 => values.remove(0),
+            Ok(values) => Value::Array(values),
+            Err(e) => json!({ "snapshot jq error": e }),
+        },
+    };
+    let mut headers = Map::new();
+    for name in SNAPSHOT_HEADERS {
+        if let Some(value) = received.header(name) {
+            headers.insert((*name).to_owned(), Value::String(value));
+        }
+    }
+    let mut view = json!({
+        "request": format!("{} {}", step.request.method, display_url(&step.request)),
+        "status": received.status,
+        "headers": headers,
+        "body": body,
+    });
+    if !tokens.is_empty() {
+        view["tokens"] = Value::Object(tokens.into_iter().collect());
+    }
+    Some(normalize(&redactor.json(&view)))
+}
+
+/// `export NAME='value'` for the non-secret variables the step uses, so the curl reproduces.
+fn exports_for(step: &Step, vars: &Vars) -> Vec<String> {
+    let mut names: Vec<&str> = step.request.url.vars().collect();
+    for h in &step.request.headers {
+        names.extend(h.value.vars());
+    }
+    if let Some(b) = &step.request.basic_auth {
+        names.extend(b.username.vars());
+        names.extend(b.password.vars());
+    }
+    if let Some(crate::scenario::model::Body::Json(v)) = &step.request.body {
+        collect_json_vars(v, &mut names);
+    }
+    if let Some(crate::scenario::model::Body::Form(fields)) = &step.request.body {
+        for (_, t) in fields {
+            names.extend(t.vars());
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let v = vars.get(name)?;
+            Some(if v.secret {
+                format!("export {name}=…  # secret: set it yourself")
+            } else {
+                format!("export {name}='{}'", v.text.replace('\'', r"'\''"))
+            })
+        })
+        .collect()
+}
+
+fn collect_json_vars<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => {
+            // Variable names are ASCII, so slicing the original string is safe.
+            let mut rest = s.as_str();
+            while let Some(i) = rest.find('$') {
+                rest = &rest[i + 1..];
+                let braced = rest.starts_with('{');
+                let start = usize::from(braced);
+                let len = rest[start..]
+                    .bytes()
+                    .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+                    .count();
+                if len > 0 {
+                    out.push(&rest[start..start + len]);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_json_vars(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_json_vars(v, out)),
+        _ => {}
+    }
+}
+
+/// Runs the cleanups in reverse order. A 404 counts as done: the thing is gone either way.
+async fn teardown(
+    mut cleanups: Vec<PendingCleanup>,
+    session: &Session,
+    redactor: &Redactor,
+) -> Vec<CleanupReport> {
+    let mut reports = Vec::with_capacity(cleanups.len());
+    while let Some(c) = cleanups.pop() {
+        let result = session.http.send(&c.request).await;
+        reports.push(match result {
+            Ok(r) => CleanupReport {
+                step: c.step,
+                request: c.display,
+                status: Some(r.status),
+                ok: (200..300).contains(&r.status) || r.status == 404,
+                error: (!(200..300).contains(&r.status) && r.status != 404)
+                    .then(|| excerpt(&redactor.json(&r.json()))),
+            },
+            Err(e) => CleanupReport {
+                step: c.step,
+                request: c.display,
+                status: None,
+                ok: false,
+                error: Some(redactor.text(&e.message)),
+            },
+        });
+    }
+    reports
+}
+
+/// A pretty-printed, truncated excerpt of a (redacted) body.
+fn excerpt(body: &Value) -> String {
+    let text = match body {
+        Value::String(s) => s.clone(),
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    };
+    if text.len() <= EXCERPT_LIMIT {
+        return text;
+    }
+    let mut cut = EXCERPT_LIMIT;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}\n… ({} more bytes)", &text[..cut], text.len() - cut)
+}
+
+/// A failure of `step`, with its curl reproduction and the exports it needs.
+fn step_failure(step: &Step, vars: &Vars, code: &'static str, message: String) -> Failure {
+    Failure {
+        code,
+        step: Some(step.name.clone()),
+        span: step.span,
+        message,
+        mismatches: vec![],
+        excerpt: None,
+        curl: Some(crate::curl::to_curl(&step.request)),
+        exports: exports_for(step, vars),
+    }
+}

@@ -181,6 +181,9 @@ pub struct Request {
     pub body: Option<Body>,
     /// HTTP basic authentication.
     pub basic_auth: Option<BasicAuth>,
+    /// For [`Destination::Api`]: add `Authorization: Bearer $KONNECT_TOKEN` (the default;
+    /// `auth: none` turns it off to test unauthenticated calls).
+    pub konnect_auth: bool,
     /// Where the request is written in the scenario.
     pub span: Span,
 }

@@ -1,3 +1,3 @@
-//! Integration tests: one binary, one module per area.
+//! The integration tests: one binary (link time dominates on 2 cores), one module per area.
 
 mod mock_gateway;

@@ -1,0 +1,120 @@
+//! Command-line arguments (clap derive).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// docflow: proves documentation flows work, end to end.
+#[derive(Debug, Parser)]
+#[command(name = "docflow", version, about)]
+pub(crate) struct Cli {
+    /// More logging (`-v` debug, `-vv` trace); `RUST_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run scenarios and print one line per step, the doc defects and a summary.
+    Run(RunArgs),
+    /// Check scenario files without running them; prints every problem with file:line:col.
+    Validate(PathsArgs),
+    /// Print the JSON Schema of the scenario format.
+    Schema,
+    /// Konnect-in-a-box.
+    Mock {
+        #[command(subcommand)]
+        command: MockCommand,
+    },
+}
+
+/// Scenario files or folders.
+#[derive(Debug, Args)]
+pub(crate) struct PathsArgs {
+    /// Scenario files or folders of `*.yaml` files.
+    #[arg(default_value = "scenarios")]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+/// Which target to run on.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum TargetArg {
+    /// The embedded mock (no Docker, no network).
+    Mock,
+    /// The mock in a container (testcontainers).
+    Container,
+    /// A real Konnect organization (`KONNECT_TOKEN`).
+    Konnect,
+}
+
+/// `docflow run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Scenario files or folders of `*.yaml` files.
+    #[arg(default_value = "scenarios")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Where to run; defaults to `DOCFLOW_TARGET`, then `mock`.
+    #[arg(long, value_enum, env = "DOCFLOW_TARGET")]
+    pub(crate) target: Option<TargetArg>,
+    /// Print the requests as curl commands with `$VARS` instead of sending them.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// `docflow mock …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum MockCommand {
+    /// Serve the mock: the Konnect API on one port, the data plane on another.
+    Serve(ServeArgs),
+}
+
+/// `docflow mock serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to bind both listeners to (`0.0.0.0` in a container).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: IpAddr,
+    /// Port of the Konnect API (`KONNECT_CONTROL_PLANE_URL`); 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    pub(crate) api_port: u16,
+    /// Port of the data plane (`KONNECT_PROXY_URL`); 0 picks a free one.
+    #[arg(long, default_value_t = 8000)]
+    pub(crate) proxy_port: u16,
+    /// How long configuration takes to reach the data plane (`2s`, `500ms`).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub(crate) propagation_delay: std::time::Duration,
+    /// Public base URL of the API, used in issuer URLs (default: each request's `Host`).
+    #[arg(long)]
+    pub(crate) public_url: Option<String>,
+    /// Accept any bearer token, not only `kpat_…`/`spat_…` personal access tokens.
+    #[arg(long)]
+    pub(crate) any_token: bool,
+}
+
+/// Parses `250ms`, `2s`, `1m`.
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like `2s` or `500ms`"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" | "" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}` (use ms, s, m or h)"
+            ));
+        }
+    };
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
+}

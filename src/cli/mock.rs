@@ -1,0 +1,76 @@
+//! `docflow mock serve`: Konnect-in-a-box as a standalone server (also the container
+//! entrypoint). Prints one `ready` line with both URLs, stops cleanly on SIGTERM or Ctrl-C.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use docflow::mock::config::TokenPolicy;
+use docflow::mock::{MockConfig, MockServer};
+
+use super::args::ServeArgs;
+
+/// The line printed once both listeners accept connections; the container target waits for
+/// it.
+pub(crate) const READY: &str = "docflow mock ready";
+
+/// Serves until a signal.
+pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
+    let config = MockConfig {
+        propagation_delay: args.propagation_delay,
+        token_policy: if args.any_token {
+            TokenPolicy::Any
+        } else {
+            TokenPolicy::PatOnly
+        },
+        public_api_url: args.public_url.clone(),
+        ..MockConfig::default()
+    };
+    let server = match MockServer::start(
+        config,
+        SocketAddr::new(args.host, args.api_port),
+        SocketAddr::new(args.host, args.proxy_port),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: cannot bind {}:{} / {}:{}: {e}",
+                args.host, args.api_port, args.host, args.proxy_port
+            );
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "{READY}: api {} proxy {} (export KONNECT_CONTROL_PLANE_URL={} KONNECT_PROXY_URL={})",
+        server.api_url, server.proxy_url, server.api_url, server.proxy_url
+    );
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+    eprintln!("docflow mock: stopping");
+    server.stop();
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,24 @@
+//! The CLI's commands, one module each.
+
+pub(crate) mod args;
+pub(crate) mod files;
+pub(crate) mod logging;
+pub(crate) mod mock;
+pub(crate) mod run;
+pub(crate) mod validate;
+
+use std::process::ExitCode;
+
+use args::{Cli, Command, MockCommand};
+
+/// Runs the parsed command.
+pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Run(args) => run::run(args).await,
+        Command::Validate(args) => validate::validate(&args.paths),
+        Command::Schema => validate::schema(),
+        Command::Mock {
+            command: MockCommand::Serve(args),
+        } => mock::serve(args).await,
+    }
+}
