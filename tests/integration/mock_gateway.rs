@@ -3,7 +3,6 @@
 //! Identity, reached only over HTTP as the real plugin reaches it.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -20,6 +19,8 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+use crate::openapi::{shared_dir, spec};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -833,13 +834,6 @@ async fn changes_reach_the_data_plane_after_the_propagation_delay() -> TestResul
 // The hand-written OIDC field table against Kong's real schema.
 // ---------------------------------------------------------------------------------------
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("DOCFLOW_SHARED").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from,
-    )
-}
-
 fn choices(value: &Value) -> BTreeSet<String> {
     value
         .as_array()
@@ -856,13 +850,8 @@ fn choices(value: &Value) -> BTreeSet<String> {
 fn oidc_schema_matches_kong() {
     let path = shared_dir()
         .join("kong-docs/current-2026-08/app/_schemas/gateway/plugins/3.11/OpenidConnect.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read `{}` ({e}); set DOCFLOW_SHARED to the shared directory that holds \
-             `kong-docs/`",
-            path.display()
-        )
-    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("failed to read `{}`: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     let properties = &schema["properties"]["config"]["properties"];
     let mut problems = Vec::new();
@@ -909,4 +898,291 @@ fn oidc_schema_matches_kong() {
         "Kong requires exactly `issuer`"
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Conformance of responses to the official specs.
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn control_plane_responses_match_the_spec() -> TestResult {
+    let cps = spec("konnect/control-planes/v2/openapi.yaml");
+    let env = Env::start(MockConfig::default()).await?;
+    let full = env
+        .api(
+            Method::POST,
+            "/v2/control-planes",
+            Some(
+                json!({"name": "full", "description": "d", "labels": {"env": "test"},
+                        "cluster_type": "CLUSTER_TYPE_CONTROL_PLANE",
+                        "proxy_urls": [{"host": "example.com", "port": 443, "protocol": "https"}]}),
+            ),
+        )
+        .await?;
+    assert_eq!(full.status, StatusCode::CREATED, "{}", full.body);
+    cps.assert_valid("ControlPlane", &full.body);
+    let got = env
+        .api(Method::GET, &format!("/v2/control-planes/{}", env.cp), None)
+        .await?;
+    cps.assert_valid("ControlPlane", &got.body);
+
+    // ListControlPlanesResponse is an inline schema: `{meta, data}` and nothing else.
+    let list = env
+        .api(Method::GET, "/v2/control-planes?page%5Bsize%5D=1", None)
+        .await?;
+    let keys: BTreeSet<&String> = list
+        .body
+        .as_object()
+        .ok_or("not an object")?
+        .keys()
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([&"data".to_owned(), &"meta".to_owned()])
+    );
+    cps.assert_valid("PaginatedMeta", &list.body["meta"]);
+    assert_eq!(list.body["meta"]["page"]["total"], 2);
+    assert_eq!(list.body["data"].as_array().map(Vec::len), Some(1));
+    for item in list.body["data"].as_array().ok_or("no data")? {
+        cps.assert_valid("ControlPlane", item);
+    }
+
+    let errors = [
+        (
+            Method::POST,
+            "/v2/control-planes",
+            Some(json!({"name": "full"})),
+            "ConflictError",
+        ),
+        (
+            Method::POST,
+            "/v2/control-planes",
+            Some(json!({"name": "x", "id": 1})),
+            "BadRequestError",
+        ),
+        (
+            Method::POST,
+            "/v2/control-planes",
+            Some(json!({})),
+            "BadRequestError",
+        ),
+        (
+            Method::POST,
+            "/v2/control-planes",
+            Some(json!({"name": "ab", "auth_type": "x"})),
+            "BadRequestError",
+        ),
+        (
+            Method::GET,
+            "/v2/control-planes/not-a-uuid",
+            None,
+            "BadRequestError",
+        ),
+        (
+            Method::GET,
+            "/v2/control-planes/00000000-0000-0000-0000-000000000000",
+            None,
+            "NotFoundError",
+        ),
+    ];
+    for (method, path, body, component) in errors {
+        let r = env.api(method, path, body).await?;
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+        cps.assert_valid(component, &r.body);
+    }
+    let anonymous = reply(
+        env.http
+            .get(format!("{}/v2/control-planes", env.server.api_url))
+            .send()
+            .await?,
+    )
+    .await?;
+    cps.assert_valid("UnauthorizedError", &anonymous.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn core_entity_responses_match_the_spec() -> TestResult {
+    let config = spec("konnect/control-planes-config/v2/openapi.yaml");
+    let env = Env::start(MockConfig::default()).await?;
+    env.example_entities().await?;
+    let consumer = env
+        .create(
+            "consumers",
+            json!({"username": "client1", "tags": ["gold"]}),
+        )
+        .await?;
+    config.assert_valid("Consumer", &consumer);
+    let plugin = env
+        .oidc_plugin(json!({"auth_methods": ["bearer"], "audience": [AUDIENCE]}))
+        .await?;
+    config.assert_valid("Plugin", &plugin);
+    for (rel, component) in [
+        ("services", "Service"),
+        ("routes", "Route"),
+        ("routes", "RouteJson"),
+        ("consumers", "Consumer"),
+        ("plugins", "Plugin"),
+    ] {
+        let list = env.core(Method::GET, rel, None).await?;
+        assert_eq!(list.status, StatusCode::OK);
+        let items = list.body["data"].as_array().ok_or("no data")?;
+        assert!(!items.is_empty(), "{rel} is empty");
+        for item in items {
+            config.assert_valid(component, item);
+        }
+        // The spec types `next` as a string; the Admin API (and the mock) send `null` on
+        // the last page. Konnect's choice is UNVERIFIED.
+        assert!(list.body["next"].is_null() || list.body["next"].is_string());
+    }
+    let anonymous = reply(
+        env.http
+            .get(format!(
+                "{}/v2/control-planes/{}/core-entities/plugins",
+                env.server.api_url, env.cp
+            ))
+            .send()
+            .await?,
+    )
+    .await?;
+    config.assert_valid("GatewayUnauthorizedError", &anonymous.body);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The how-to against the mock's own Kong Identity.
+// ---------------------------------------------------------------------------------------
+
+/// The how-to's auth server, scope, claim and client on the mock's Kong Identity:
+/// `(issuer, client_id, client_secret)`.
+async fn kong_identity_client(
+    env: &Env,
+) -> Result<(String, String, String), Box<dyn std::error::Error>> {
+    let server = env
+        .api(
+            Method::POST,
+            "/v1/auth-servers",
+            Some(json!({"name": "Appointments Dev", "audience": AUDIENCE,
+                        "description": "Auth server for the Appointment dev environment"})),
+        )
+        .await?;
+    assert_eq!(server.status, StatusCode::CREATED, "{}", server.body);
+    let id = server.body["id"].as_str().ok_or("no id")?;
+    let scope = env
+        .api(
+            Method::POST,
+            &format!("/v1/auth-servers/{id}/scopes"),
+            Some(
+                json!({"name": "my-scope", "description": "Scope to test Kong Identity",
+                        "default": false, "include_in_metadata": false, "enabled": true}),
+            ),
+        )
+        .await?;
+    let scope_id = scope.body["id"].as_str().ok_or("no scope id")?;
+    let claim = env
+        .api(
+            Method::POST,
+            &format!("/v1/auth-servers/{id}/claims"),
+            Some(
+                json!({"name": "test-claim", "value": "test", "include_in_token": true,
+                        "include_in_all_scopes": false, "include_in_scopes": [scope_id],
+                        "enabled": true}),
+            ),
+        )
+        .await?;
+    assert_eq!(claim.status, StatusCode::CREATED, "{}", claim.body);
+    let client = env
+        .api(
+            Method::POST,
+            &format!("/v1/auth-servers/{id}/clients"),
+            Some(
+                json!({"name": "Client", "grant_types": ["client_credentials"],
+                        "allow_all_scopes": false, "allow_scopes": [scope_id],
+                        "access_token_duration": 3600, "id_token_duration": 3600,
+                        "response_types": ["id_token", "token"]}),
+            ),
+        )
+        .await?;
+    assert_eq!(client.status, StatusCode::CREATED, "{}", client.body);
+    Ok((
+        server.body["issuer"]
+            .as_str()
+            .ok_or("no issuer")?
+            .to_owned(),
+        client.body["id"].as_str().ok_or("no client id")?.to_owned(),
+        client.body["client_secret"]
+            .as_str()
+            .ok_or("no secret")?
+            .to_owned(),
+    ))
+}
+
+#[tokio::test]
+async fn the_how_to_works_against_the_mocks_kong_identity() -> TestResult {
+    let env = Env::start(MockConfig::default()).await?;
+    env.example_entities().await?;
+    let (issuer, client_id, client_secret) = kong_identity_client(&env).await?;
+    let plugin = env
+        .create(
+            "plugins/",
+            json!({"name": "openid-connect",
+                   "config": {"issuer": issuer, "auth_methods": ["bearer"], "audience": [AUDIENCE]}}),
+        )
+        .await?;
+    let token: Value = env
+        .http
+        .post(format!("{issuer}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", client_secret.as_str()),
+            ("scope", "my-scope"),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let access_token = token["access_token"].as_str().ok_or("no token")?;
+    let bearer = format!("Bearer {access_token}");
+    let host = url::Url::parse(&issuer)?
+        .host_str()
+        .unwrap_or("")
+        .to_owned();
+    assert_kong_401(&env.proxy("/anything", &[]).await?, &host);
+    let ok = env
+        .proxy("/anything", &[("authorization", &bearer)])
+        .await?;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body["headers"]["Authorization"], bearer.as_str());
+
+    // The draft's configuration: the plugin exchanges the client's Basic credentials.
+    let id = plugin["id"].as_str().ok_or("no plugin id")?;
+    let deleted = env
+        .core(Method::DELETE, &format!("plugins/{id}"), None)
+        .await?;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    env.create(
+        "plugins/",
+        json!({"name": "openid-connect",
+               "config": {"issuer": issuer, "client_id": [client_id], "client_secret": [client_secret],
+                          "client_auth": ["client_secret_post"], "auth_methods": ["client_credentials"],
+                          "audience": [AUDIENCE], "client_credentials_param_type": ["header"]}}),
+    )
+    .await?;
+    assert_kong_401(
+        &env.proxy("/anything", &[("authorization", &bearer)])
+            .await?,
+        &host,
+    );
+    let basic = basic((client_id.as_str(), client_secret.as_str()));
+    let exchanged = env.proxy("/anything", &[("authorization", &basic)]).await?;
+    assert_eq!(exchanged.status, StatusCode::OK, "{}", exchanged.body);
+    let upstream = exchanged.body["headers"]["Authorization"]
+        .as_str()
+        .unwrap_or("");
+    let minted = upstream
+        .strip_prefix("Bearer ")
+        .ok_or("no bearer upstream")?;
+    assert_eq!(claims_of(minted)["client_id"], client_id.as_str());
+    Ok(())
 }
