@@ -93,7 +93,16 @@ fn oauth_error(status: AxumStatus, error: &str) -> Response {
     (status, Json(json!({ "error": error }))).into_response()
 }
 
+fn record(s: &IssuerState, endpoint: &'static str) {
+    s.calls.lock().unwrap().push(Call {
+        endpoint,
+        auth: "none",
+        scope: None,
+    });
+}
+
 async fn discovery(State(s): State<Arc<IssuerState>>) -> Json<Value> {
+    record(&s, "discovery");
     let b = &s.base;
     Json(json!({
         "issuer": b,
@@ -105,7 +114,8 @@ async fn discovery(State(s): State<Arc<IssuerState>>) -> Json<Value> {
     }))
 }
 
-async fn jwks() -> Json<Value> {
+async fn jwks(State(s): State<Arc<IssuerState>>) -> Json<Value> {
+    record(&s, "jwks");
     Json(json!({ "keys": [serde_json::to_value(&signing_key().2).unwrap()] }))
 }
 
@@ -614,6 +624,13 @@ async fn bearer_tokens_are_verified_against_the_jwks() -> TestResult {
         .await?;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(ok.body["headers"]["Authorization"], bearer.as_str());
+    let again = env
+        .proxy("/anything", &[("authorization", &bearer)])
+        .await?;
+    assert_eq!(again.status, StatusCode::OK);
+    // Discovery and keys are fetched once, not per request.
+    assert_eq!(env.issuer.calls("discovery").len(), 1);
+    assert_eq!(env.issuer.calls("jwks").len(), 1);
 
     // Change the payload, keep the signature.
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
@@ -1184,5 +1201,90 @@ async fn the_how_to_works_against_the_mocks_kong_identity() -> TestResult {
         .strip_prefix("Bearer ")
         .ok_or("no bearer upstream")?;
     assert_eq!(claims_of(minted)["client_id"], client_id.as_str());
+    Ok(())
+}
+
+#[tokio::test]
+async fn hide_credentials_keeps_the_token_from_the_upstream() -> TestResult {
+    let env = Env::start(MockConfig::default()).await?;
+    env.example_entities().await?;
+    env.oidc_plugin(
+        json!({"auth_methods": ["bearer"], "bearer_token_param_type": ["query"],
+                           "hide_credentials": true, "upstream_access_token_header": null}),
+    )
+    .await?;
+    let token = env.token(CLIENTS[0], "").await?;
+    let ok = env
+        .proxy(&format!("/anything?access_token={token}&keep=1"), &[])
+        .await?;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body["args"], json!({"keep": "1"}));
+    assert!(ok.body["headers"].get("Authorization").is_none());
+    // The header is not a place this plugin looks.
+    let header = env
+        .proxy(
+            "/anything",
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await?;
+    assert_kong_401(&header, "127.0.0.1");
+    Ok(())
+}
+
+#[tokio::test]
+async fn other_upstreams_are_called_over_http() -> TestResult {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let upstream = listener.local_addr()?;
+    let app = Router::new().fallback(|uri: axum::http::Uri, headers: HeaderMap| async move {
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        (
+            AxumStatus::IM_A_TEAPOT,
+            [("x-upstream", "yes")],
+            Json(json!({"uri": uri.to_string(), "host": header("host"),
+                        "prefix": header("x-forwarded-prefix"), "rid": header("x-kong-request-id")})),
+        )
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let env = Env::start(MockConfig::default()).await?;
+    env.create(
+        "services",
+        json!({"name": "local", "url": format!("http://{upstream}/base/")}),
+    )
+    .await?;
+    env.create(
+        "routes",
+        json!({"paths": ["/local"], "service": {"name": "local"}}),
+    )
+    .await?;
+    let r = env.proxy("/local/x?y=1", &[]).await?;
+    assert_eq!(r.status, StatusCode::IM_A_TEAPOT);
+    assert_eq!(r.body["uri"], "/base/x?y=1");
+    assert_eq!(r.body["host"], upstream.to_string());
+    assert_eq!(r.body["prefix"], "/local");
+    assert_eq!(r.headers["x-upstream"], "yes");
+    assert_eq!(
+        r.headers["x-kong-request-id"],
+        r.body["rid"].as_str().unwrap_or("?")
+    );
+
+    let gone = env
+        .create(
+            "services",
+            json!({"name": "gone", "url": "http://127.0.0.1:9/"}),
+        )
+        .await?;
+    env.create(
+        "routes",
+        json!({"paths": ["/gone"], "service": {"id": gone["id"]}}),
+    )
+    .await?;
+    let failed = env.proxy("/gone", &[]).await?;
+    assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        failed.body,
+        json!({"message": "An invalid response was received from the upstream server"})
+    );
     Ok(())
 }

@@ -151,8 +151,7 @@ impl<'a> Fields<'a> {
     /// An array whose items are each one of `choices`.
     pub fn set_of(&mut self, name: &str, choices: &[&str]) -> Option<Vec<String>> {
         let items = self.strings(name)?;
-        if let Some(bad) = items.iter().find(|i| !choices.contains(&i.as_str())) {
-            let _ = bad;
+        if items.iter().any(|i| !choices.contains(&i.as_str())) {
             self.error(
                 name,
                 Value::Array(vec![Value::from(format!(

@@ -209,6 +209,13 @@ pub const FIELDS: &[FieldDef] = &[
 /// The protocols an `openid-connect` plugin may run on (and its default).
 pub const PROTOCOLS: &[&str] = &["grpc", "grpcs", "http", "https"];
 
+/// The default of a field, `null` when it has none.
+pub fn default(def: &FieldDef) -> Value {
+    def.default
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// The violation of `value` against `kind`, if any (Kong's wording).
 fn check(kind: FieldType, value: &Value) -> Option<Value> {
     let expected_one_of = |choices: &[&str]| format!("expected one of: {}", choices.join(", "));
@@ -263,12 +270,11 @@ pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError
     }
     let mut out = Map::new();
     for def in FIELDS {
+        // An absent field gets its default; an explicit `null` stays `null`, as in Kong
+        // (its schema fills defaults only for missing fields).
         let value = match given.get(def.name) {
-            Some(v) if !v.is_null() => v.clone(),
-            _ => def
-                .default
-                .and_then(|d| serde_json::from_str(d).ok())
-                .unwrap_or(Value::Null),
+            Some(v) => v.clone(),
+            None => default(def),
         };
         if let Some(error) = check(def.kind, &value) {
             errors.insert(def.name.to_owned(), error);
@@ -310,6 +316,8 @@ mod tests {
         assert_eq!(out["upstream_access_token_header"], "authorization:bearer");
         assert_eq!(out["consumer_claim"], Value::Null);
         assert_eq!(out.len(), FIELDS.len());
+        let explicit = validate(Some(&json!({"issuer": "i", "scopes": null}))).unwrap();
+        assert_eq!(explicit["scopes"], Value::Null);
     }
 
     #[test]

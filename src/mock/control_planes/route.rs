@@ -111,12 +111,11 @@ impl Route {
         }
         let hosts = f.strings("hosts");
         let paths = f.strings("paths");
-        if let Some(bad) = paths
+        if paths
             .iter()
             .flatten()
-            .find(|p| !(p.starts_with('/') || p.starts_with("~/")))
+            .any(|p| !(p.starts_with('/') || p.starts_with("~/")))
         {
-            let _ = bad;
             f.error(
                 "paths",
                 json!(["should start with: / (fixed path) or ~/ (regex path)"]),

@@ -132,13 +132,10 @@ pub async fn access(
             apply(config, request, &auth);
             Ok(())
         }
-        Err(failure @ (Failure::Unauthorized(_) | Failure::Forbidden(_)))
-            if config.anonymous.is_some() =>
-        {
+        Err(Failure::Unauthorized(_) | Failure::Forbidden(_)) if config.anonymous.is_some() => {
             let anonymous = config.anonymous.as_deref().unwrap_or("");
             match find_anonymous(&core.consumers, anonymous) {
                 Some(consumer) => {
-                    let _ = failure;
                     set_consumer(request, Some(consumer));
                     request.set_header("x-anonymous-consumer", "true");
                     Ok(())
@@ -150,7 +147,11 @@ pub async fn access(
                 )),
             }
         }
-        Err(failure) => Err(respond(&state.config.kong_version, config, &failure)),
+        Err(failure) => {
+            // Reasons never hold credentials: they name claims, endpoints and RFC 6749 codes.
+            tracing::debug!(?failure, "openid-connect refused the request");
+            Err(respond(&state.config.kong_version, config, &failure))
+        }
     }
 }
 

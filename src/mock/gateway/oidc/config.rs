@@ -5,6 +5,7 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
+use crate::mock::control_planes::oidc_schema;
 use crate::secret::Secret;
 
 /// The plugin configuration the mock's data plane implements. Field meanings are Kong's.
@@ -110,10 +111,23 @@ fn secrets<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Secret>>, D::Er
     }))
 }
 
+/// Fields whose explicit `null` turns the behaviour off in Kong's handler (it reads them
+/// without a fallback). Every other `null` falls back to the default, as the handler's
+/// `get_conf_arg(name, default)` calls do.
+const NULL_MEANS_OFF: &[&str] = &["upstream_access_token_header"];
+
 impl OidcConfig {
     /// Parses a validated, default-filled configuration object.
     pub fn from_config(config: &Map<String, Value>) -> Result<Self, String> {
-        serde_json::from_value(Value::Object(config.clone()))
+        let mut effective = config.clone();
+        for def in oidc_schema::FIELDS {
+            if effective.get(def.name).is_none_or(Value::is_null)
+                && !NULL_MEANS_OFF.contains(&def.name)
+            {
+                effective.insert(def.name.to_owned(), oidc_schema::default(def));
+            }
+        }
+        serde_json::from_value(Value::Object(effective))
             .map_err(|e| format!("invalid configuration: {e}"))
     }
 
@@ -148,5 +162,16 @@ mod tests {
         let (id, secret) = config.own_client().unwrap();
         assert_eq!((id, secret.expose()), ("id", "s3cret"));
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn explicit_nulls_fall_back_to_defaults_except_where_kong_turns_off() {
+        let filled = oidc_schema::validate(Some(&json!({
+            "issuer": "http://i", "audience_claim": null, "upstream_access_token_header": null
+        })))
+        .unwrap();
+        let config = OidcConfig::from_config(&filled).unwrap();
+        assert_eq!(config.audience_claim, ["aud"]);
+        assert_eq!(config.upstream_access_token_header, None);
     }
 }
