@@ -5,3 +5,4 @@ mod mock_gateway;
 mod mock_identity;
 mod openapi;
 mod scenario_load;
+mod snapshot_hygiene;
