@@ -476,9 +476,12 @@ async fn verify_tokens(
 ) -> Vec<(String, Value)> {
     let mut views = Vec::new();
     for t in &step.tokens {
-        let mut fail = |what: String, expected: String, actual: String| {
+        // A token that does not verify (or whose time claims are inconsistent) fails with the
+        // `claims::…` code that says why; a claim that differs from the scenario's is
+        // `check::token`.
+        let mut fail = |code: &'static str, what: String, expected: String, actual: String| {
             mismatches.push(Mismatch {
-                code: "check::token",
+                code,
                 what,
                 expected,
                 actual,
@@ -486,6 +489,7 @@ async fn verify_tokens(
         };
         let Some(token) = vars.get(&t.variable) else {
             fail(
+                "check::token",
                 format!("token `{}`", t.variable),
                 "a captured token".to_owned(),
                 "undefined".to_owned(),
@@ -496,8 +500,9 @@ async fn verify_tokens(
             Ok(v) => v,
             Err(e) => {
                 fail(
-                    format!("token `{}` [{}]", t.variable, e.code),
-                    "a valid token".to_owned(),
+                    e.code,
+                    format!("token `{}`", t.variable),
+                    "a token signed by its issuer".to_owned(),
                     e.message,
                 );
                 continue;
@@ -505,7 +510,8 @@ async fn verify_tokens(
         };
         if let Err(e) = claims::check_time_claims(&verified.claims, t.lifetime) {
             fail(
-                format!("token `{}` [{}]", t.variable, e.code),
+                e.code,
+                format!("token `{}`", t.variable),
                 "consistent time claims".to_owned(),
                 e.message,
             );
@@ -518,10 +524,16 @@ async fn verify_tokens(
             match vars.render_json(subset) {
                 Ok(subset) => {
                     if let Some((path, e, a)) = first_difference(&subset, actual, "") {
-                        fail(format!("token `{}` {what} at `{path}`", t.variable), e, a);
+                        fail(
+                            "check::token",
+                            format!("token `{}` {what} at `{path}`", t.variable),
+                            e,
+                            a,
+                        );
                     }
                 }
                 Err(missing) => fail(
+                    "check::token",
                     format!("token `{}` {what}", t.variable),
                     format!("`${}` to be defined", missing.0),
                     "undefined".to_owned(),

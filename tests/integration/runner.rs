@@ -885,3 +885,100 @@ async fn a_defect_the_doc_no_longer_has_fails_as_fixed() {
     assert!(report.defects.is_empty(), "{text}");
     assert_eq!(stub.deletes().len(), 1, "the item was cleaned up: {text}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 8. Tokens: verified against the issuer's JWKS, then checked.
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_mock_issued_token_passes_its_claims_checks() {
+    let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
+    let report = run_scenario(&fixture("identity-flow.yaml"), &session).await;
+    let text = report::full(&report);
+
+    assert!(report.passed(), "{text}");
+    let view = report
+        .steps
+        .iter()
+        .find(|s| s.name == "get-token")
+        .and_then(|s| s.view.as_ref())
+        .expect("a view of get-token");
+    let token = &view["tokens"]["ACCESS_TOKEN"];
+    assert_eq!(token["header"]["alg"], "RS256", "{view:#}");
+    assert_eq!(token["claims"]["sub"], "$CLIENT_ID", "{view:#}");
+    assert_eq!(token["claims"]["iss"], "$ISSUER_URL", "{view:#}");
+    assert_eq!(
+        token["claims"]["aud"],
+        json!(["http://myhttpbin.dev"]),
+        "{view:#}"
+    );
+    assert_eq!(token["claims"]["exp"], "[exp]", "{view:#}");
+    assert_eq!(view["body"]["access_token"], "$ACCESS_TOKEN", "{view:#}");
+}
+
+/// The identity flow with one token expectation changed.
+fn identity_flow_with(from: &str, to: &str) -> Scenario {
+    let text = fixture_text("identity-flow.yaml");
+    assert!(text.contains(from), "`{from}` not in the fixture");
+    load(&fixture_path("identity-flow.yaml"), &text.replace(from, to))
+}
+
+#[tokio::test]
+async fn a_wrong_lifetime_fails_with_claims_lifetime() {
+    let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
+    let scenario = identity_flow_with("lifetime: 3600", "lifetime: 300");
+    let report = run_scenario(&scenario, &session).await;
+    let text = report::full(&report);
+
+    assert_eq!(failure_codes(&report), ["claims::lifetime"], "{text}");
+    assert_eq!(report.failures[0].step.as_deref(), Some("get-token"));
+    assert!(
+        text.contains("`exp - iat` is 3600s, expected 300s"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_claim_that_differs_fails_with_check_token() {
+    let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
+    let scenario = identity_flow_with("test-claim: test", "test-claim: other");
+    let report = run_scenario(&scenario, &session).await;
+    let text = report::full(&report);
+
+    assert_eq!(failure_codes(&report), ["check::token"], "{text}");
+    assert!(
+        text.contains("token `ACCESS_TOKEN` claims at `.test-claim`"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_whose_signature_does_not_verify_is_refused() {
+    let mock = mock().await;
+    let (_stub, stub_url) = Stub::start().await;
+    let session = session(&mock.api_url, &stub_url);
+    let report = run_scenario(&fixture("tokens-tampered.yaml"), &session).await;
+    let text = report::full(&report);
+
+    assert_eq!(failure_codes(&report), ["claims::signature"], "{text}");
+    assert_eq!(report.failures[0].step.as_deref(), Some("tamper"), "{text}");
+    // The untampered token passed the same check one step earlier.
+    assert_eq!(report.steps[2].outcome, StepOutcome::Passed, "{text}");
+}
+
+#[tokio::test]
+async fn a_token_with_alg_none_is_refused() {
+    let mock = mock().await;
+    let (_stub, stub_url) = Stub::start().await;
+    let session = session(&mock.api_url, &stub_url);
+    let text = fixture_text("tokens-tampered.yaml").replace("/tamper/signature", "/tamper/none");
+    let scenario = load(&fixture_path("tokens-tampered.yaml"), &text);
+    let report = run_scenario(&scenario, &session).await;
+    let text = report::full(&report);
+
+    assert_eq!(failure_codes(&report), ["claims::algorithm"], "{text}");
+    assert!(text.contains("algorithm `none` is not allowed"), "{text}");
+}
