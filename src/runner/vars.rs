@@ -35,6 +35,9 @@ pub struct VarValue {
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     values: BTreeMap<String, VarValue>,
+    /// Secrets seen in responses that no variable holds (a `client_secret` the scenario does
+    /// not capture): never printed, redacted as `[redacted]`.
+    hidden: Vec<String>,
 }
 
 /// A variable was used before it existed.
@@ -87,12 +90,27 @@ impl Vars {
         self.values.contains_key(name)
     }
 
-    /// Whether `text` contains the value of a secret variable (a non-secret variable built
-    /// from a secret, such as `Bearer $ACCESS_TOKEN`, must be treated as a secret too).
+    /// Whether `text` contains the value of a secret variable or a hidden secret (a
+    /// non-secret variable built from a secret, such as `Bearer $ACCESS_TOKEN`, must be
+    /// treated as a secret too).
     pub fn contains_secret(&self, text: &str) -> bool {
         self.values
             .values()
             .any(|v| v.secret && !v.text.is_empty() && text.contains(v.text.as_str()))
+            || self.hidden.iter().any(|h| text.contains(h.as_str()))
+    }
+
+    /// Remembers a secret seen in a response that no variable holds, so it is redacted
+    /// wherever it appears later. Empty values are ignored.
+    pub fn hide(&mut self, secret: String) {
+        if !secret.is_empty() && !self.hidden.contains(&secret) {
+            self.hidden.push(secret);
+        }
+    }
+
+    /// The hidden secrets (see [`Vars::hide`]).
+    pub fn hidden(&self) -> &[String] {
+        &self.hidden
     }
 
     /// All variables, by name.

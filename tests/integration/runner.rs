@@ -982,3 +982,245 @@ async fn a_token_with_alg_none_is_refused() {
     assert_eq!(failure_codes(&report), ["claims::algorithm"], "{text}");
     assert!(text.contains("algorithm `none` is not allowed"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 9. No secret in anything docflow produces (Hurl's `assert_secret`).
+// ---------------------------------------------------------------------------------------
+
+/// Everything `tracing` writes while the test runs, at every level.
+#[derive(Debug, Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self {
+        self.clone()
+    }
+}
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+/// Fails with the names of the outputs that contain `value`, and where.
+fn assert_absent(outputs: &[(&str, String)], what: &str, value: &str) {
+    assert!(
+        value.len() >= 8,
+        "{what} is too short to look for: {value:?}"
+    );
+    let leaks: Vec<String> = outputs
+        .iter()
+        .filter_map(|(name, text)| {
+            let at = text.find(value)?;
+            let from = text[..at]
+                .char_indices()
+                .rev()
+                .nth(80)
+                .map_or(0, |(i, _)| i);
+            Some(format!("{name}: …{}…", &text[from..at]))
+        })
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "{what} leaked into:\n{}",
+        leaks.join("\n")
+    );
+}
+
+// A current-thread runtime: the mock, the stub and the runner's task all run on this thread,
+// so the thread-local subscriber sees every event they emit.
+#[tokio::test]
+async fn no_secret_reaches_any_output() {
+    let logs = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(logs.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = mock().await;
+    let (stub, stub_url) = Stub::start().await;
+    // One throttled token request on the way, so the HTTP client's retry path logs too.
+    fault(
+        &mock,
+        json!({"method": "POST", "path": "/identity/*", "status": 429, "retry_after": 0}),
+    )
+    .await;
+    let session = session(&mock.api_url, &stub_url);
+    let report = run_scenario(&fixture("leak.yaml"), &session).await;
+    let full = report::full(&report);
+
+    // It failed where it should, after every secret had been handled.
+    assert_eq!(failure_codes(&report), ["check::status"], "{full}");
+    assert_eq!(
+        report.failures[0].step.as_deref(),
+        Some("get-token-again"),
+        "{full}"
+    );
+    assert_eq!(report.steps.len(), 10, "{full}");
+    assert!(report.cleanups.iter().all(|c| c.ok), "{full}");
+
+    // The values to look for, as the stub received them.
+    let echoed = stub.echoes.lock().expect("lock")[0]["json"].clone();
+    let value = |key: &str| echoed[key].as_str().expect("echoed").to_owned();
+    let pat = session.token.expose().to_owned();
+    assert_eq!(value("konnect_token"), pat, "the echo is real");
+    let client_secret = value("client_secret");
+    let access_token = value("access_token");
+    let signature = access_token
+        .rsplit('.')
+        .next()
+        .expect("a signature")
+        .to_owned();
+    let uncaptured_secret = stub.secrets.lock().expect("lock")[0].clone();
+
+    // Everything docflow produced, and the mock's journal.
+    let views: Vec<(String, String)> = report
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let view = s.view.as_ref()?;
+            Some((
+                format!("view of `{}`", s.name),
+                serde_json::to_string_pretty(view).expect("json"),
+            ))
+        })
+        .collect();
+    let mut outputs: Vec<(&str, String)> = vec![
+        ("report::full", full.clone()),
+        ("report (Debug)", format!("{report:#?}")),
+        (
+            "failures",
+            report
+                .failures
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}\n{:?}\n{}\n{}\n{}",
+                        f.message,
+                        f.mismatches,
+                        f.excerpt.clone().unwrap_or_default(),
+                        f.curl.clone().unwrap_or_default(),
+                        f.exports.join("\n")
+                    )
+                })
+                .collect(),
+        ),
+        ("defects", format!("{:?}", report.defects)),
+        ("cleanups", format!("{:?}", report.cleanups)),
+        ("journal", journal(&mock).await.to_string()),
+        ("tracing", logs.text()),
+    ];
+    for (name, text) in &views {
+        outputs.push((name.as_str(), text.clone()));
+    }
+    assert_absent(&outputs, "the Konnect token", &pat);
+    assert_absent(&outputs, "the client secret", &client_secret);
+    assert_absent(&outputs, "the access token", &access_token);
+    assert_absent(&outputs, "the access token's signature", &signature);
+    assert_absent(&outputs, "the uncaptured client secret", &uncaptured_secret);
+    assert!(
+        logs.text().contains("retrying"),
+        "the subscriber saw nothing; the tracing check would prove nothing"
+    );
+
+    // Captured ids are variables in the views, never values.
+    let view = |step: &str| {
+        report
+            .steps
+            .iter()
+            .find(|s| s.name == step)
+            .and_then(|s| s.view.clone())
+            .unwrap_or_else(|| panic!("no view of `{step}`"))
+    };
+    assert_eq!(view("create-auth-server")["body"]["id"], "$AUTH_SERVER_ID");
+    assert_eq!(view("create-auth-server")["body"]["issuer"], "$ISSUER_URL");
+    assert_eq!(view("create-scope")["body"]["id"], "$SCOPE_ID");
+    assert_eq!(view("create-client")["body"]["id"], "$CLIENT_ID");
+    assert_eq!(
+        view("create-client")["body"]["client_secret"],
+        "$CLIENT_SECRET"
+    );
+    assert_eq!(
+        view("echo-secrets")["body"]["json"],
+        json!({
+            "konnect_token": "$KONNECT_TOKEN",
+            "client_secret": "$CLIENT_SECRET",
+            "access_token": "$ACCESS_TOKEN",
+            "ids": {
+                "auth_server": "$AUTH_SERVER_ID",
+                "scope": "$SCOPE_ID",
+                "client": "$CLIENT_ID",
+                "issuer": "$ISSUER_URL"
+            }
+        })
+    );
+    let ids = &echoed["ids"];
+    for (name, text) in &views {
+        for key in ["auth_server", "scope", "client", "issuer"] {
+            let id = ids[key].as_str().expect("an id");
+            assert!(
+                !text.contains(id),
+                "{name} holds the {key} id {id}:\n{text}"
+            );
+        }
+    }
+    assert_eq!(
+        view("echo-derived")["body"]["json"]["echoed"],
+        "$ECHOED_AUTHORIZATION"
+    );
+    // The failed step's reproduction names its secrets without their values.
+    let exports = &report.failures[0].exports;
+    assert!(
+        exports.contains(&"export CLIENT_SECRET=…  # secret: set it yourself".to_owned()),
+        "{exports:?}"
+    );
+    // A credential no variable names is masked where it stands.
+    assert_eq!(
+        view("create-uncaptured-client")["body"]["client_secret"],
+        "[redacted]"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_check_on_an_uncaptured_secret_does_not_print_it() {
+    let (stub, url) = Stub::start().await;
+    let session = session(&url, &url);
+    let report = run_scenario(&fixture("secret-in-mismatch.yaml"), &session).await;
+    let full = report::full(&report);
+
+    assert_eq!(failure_codes(&report), ["check::body"], "{full}");
+    let failure = &report.failures[0];
+    assert_eq!(failure.mismatches[0].actual, r#""[redacted]""#, "{full}");
+    let secret = stub.secrets.lock().expect("lock")[0].clone();
+    let outputs = [
+        ("report::full", full.clone()),
+        ("report (Debug)", format!("{report:#?}")),
+    ];
+    assert_absent(&outputs, "the uncaptured client secret", &secret);
+    assert_absent(&outputs, "the Konnect token", session.token.expose());
+    for name in ["AUTH_HEADER", "KONNECT_TOKEN"] {
+        assert!(
+            failure
+                .exports
+                .contains(&format!("export {name}=…  # secret: set it yourself")),
+            "{:?}",
+            failure.exports
+        );
+    }
+}
