@@ -10,7 +10,6 @@
 //! a scenario needs both, the stub is the session's `KONNECT_PROXY_URL` (`to: proxy`).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -1223,4 +1222,66 @@ async fn a_failed_check_on_an_uncaptured_secret_does_not_print_it() {
             failure.exports
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 10. One snapshot for every target: views are identical across runs after redaction.
+// ---------------------------------------------------------------------------------------
+
+/// Every step's view of a run, serialized as the snapshot would hold it.
+fn views(report: &ScenarioReport) -> Vec<(String, String)> {
+    report
+        .steps
+        .iter()
+        .map(|s| {
+            let view = s
+                .view
+                .as_ref()
+                .unwrap_or_else(|| panic!("no view of `{}`", s.name));
+            (
+                s.name.clone(),
+                serde_json::to_string_pretty(view).expect("json"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn views_of_two_runs_on_two_targets_are_byte_identical() {
+    // Two mocks on different ports, two organizations, two run ids: everything that varies
+    // between targets and runs varies here.
+    let (first, second) = (mock().await, mock().await);
+    assert_ne!(first.api_url, second.api_url);
+    let scenario = fixture("identity-flow.yaml");
+    let sessions = (
+        session(&first.api_url, &first.proxy_url),
+        session(&second.api_url, &second.proxy_url),
+    );
+    let (a, b) = tokio::join!(
+        run_scenario(&scenario, &sessions.0),
+        run_scenario(&scenario, &sessions.1),
+    );
+    assert!(a.passed(), "{}", report::full(&a));
+    assert!(b.passed(), "{}", report::full(&b));
+    let (a, b) = (views(&a), views(&b));
+    assert_eq!(a.len(), 5);
+    for ((step, left), (_, right)) in a.iter().zip(&b) {
+        assert_eq!(left, right, "the views of `{step}` differ");
+    }
+    // What made them equal is visible: run-varying values became placeholders.
+    let token = &a[4].1;
+    for placeholder in [
+        "$ISSUER_URL",
+        "$CLIENT_ID",
+        "$ACCESS_TOKEN",
+        "[iat]",
+        "[exp]",
+        "[uuid]",
+        // The mock's key ids are UUIDs; Konnect's may not be, hence `[kid]` elsewhere.
+        r#""kid": "[uuid]""#,
+    ] {
+        assert!(token.contains(placeholder), "no {placeholder} in\n{token}");
+    }
+    assert!(a[0].1.contains("Appointments Dev $RUN_ID"), "{}", a[0].1);
+    assert!(a[0].1.contains("[timestamp]"), "{}", a[0].1);
 }
