@@ -866,6 +866,24 @@ async fn a_known_defect_passes() {
 }
 
 #[tokio::test]
+async fn a_known_defect_without_a_status_accepts_the_answer() {
+    let (_stub, url) = Stub::start().await;
+    let session = session(&url, &url);
+    let text = fixture_text("doc-defect-known.yaml");
+    let text = text.replace("      status: 201\n", "");
+    let report = run_scenario(
+        &load(&fixture_path("doc-defect-known.yaml"), &text),
+        &session,
+    )
+    .await;
+    let text = report::full(&report);
+
+    assert!(report.passed(), "{text}");
+    assert_eq!(report.steps[0].outcome, StepOutcome::KnownDefect, "{text}");
+    assert_eq!(report.defects[0].actual, "201");
+}
+
+#[tokio::test]
 async fn a_defect_the_doc_no_longer_has_fails_as_fixed() {
     let (stub, url) = Stub::start().await;
     let session = session(&url, &url);
