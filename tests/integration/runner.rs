@@ -1226,7 +1226,7 @@ async fn a_failed_check_on_an_uncaptured_secret_does_not_print_it() {
     assert_eq!(failure.mismatches[0].actual, r#""[redacted]""#, "{full}");
     let secret = stub.secrets.lock().expect("lock")[0].clone();
     let outputs = [
-        ("report::full", full.clone()),
+        ("report::full", full),
         ("report (Debug)", format!("{report:#?}")),
     ];
     assert_absent(&outputs, "the uncaptured client secret", &secret);
