@@ -4,11 +4,14 @@
 //! Three layers, in order:
 //! 1. by value: secrets, captured values and the target's URLs become their variable name
 //!    (`$CLIENT_SECRET`, `$AUTH_SERVER_ID`, `$KONNECT_CONTROL_PLANE_URL`), so a snapshot reads
-//!    like the doc and holds on every target;
+//!    like the doc and holds on every target; a credential seen under a secret key
+//!    (`client_secret`, `access_token`, …) that no variable holds becomes `[redacted]`
+//!    wherever it appears afterwards ([`secret_values`], `Vars::hide`);
 //! 2. by shape, checked first: timestamps, UUIDs, trace ids, token lifetimes become
 //!    placeholders only when they have the expected shape (anything else stays visible so a
 //!    snapshot diff shows it);
-//! 3. a safety net: anything that looks like a JWT becomes `[jwt]`.
+//! 3. a safety net: anything that looks like a JWT becomes `[jwt]`, and any string under a
+//!    secret key that nothing replaced becomes `[redacted]`.
 
 use serde_json::Value;
 
@@ -142,17 +145,28 @@ impl Redactor {
             Value::Object(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| {
-                        let v = match v {
-                            Value::String(s) if is_secret_key(k) => {
-                                Value::String(mask_unredacted(&self.text(s)))
-                            }
-                            other => self.json(other),
+                        let v = if is_secret_key(k) {
+                            self.secret_json(v)
+                        } else {
+                            self.json(v)
                         };
                         (self.text(k), v)
                     })
                     .collect(),
             ),
             other => other.clone(),
+        }
+    }
+
+    /// A value under a secret key: its strings, and those of its arrays (the OIDC plugin's
+    /// `client_secret` is a list), are masked unless already placeholders.
+    fn secret_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(mask_unredacted(&self.text(s))),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.secret_json(v)).collect())
+            }
+            other => self.json(other),
         }
     }
 }
@@ -192,16 +206,24 @@ fn collect_secret_values(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                match v {
-                    Value::String(s) if is_secret_key(k) && s.len() >= MIN_HIDDEN_LEN => {
-                        out.push(s.clone());
-                    }
-                    other => collect_secret_values(other, out),
+                if is_secret_key(k) {
+                    collect_secret_strings(v, out);
+                } else {
+                    collect_secret_values(v, out);
                 }
             }
         }
         Value::Array(items) => items.iter().for_each(|v| collect_secret_values(v, out)),
         _ => {}
+    }
+}
+
+/// The strings of a value under a secret key (directly or in its arrays).
+fn collect_secret_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) if s.len() >= MIN_HIDDEN_LEN => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_secret_strings(v, out)),
+        other => collect_secret_values(other, out),
     }
 }
 
@@ -346,7 +368,8 @@ mod tests {
             "client_secret": "8vbywkjyj1zxcgsujljnuge1",
             "nested": [{"access_token": "opaque-token-value", "token_type": "Bearer"}],
             "password": "short",
-            "known": "x"
+            "known": "x",
+            "config": {"client_secret": ["listed-secret-value"], "client_id": ["c1"]}
         });
         let mut vars = Vars::default();
         vars.set_text("KNOWN_SECRET", "opaque-token-value", true, Origin::Captured);
@@ -361,9 +384,11 @@ mod tests {
                 "client_secret": "[redacted]",
                 "nested": [{"access_token": "$KNOWN_SECRET", "token_type": "Bearer"}],
                 "password": "[redacted]",
-                "known": "x"
+                "known": "x",
+                "config": {"client_secret": ["[redacted]"], "client_id": ["c1"]}
             })
         );
+        assert_eq!(r.text("listed-secret-value"), "[redacted]");
         // Remembered by value, so a mismatch's text is redacted too.
         assert_eq!(
             r.text("expected x, got \"8vbywkjyj1zxcgsujljnuge1\""),
