@@ -503,18 +503,27 @@ async fn verify_tokens(
             );
             continue;
         };
-        let verified = match claims::verify(&token.text, None, &session.http).await {
-            Ok(v) => v,
-            Err(e) => {
-                fail(
-                    e.code,
-                    format!("token `{}`", t.variable),
-                    "a token signed by its issuer".to_owned(),
-                    e.message,
-                );
-                continue;
-            }
-        };
+        // When the scenario names the issuer (`claims: {iss: $ISSUER_URL}`), docflow fetches
+        // discovery and keys only from it, so a hostile token cannot pick the URL.
+        let expected_iss = t
+            .claims
+            .as_ref()
+            .and_then(|c| c.get("iss"))
+            .and_then(|iss| vars.render_json(iss).ok())
+            .and_then(|iss| iss.as_str().map(str::to_owned));
+        let verified =
+            match claims::verify(&token.text, expected_iss.as_deref(), &session.http).await {
+                Ok(v) => v,
+                Err(e) => {
+                    fail(
+                        e.code,
+                        format!("token `{}`", t.variable),
+                        "a token signed by its issuer".to_owned(),
+                        e.message,
+                    );
+                    continue;
+                }
+            };
         if let Err(e) = claims::check_time_claims(&verified.claims, t.lifetime) {
             fail(
                 e.code,
