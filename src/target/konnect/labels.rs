@@ -333,7 +333,8 @@ mod tests {
             received.json(),
             json!({"labels": {"team": "docs"}, "data": [{"tags": null}, {"tags": ["x"]}]})
         );
-        let unchanged = json!({"labels": {}, "tags": ["x"]});
-        assert!(!unmark(&mut unchanged.clone()));
+        let mut unchanged = json!({"labels": {}, "tags": ["x"]});
+        assert!(!unmark(&mut unchanged));
+        assert_eq!(unchanged, json!({"labels": {}, "tags": ["x"]}));
     }
 }

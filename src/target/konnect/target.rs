@@ -31,9 +31,12 @@ pub struct KonnectTarget {
     pacer: Arc<Pacer>,
 }
 
+/// The process's pacers, one per rate.
+type Pacers = std::sync::Mutex<Vec<(u32, Arc<Pacer>)>>;
+
 /// One pacer per process and rate, so parallel scenarios share the per-auth-server budget.
 fn shared_pacer(rate: u32) -> Arc<Pacer> {
-    static PACERS: OnceLock<std::sync::Mutex<Vec<(u32, Arc<Pacer>)>>> = OnceLock::new();
+    static PACERS: OnceLock<Pacers> = OnceLock::new();
     let pacers = PACERS.get_or_init(Default::default);
     let Ok(mut pacers) = pacers.lock() else {
         return Arc::new(Pacer::new(rate));
