@@ -2,3 +2,4 @@
 
 mod mock_identity;
 mod openapi;
+mod targets;

@@ -110,17 +110,36 @@ async fn konnect_target_survives_faults_and_leaves_nothing_labelled() {
 
     // A rate limit on creation (retried after `Retry-After`, even for a POST), outages and a
     // dropped connection on reads and on teardown (retried: idempotent).
-    add_fault(&server.api_url, json!({"method": "POST", "path": "/v1/auth-servers", "status": 429, "retry_after": 1})).await;
-    add_fault(&server.api_url, json!({"method": "GET", "path": "/v2/control-planes", "status": 503, "times": 2})).await;
-    add_fault(&server.api_url, json!({"method": "GET", "path": "/v2/control-planes", "drop": true})).await;
-    add_fault(&server.api_url, json!({"method": "DELETE", "path": "/v1/auth-servers/*", "status": 503})).await;
+    add_fault(
+        &server.api_url,
+        json!({"method": "POST", "path": "/v1/auth-servers", "status": 429, "retry_after": 1}),
+    )
+    .await;
+    add_fault(
+        &server.api_url,
+        json!({"method": "GET", "path": "/v2/control-planes", "status": 503, "times": 2}),
+    )
+    .await;
+    add_fault(
+        &server.api_url,
+        json!({"method": "GET", "path": "/v2/control-planes", "drop": true}),
+    )
+    .await;
+    add_fault(
+        &server.api_url,
+        json!({"method": "DELETE", "path": "/v1/auth-servers/*", "status": 503}),
+    )
+    .await;
 
     let session = target.open_session().await.unwrap();
     let scenario = docflow::load_file(Path::new(SCENARIO)).unwrap();
     let report = docflow::run_scenario(&scenario, &session).await;
     let rendered = docflow::report::full(&report);
     assert!(report.passed(), "{rendered}");
-    assert!(!rendered.contains(&token), "the token leaked into the report");
+    assert!(
+        !rendered.contains(&token),
+        "the token leaked into the report"
+    );
     assert!(
         report.cleanups.iter().all(|c| c.ok) && report.cleanups.len() >= 4,
         "{rendered}"
@@ -193,7 +212,11 @@ async fn konnect_target_survives_faults_and_leaves_nothing_labelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn konnect_target_refuses_tokens_that_are_not_pats_before_any_request() {
     let server = mock(Duration::ZERO);
-    for token in ["eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "Bearer kpat_abc", "pat_1234567890abc"] {
+    for token in [
+        "eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        "Bearer kpat_abc",
+        "pat_1234567890abc",
+    ] {
         let lookup = |name: &str| match name {
             "KONNECT_TOKEN" => Some(token.to_owned()),
             "KONNECT_CONTROL_PLANE_URL" => Some(server.api_url.clone()),
@@ -270,7 +293,15 @@ async fn sweep_deletes_only_old_labelled_resources() {
     let config = KonnectConfig::new(&token, &api_url, "http://localhost:8000").unwrap();
     let api = KonnectApi::new(&config).unwrap();
 
-    let dry = sweep(&api, SweepOptions { cutoff, dry_run: true }).await.unwrap();
+    let dry = sweep(
+        &api,
+        SweepOptions {
+            cutoff,
+            dry_run: true,
+        },
+    )
+    .await
+    .unwrap();
     let would: Vec<&str> = dry
         .items
         .iter()
@@ -279,9 +310,21 @@ async fn sweep_deletes_only_old_labelled_resources() {
         .collect();
     assert_eq!(would, ["old-tagged", "old labelled"], "{dry:?}");
     let (_, listed) = call("GET", &format!("{api_url}/v1/auth-servers"), &token, None).await;
-    assert_eq!(listed["data"].as_array().unwrap().len(), 3, "the dry run deleted");
+    assert_eq!(
+        listed["data"].as_array().unwrap().len(),
+        3,
+        "the dry run deleted"
+    );
 
-    let swept = sweep(&api, SweepOptions { cutoff, dry_run: false }).await.unwrap();
+    let swept = sweep(
+        &api,
+        SweepOptions {
+            cutoff,
+            dry_run: false,
+        },
+    )
+    .await
+    .unwrap();
     assert!(swept.ok(), "{swept:?}");
     let deleted: Vec<&str> = swept
         .items
@@ -355,7 +398,9 @@ async fn sweep_command_prints_what_it_would_delete_and_needs_a_token() {
         "POST",
         &format!("{}/v1/auth-servers", server.api_url),
         &token,
-        Some(json!({"name": "left behind", "audience": "a", "labels": {"docflow-run": "deadbeef"}})),
+        Some(
+            json!({"name": "left behind", "audience": "a", "labels": {"docflow-run": "deadbeef"}}),
+        ),
     )
     .await;
     assert_eq!(status, 201, "{old}");
@@ -368,14 +413,27 @@ async fn sweep_command_prints_what_it_would_delete_and_needs_a_token() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(
         stdout.contains("would delete: auth server `left behind`"),
         "{stdout}"
     );
-    assert!(stdout.contains("1 would be deleted, 0 kept, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("1 would be deleted, 0 kept, 0 failed"),
+        "{stdout}"
+    );
     assert!(!stdout.contains(&token));
-    let (_, listed) = call("GET", &format!("{}/v1/auth-servers", server.api_url), &token, None).await;
+    let (_, listed) = call(
+        "GET",
+        &format!("{}/v1/auth-servers", server.api_url),
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
 
     let output = docflow()
@@ -393,7 +451,11 @@ fn konnect_dry_run_needs_no_token() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("Bearer $KONNECT_TOKEN"), "{stdout}");
 }
 
@@ -407,7 +469,9 @@ fn container_target_without_docker_says_where_it_looked() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("error[target::no_docker]: no Docker engine at unix:///nonexistent/docker.sock"),
+        stderr.contains(
+            "error[target::no_docker]: no Docker engine at unix:///nonexistent/docker.sock"
+        ),
         "{stderr}"
     );
 }
@@ -483,5 +547,10 @@ async fn container_target_runs_the_oidc_scenario() {
     assert!(report.passed(), "{}", docflow::report::full(&report));
     // The issuer is reachable from the host: the token's `iss` verified against its JWKS.
     let token = report.steps.iter().find(|s| s.name == "get-token").unwrap();
-    assert!(token.view.as_ref().is_some_and(|v| v.get("tokens").is_some()));
+    assert!(
+        token
+            .view
+            .as_ref()
+            .is_some_and(|v| v.get("tokens").is_some())
+    );
 }
