@@ -284,3 +284,139 @@ fn describe(error: reqwest::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::any;
+
+    use super::*;
+
+    /// Serves `statuses` in order (then 200) on every path; returns the base URL and the
+    /// request counter.
+    async fn serve(statuses: Vec<u16>) -> (String, Arc<AtomicU32>) {
+        let count = Arc::new(AtomicU32::new(0));
+        let seen = Arc::clone(&count);
+        let app = Router::new().fallback(any(move |body: String| {
+            let n = seen.fetch_add(1, Ordering::SeqCst) as usize;
+            let status = statuses.get(n).copied().unwrap_or(200);
+            async move {
+                (
+                    StatusCode::from_u16(status).unwrap(),
+                    [("retry-after", "0")],
+                    body,
+                )
+            }
+        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (format!("http://{addr}"), count)
+    }
+
+    fn client() -> HttpClient {
+        HttpClient::new(
+            Duration::from_secs(5),
+            RetryPolicy {
+                max_attempts: 4,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(20),
+            },
+        )
+        .unwrap()
+    }
+
+    fn request(method: &str, url: &str) -> Prepared {
+        Prepared {
+            method: method.into(),
+            url: url.into(),
+            headers: vec![],
+            body: Some(b"{}".to_vec()),
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_5xx_of_idempotent_requests_only() {
+        let (url, count) = serve(vec![500, 503, 200]).await;
+        let got = client().send(&request("GET", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (200, 3));
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+
+        let (url, count) = serve(vec![503]).await;
+        let got = client().send(&request("POST", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (503, 1));
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn retries_429_of_any_method_and_gives_up_after_the_budget() {
+        let (url, _) = serve(vec![429, 201]).await;
+        let got = client().send(&request("POST", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (201, 2));
+
+        let (url, count) = serve(vec![503; 10]).await;
+        let got = client().send(&request("DELETE", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (503, 4));
+        assert_eq!(count.load(Ordering::SeqCst), 4);
+    }
+
+    #[derive(Debug, Default)]
+    struct Recorder {
+        paced: AtomicU32,
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl SendHooks for Recorder {
+        fn rewrite(&self, request: &mut Prepared) {
+            request.body = Some(b"rewritten".to_vec());
+        }
+
+        fn pace(&self, _request: &Prepared) -> Duration {
+            self.paced.fetch_add(1, Ordering::SeqCst);
+            Duration::from_millis(1)
+        }
+
+        fn received(&self, request: &Prepared, received: &mut Received) {
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.push(String::from_utf8_lossy(request.body.as_deref().unwrap()).into());
+            }
+            received.body = b"seen".to_vec();
+        }
+    }
+
+    #[tokio::test]
+    async fn hooks_rewrite_once_pace_every_attempt_and_see_the_answer() {
+        let (url, _) = serve(vec![503]).await;
+        let hooks = Arc::new(Recorder::default());
+        let http = client().with_hooks(hooks.clone());
+        let got = http.send(&request("PUT", &url)).await.unwrap();
+        assert_eq!(got.attempts, 2);
+        assert_eq!(got.body, b"seen");
+        assert_eq!(hooks.paced.load(Ordering::SeqCst), 2);
+        assert_eq!(*hooks.seen.lock().unwrap(), ["rewritten"]);
+    }
+
+    #[test]
+    fn backoff_grows_with_bounded_jitter() {
+        let http = HttpClient::new(
+            Duration::from_secs(1),
+            RetryPolicy {
+                max_attempts: 10,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(1),
+            },
+        )
+        .unwrap();
+        for _ in 0..20 {
+            let first = http.backoff(1);
+            assert!(first >= Duration::from_millis(100) && first <= Duration::from_millis(125));
+            let third = http.backoff(3);
+            assert!(third >= Duration::from_millis(400) && third <= Duration::from_millis(500));
+            assert!(http.backoff(9) <= Duration::from_secs(1));
+        }
+    }
+}
