@@ -2,4 +2,5 @@
 
 mod mock_identity;
 mod openapi;
+mod scenario_load;
 mod targets;
