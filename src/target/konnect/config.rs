@@ -20,6 +20,14 @@ pub const DEFAULT_CONTROL_PLANE: &str = "quickstart";
 /// Default per-request timeout on a real network.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Retries on a real network: more patient than the mock's, so a `Retry-After` of up to 30s
+/// is honoured in full rather than cut short.
+pub const DEFAULT_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 6,
+    base_delay: Duration::from_millis(250),
+    max_delay: Duration::from_secs(30),
+};
+
 /// Requests per second per auth server the client allows itself. Kong Identity allows 100 per
 /// auth server (`app/kong-identity/auth-servers.md`); the management API and the issuer are
 /// paced separately (their ids differ), so each gets half to stay under the limit together.
@@ -54,7 +62,7 @@ impl KonnectConfig {
             proxy_url: check_url("KONNECT_PROXY_URL", proxy_url)?,
             control_plane_name: DEFAULT_CONTROL_PLANE.to_owned(),
             timeout: DEFAULT_TIMEOUT,
-            retry: RetryPolicy::default(),
+            retry: DEFAULT_RETRY,
             identity_rate: DEFAULT_IDENTITY_RATE,
         })
     }
