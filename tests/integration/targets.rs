@@ -158,10 +158,12 @@ async fn konnect_target_survives_faults_and_leaves_nothing_labelled() {
             .collect()
     };
     assert_eq!(statuses("POST", "/v1/auth-servers"), [429, 201]);
-    // Two outages, one dropped connection (journaled as the 200 it never finished), then
-    // the answer: four attempts of the scenario's first step.
+    // The target's own check, then the scenario's first step: two outages, one dropped
+    // connection (journaled as the 200 it never finished), then the answer.
     let reads = statuses("GET", "/v2/control-planes");
-    assert_eq!(reads[..4], [503, 503, 200, 200], "{reads:?}");
+    assert_eq!(reads[..5], [200, 503, 503, 200, 200], "{reads:?}");
+    let first_step = report.steps.first().unwrap();
+    assert_eq!(first_step.attempts, 4, "{rendered}");
     let created = log
         .iter()
         .find(|(m, p, s, _)| m == "POST" && p == "/v1/auth-servers" && *s == 201)
@@ -544,7 +546,9 @@ async fn container_target_runs_the_oidc_scenario() {
     let session = target.open_session().await.unwrap();
     let scenario = docflow::load_file(Path::new(SCENARIO)).unwrap();
     let report = docflow::run_scenario(&scenario, &session).await;
-    assert!(report.passed(), "{}", docflow::report::full(&report));
+    let rendered = docflow::report::full(&report);
+    assert!(report.passed(), "{rendered}");
+    println!("{rendered}");
     // The issuer is reachable from the host: the token's `iss` verified against its JWKS.
     let token = report.steps.iter().find(|s| s.name == "get-token").unwrap();
     assert!(
