@@ -131,7 +131,7 @@ fn run(args: &ImageBuildArgs) -> Result<(), String> {
         .unwrap_or_default();
     println!("built {IMAGE_NAME}:{IMAGE_TAG} ({IMAGE_NAME}:{version}) {id}");
     println!(
-        "  run the scenarios in it: DOCFLOW_TARGET=container cargo test --test integration\n  \
+        "  run the scenarios in it: DOCFLOW_TARGET=container cargo test --test scenarios\n  \
          or serve it: docker run --rm -p 127.0.0.1:8080:8080 -p 127.0.0.1:8000:8000 \
          {IMAGE_NAME}:{IMAGE_TAG}"
     );
