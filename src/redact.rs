@@ -175,7 +175,28 @@ fn normalize_string(key: Option<&str>, s: &str) -> String {
     if key == Some("kid") && !s.is_empty() {
         return "[kid]".to_owned();
     }
+    if key.is_some_and(|k| k.eq_ignore_ascii_case("www-authenticate")) {
+        return normalize_realm(s);
+    }
     s.to_owned()
+}
+
+/// Kong's `WWW-Authenticate: Bearer realm="<issuer host>", …` names the issuer's host, which
+/// differs per target (`127.0.0.1` on the mock, `<id>.us.identity.konghq.com` on Konnect); a
+/// non-empty realm becomes `[realm]`, an empty one stays visible.
+fn normalize_realm(header: &str) -> String {
+    let Some(start) = header.find("realm=\"") else {
+        return header.to_owned();
+    };
+    let value_start = start + "realm=\"".len();
+    match header[value_start..].find('"') {
+        Some(len) if len > 0 => format!(
+            "{}[realm]{}",
+            &header[..value_start],
+            &header[value_start + len..]
+        ),
+        _ => header.to_owned(),
+    }
 }
 
 /// Whether `s` is a hyphenated UUID.
@@ -268,6 +289,17 @@ mod tests {
         let r = Redactor::new();
         let t = "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln and eyJ alone";
         assert_eq!(r.text(t), "Bearer [jwt] and eyJ alone");
+    }
+
+    #[test]
+    fn realms_are_normalised_only_when_present() {
+        let v = json!({"www-authenticate": "Bearer realm=\"127.0.0.1\", error=\"invalid_token\""});
+        assert_eq!(
+            normalize(&v),
+            json!({"www-authenticate": "Bearer realm=\"[realm]\", error=\"invalid_token\""})
+        );
+        let empty = json!({"www-authenticate": "Bearer realm=\"\""});
+        assert_eq!(normalize(&empty), empty);
     }
 
     #[test]

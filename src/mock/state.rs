@@ -49,7 +49,10 @@ impl MockState {
             faults: Faults::default(),
             api_addr: OnceLock::new(),
             proxy_addr: OnceLock::new(),
+            // The gateway's calls go to the mock's own issuers and to loopback upstreams; a
+            // system proxy from the environment must never see them.
             http: reqwest::Client::builder()
+                .no_proxy()
                 .timeout(std::time::Duration::from_secs(10))
                 .build()
                 .unwrap_or_default(),
