@@ -2,6 +2,7 @@
 //! readable at `GET /_docflow/journal` and cleared by `POST /_docflow/reset`.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
 use axum::Router;
@@ -46,6 +47,8 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Journal {
     entries: Mutex<Vec<Entry>>,
+    /// Requests recorded since start, never reset: `mock serve --exit-when-idle` watches it.
+    recorded: AtomicU64,
 }
 
 impl Journal {
@@ -61,7 +64,13 @@ impl Journal {
         }
     }
 
+    /// How many requests were recorded since the mock started (not reset by `clear`).
+    pub fn recorded(&self) -> u64 {
+        self.recorded.load(Ordering::Relaxed)
+    }
+
     fn push(&self, entry: Entry) {
+        self.recorded.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut e) = self.entries.lock() {
             if e.len() >= CAPACITY {
                 e.remove(0);
@@ -296,5 +305,8 @@ mod tests {
         let entries = journal.entries();
         assert_eq!(entries.len(), CAPACITY);
         assert_eq!(entries[0].path, "/5");
+        assert_eq!(journal.recorded(), (CAPACITY + 5) as u64);
+        journal.clear();
+        assert_eq!(journal.recorded(), (CAPACITY + 5) as u64);
     }
 }

@@ -7,3 +7,4 @@ mod openapi;
 mod runner;
 mod scenario_load;
 mod snapshot_hygiene;
+mod targets;
