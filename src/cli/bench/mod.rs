@@ -9,6 +9,7 @@
 mod api;
 mod args;
 mod drive;
+mod gateway;
 mod journal;
 mod memory;
 mod report;
@@ -16,6 +17,7 @@ mod run;
 mod scenarios;
 mod setup;
 mod signing;
+mod unknown_kid;
 
 pub(crate) use args::BenchArgs;
 pub(crate) use run::bench;

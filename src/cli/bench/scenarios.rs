@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use serde_json::json;
+
+use super::report::{Report, round2};
 use crate::cli::files::scenario_files;
 
 /// The outcome of the scenario-loading bench.
@@ -29,6 +32,25 @@ impl LoadFigures {
         } else {
             0.0
         }
+    }
+}
+
+impl LoadFigures {
+    /// The table line.
+    pub(crate) fn figures(&self, report: &mut Report) {
+        report.figure(
+            "scenario_files_per_second",
+            format!(
+                "scenarios: {} files x {} loads + validations",
+                self.files, self.rounds
+            ),
+            format!(
+                "{:>8.0} files/s  ({} invalid)",
+                self.per_second(),
+                self.invalid
+            ),
+            json!(round2(self.per_second())),
+        );
     }
 }
 
