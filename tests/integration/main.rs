@@ -5,4 +5,7 @@ mod cli;
 mod mock_gateway;
 mod mock_identity;
 mod openapi;
+mod runner;
 mod scenario_load;
+mod snapshot_hygiene;
+mod targets;
