@@ -1,6 +1,8 @@
 //! [`Api`]: the management API as the how-to calls it (a personal access token, JSON bodies),
 //! plus the mock's test endpoints (journal, reset).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -16,6 +18,7 @@ pub(crate) struct Api {
     /// Base URL of the API listener.
     pub(crate) base: String,
     token: Secret,
+    calls: Arc<AtomicUsize>,
 }
 
 /// The HTTP client for the bench: no system proxy (everything is loopback), a timeout so a
@@ -36,7 +39,13 @@ impl Api {
             http,
             base: base.trim_end_matches('/').to_owned(),
             token: Secret::new("$KONNECT_TOKEN", "kpat_docflowbench0123456789abcdef"),
+            calls: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// Management API calls made so far (test endpoints not counted).
+    pub(crate) fn calls(&self) -> usize {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// Sends `method path` with an optional JSON body; `Err` unless it answers `want`.
@@ -47,6 +56,7 @@ impl Api {
         body: Option<Value>,
         want: u16,
     ) -> Result<Value, String> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{path}", self.base);
         let mut request = self
             .http

@@ -103,11 +103,9 @@ async fn auth_server(api: &Api, name: &str) -> Result<Value, String> {
 
 /// Runs the setup; every call must answer as the how-to expects.
 pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, String> {
-    let mut calls = 0;
     let plane = api
         .create("/v2/control-planes", json!({"name": "quickstart"}))
         .await?;
-    calls += 1;
     let cp = text(&plane, "id", "`POST /v2/control-planes`")?;
     let entities = format!("/v2/control-planes/{cp}/core-entities");
     let service = api
@@ -124,7 +122,6 @@ pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, Stri
         "protocols": ["http", "https"],
     });
     api.create(&format!("{entities}/routes"), route).await?;
-    calls += 2;
 
     let server = auth_server(api, "Appointments Dev").await?;
     let server_id = text(&server, "id", "`POST /v1/auth-servers`")?;
@@ -169,7 +166,6 @@ pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, Stri
             }),
         )
         .await?;
-    calls += 4;
     let client_id = text(&client, "id", "`POST …/clients`")?;
     let client_secret = Secret::new(
         "$CLIENT_SECRET",
@@ -183,7 +179,6 @@ pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, Stri
         }),
     )
     .await?;
-    calls += 1;
     let access_token = token(api, &issuer, &client_id, &client_secret, Some("my-scope")).await?;
 
     // The unknown-`kid` bench: another auth server (its own key), and a route whose plugin
@@ -223,7 +218,6 @@ pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, Stri
         }),
     )
     .await?;
-    calls += 5;
 
     Ok(Flow {
         issuer_path: issuer_path(&issuer)?,
@@ -232,6 +226,6 @@ pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, Stri
         client_secret,
         access_token,
         foreign_token,
-        calls,
+        calls: api.calls(),
     })
 }
