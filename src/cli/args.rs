@@ -25,6 +25,8 @@ pub(crate) enum Command {
     Validate(PathsArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Measure the mock's speed and memory in one run and print the figures with targets.
+    Bench(super::bench::BenchArgs),
     /// Konnect-in-a-box.
     Mock {
         #[command(subcommand)]

@@ -1,6 +1,7 @@
 //! The CLI's commands, one module each.
 
 pub(crate) mod args;
+pub(crate) mod bench;
 pub(crate) mod files;
 pub(crate) mod image;
 pub(crate) mod logging;
@@ -19,6 +20,7 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args).await,
         Command::Validate(args) => validate::validate(&args.paths),
         Command::Schema => validate::schema(),
+        Command::Bench(args) => bench::bench(args).await,
         Command::Mock {
             command: MockCommand::Serve(args),
         } => mock::serve(args).await,

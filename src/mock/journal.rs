@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 
 use super::state::SharedState;
 
-/// The most entries kept; older ones are dropped so a long-running mock stays bounded.
-const CAPACITY: usize = 10_000;
+/// The most entries kept; older ones are dropped so a long-running mock stays bounded
+/// (`docflow bench` names it: the journal dominates the mock's memory growth until full).
+pub const CAPACITY: usize = 10_000;
 
 /// Largest body kept in an entry.
 const BODY_LIMIT: usize = 16 * 1024;

@@ -1,5 +1,6 @@
 //! The integration tests: one binary (link time dominates on 2 cores), one module per area.
 
+mod bench;
 mod cli;
 mod mock_gateway;
 mod mock_identity;
