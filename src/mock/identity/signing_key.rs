@@ -1,5 +1,9 @@
-//! [`SigningKey`]: an auth server's RSA 2048 key pair with a stable `kid`, the
-//! `jsonwebtoken` keys built once from it, and its public JWK.
+//! [`SigningKey`]: an auth server's RSA 2048 key pair with a stable `kid`, the signers built
+//! once from it (one per algorithm), and its public JWK.
+//!
+//! Tokens are signed with `rsa` signers kept from key generation rather than a `jsonwebtoken`
+//! `EncodingKey`: the latter keeps the key as DER bytes and decodes them again on every
+//! `encode()`, so the key would be parsed per token (`docflow bench` measures the difference).
 //!
 //! One key serves every RSA algorithm the auth server may be switched to (`RS256` … `PS512`),
 //! so changing `signing_algorithm` keeps the `kid` and the JWKS entry changes only its `alg`.
@@ -8,15 +12,16 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rsa::pkcs1::EncodeRsaPrivateKey as _;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rsa::sha2::{Sha256, Sha384, Sha512};
+use rsa::signature::{SignatureEncoding as _, Signer as _};
 use rsa::traits::PublicKeyParts as _;
 use serde_json::{Map, Value, json};
 
 /// An auth server's signing key. `Debug` prints only the `kid`.
 pub struct SigningKey {
     kid: String,
-    encoding: EncodingKey,
+    signers: Signers,
     decoding: DecodingKey,
     n: String,
     e: String,
@@ -26,6 +31,13 @@ impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SigningKey({})", self.kid)
     }
+}
+
+/// A JWS part: base64url of the compact JSON.
+fn jws_part<T: serde::Serialize>(value: &T) -> Result<String, jsonwebtoken::errors::Error> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|e| jsonwebtoken::errors::ErrorKind::Json(std::sync::Arc::new(e)))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// The `jsonwebtoken` algorithm for a `signing_algorithm` value, if it is one of the six RSA
@@ -42,21 +54,55 @@ pub fn algorithm(name: &str) -> Option<Algorithm> {
     })
 }
 
+/// The key's signer for each of the six RSA algorithms, built once.
+struct Signers {
+    rs256: rsa::pkcs1v15::SigningKey<Sha256>,
+    rs384: rsa::pkcs1v15::SigningKey<Sha384>,
+    rs512: rsa::pkcs1v15::SigningKey<Sha512>,
+    ps256: rsa::pss::SigningKey<Sha256>,
+    ps384: rsa::pss::SigningKey<Sha384>,
+    ps512: rsa::pss::SigningKey<Sha512>,
+}
+
+impl Signers {
+    fn new(private: &rsa::PrivateKey) -> Self {
+        Self {
+            rs256: rsa::pkcs1v15::SigningKey::new(private.clone()),
+            rs384: rsa::pkcs1v15::SigningKey::new(private.clone()),
+            rs512: rsa::pkcs1v15::SigningKey::new(private.clone()),
+            // PSS with the salt as long as the digest, as RFC 7518 §3.5 requires.
+            ps256: rsa::pss::SigningKey::new(private.clone()),
+            ps384: rsa::pss::SigningKey::new(private.clone()),
+            ps512: rsa::pss::SigningKey::new(private.clone()),
+        }
+    }
+
+    fn sign(&self, alg: Algorithm, message: &[u8]) -> Result<Vec<u8>, String> {
+        let signed = match alg {
+            Algorithm::RS256 => self.rs256.try_sign(message).map(|s| s.to_vec()),
+            Algorithm::RS384 => self.rs384.try_sign(message).map(|s| s.to_vec()),
+            Algorithm::RS512 => self.rs512.try_sign(message).map(|s| s.to_vec()),
+            Algorithm::PS256 => self.ps256.try_sign(message).map(|s| s.to_vec()),
+            Algorithm::PS384 => self.ps384.try_sign(message).map(|s| s.to_vec()),
+            Algorithm::PS512 => self.ps512.try_sign(message).map(|s| s.to_vec()),
+            other => return Err(format!("`{other:?}` is not an RSA algorithm")),
+        };
+        signed.map_err(|e| e.to_string())
+    }
+}
+
 impl SigningKey {
     /// Generates a fresh RSA 2048 key with a UUID `kid`. CPU-bound (0.1 to 1 s): call it from
     /// `tokio::task::spawn_blocking`, never under a lock.
     pub fn generate() -> Result<Self, String> {
         let private = rsa::PrivateKey::new(&mut rand::rng(), 2048)
             .map_err(|e| format!("failed to generate an RSA key: {e}"))?;
-        let der = private
-            .to_pkcs1_der()
-            .map_err(|e| format!("failed to encode the RSA key: {e}"))?;
         let public = private.to_public_key();
         let n = public.n_bytes();
         let e = public.e_bytes();
         Ok(Self {
             kid: uuid::Uuid::new_v4().to_string(),
-            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            signers: Signers::new(&private),
             decoding: DecodingKey::from_rsa_raw_components(&n, &e),
             n: URL_SAFE_NO_PAD.encode(&n),
             e: URL_SAFE_NO_PAD.encode(&e),
@@ -86,10 +132,14 @@ impl SigningKey {
         alg: Algorithm,
         claims: &Map<String, Value>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        let mut header = Header::new(alg);
-        header.typ = Some("JWT".to_owned());
-        header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding)
+        use jsonwebtoken::errors::ErrorKind;
+        let header = json!({"typ": "JWT", "alg": alg, "kid": self.kid});
+        let input = format!("{}.{}", jws_part(&header)?, jws_part(claims)?);
+        let signature = self
+            .signers
+            .sign(alg, input.as_bytes())
+            .map_err(ErrorKind::Signing)?;
+        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
     /// Verifies a token this key signed: RSA algorithm, matching `kid`, valid signature,
