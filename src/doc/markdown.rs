@@ -39,6 +39,8 @@ pub struct Page {
     pub path: String,
     /// Its frontmatter.
     pub frontmatter: Frontmatter,
+    /// The frontmatter's lines as written, `---` delimiters included (empty without one).
+    pub head: Vec<Line>,
     /// The body, includes expanded, in reading order.
     pub lines: Vec<Line>,
     /// Every file included, relative to the root, in order of first inclusion.
@@ -46,10 +48,16 @@ pub struct Page {
 }
 
 impl Page {
-    /// The expanded body as one text (for diagnostics that show doc lines).
+    /// The frontmatter and the expanded body, in order.
+    pub fn all_lines(&self) -> impl Iterator<Item = &Line> {
+        self.head.iter().chain(&self.lines)
+    }
+
+    /// The frontmatter and the expanded body as one text (for diagnostics that show doc
+    /// lines); line `n` of it is `all_lines().nth(n - 1)`.
     pub fn expanded_text(&self) -> String {
         let mut text = String::new();
-        for line in &self.lines {
+        for line in self.all_lines() {
             text.push_str(&line.text);
             text.push('\n');
         }
@@ -62,6 +70,17 @@ pub fn load_page(root: &DocsRoot, page: &str) -> Result<Page, Diagnostic> {
     let text = root.read(page, &DocLocation::new(page, 0), "page")?;
     let split = split_frontmatter(&text, page)?;
     let frontmatter = frontmatter::parse(split.frontmatter, page, split.frontmatter_line)?;
+    let page_arc: Arc<str> = Arc::from(page);
+    let head = text
+        .lines()
+        .take(split.body_line - 1)
+        .enumerate()
+        .map(|(i, t)| Line {
+            file: Arc::clone(&page_arc),
+            line: i + 1,
+            text: t.to_owned(),
+        })
+        .collect();
     let mut expander = Expander {
         root,
         lines: Vec::new(),
@@ -73,6 +92,7 @@ pub fn load_page(root: &DocsRoot, page: &str) -> Result<Page, Diagnostic> {
         root: root.clone(),
         path: page.to_owned(),
         frontmatter,
+        head,
         lines: expander.lines,
         includes: expander.includes,
     })
@@ -225,6 +245,11 @@ mod tests {
             ]
         );
         assert_eq!(page.frontmatter.title.as_deref(), Some("T"));
+        assert_eq!(page.head.len(), 3);
+        assert!(
+            page.expanded_text()
+                .starts_with("---\ntitle: T\n---\n\nintro\na1\nb1\n")
+        );
     }
 
     #[test]

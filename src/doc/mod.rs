@@ -2,9 +2,13 @@
 //! [`blocks::Block`]s, a runnable [`Scenario`](crate::scenario::model::Scenario)
 //! ([`convert`]), and a check that a hand-written scenario still mirrors its doc ([`drift`]).
 
+pub mod blocks;
+pub mod convert;
 pub mod curl_command;
 pub mod diagnostic;
+pub mod entities;
 pub mod frontmatter;
+pub mod infer;
 pub mod markdown;
 pub mod ordered;
 pub mod shell_words;
