@@ -25,6 +25,11 @@ pub(crate) enum Command {
     Validate(PathsArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Kong docs markdown: list a how-to's steps, convert it, check drift, run it as written.
+    Doc {
+        #[command(subcommand)]
+        command: super::doc::DocCommand,
+    },
     /// Konnect-in-a-box.
     Mock {
         #[command(subcommand)]

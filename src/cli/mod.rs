@@ -1,6 +1,7 @@
 //! The CLI's commands, one module each.
 
 pub(crate) mod args;
+pub(crate) mod doc;
 pub(crate) mod files;
 pub(crate) mod logging;
 pub(crate) mod mock;
@@ -17,6 +18,7 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args).await,
         Command::Validate(args) => validate::validate(&args.paths),
         Command::Schema => validate::schema(),
+        Command::Doc { command } => doc::doc(command).await,
         Command::Mock {
             command: MockCommand::Serve(args),
         } => mock::serve(args).await,

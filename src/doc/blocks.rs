@@ -356,7 +356,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
 fn find_fence_end(lines: &[Line], open: usize, marker: &str) -> Option<usize> {
     (open + 1..lines.len()).find(|&j| {
         let t = lines[j].text.trim();
-        t.starts_with(marker) && t.chars().all(|c| Some(c) == marker.chars().next())
+        t.starts_with(marker) && t.chars().all(|c| marker.starts_with(c))
     })
 }
 

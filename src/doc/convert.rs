@@ -120,6 +120,26 @@ enum CleanupRule {
     },
 }
 
+impl CleanupRule {
+    /// The variable name for the id, when the doc captures none.
+    fn id_variable(&self) -> String {
+        match self {
+            Self::AuthServer => "AUTH_SERVER_ID".to_owned(),
+            Self::CoreEntity { singular, .. } => {
+                format!("{}_ID", singular.to_ascii_uppercase().replace('-', "_"))
+            }
+        }
+    }
+
+    /// The cleanup URL, given the id's variable.
+    fn url(&self, var: &str) -> String {
+        match self {
+            Self::AuthServer => format!("/v1/auth-servers/${var}?force=true"),
+            Self::CoreEntity { collection, .. } => format!("{collection}/${var}"),
+        }
+    }
+}
+
 struct Builder<'a> {
     page: &'a Page,
     inference: &'a Inference,
@@ -839,22 +859,7 @@ impl<'a> Builder<'a> {
             let Some(rule) = self.rules[index].clone() else {
                 continue;
             };
-            let (base, url_of): (String, Box<dyn Fn(&str) -> String>) = match &rule {
-                CleanupRule::AuthServer => (
-                    "AUTH_SERVER_ID".to_owned(),
-                    Box::new(|var: &str| format!("/v1/auth-servers/${var}?force=true")),
-                ),
-                CleanupRule::CoreEntity {
-                    collection,
-                    singular,
-                } => {
-                    let collection = collection.clone();
-                    (
-                        format!("{}_ID", singular.to_ascii_uppercase().replace('-', "_")),
-                        Box::new(move |var: &str| format!("{collection}/${var}")),
-                    )
-                }
-            };
+            let base = rule.id_variable();
             let existing = self.steps[index]
                 .captures
                 .iter()
@@ -875,7 +880,7 @@ impl<'a> Builder<'a> {
                 }
             };
             let span = self.steps[index].span;
-            let url = url_of(&var);
+            let url = rule.url(&var);
             let at = self.steps[index]
                 .source
                 .as_ref()

@@ -7,6 +7,7 @@ pub mod convert;
 pub mod curl_command;
 pub mod diagnostic;
 pub mod drift;
+pub mod emit;
 pub mod entities;
 pub mod frontmatter;
 pub mod infer;

@@ -152,8 +152,7 @@ pub fn split_frontmatter<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Dia
     }
     let yaml_start = (first_end + 1).min(text.len());
     let mut offset = yaml_start;
-    let mut line = 2;
-    for l in text[yaml_start..].split_inclusive('\n') {
+    for (line, l) in (2..).zip(text[yaml_start..].split_inclusive('\n')) {
         if l.trim_end() == "---" {
             return Ok(Split {
                 frontmatter: &text[yaml_start..offset],
@@ -163,7 +162,6 @@ pub fn split_frontmatter<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Dia
             });
         }
         offset += l.len();
-        line += 1;
     }
     Err(Diagnostic::error(
         "doc::unterminated_frontmatter",

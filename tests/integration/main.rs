@@ -1,1 +1,3 @@
 //! The integration tests: one binary (link time dominates on 2 cores), one module per area.
+
+mod doc;
