@@ -52,13 +52,13 @@ use crate::scenario::model::{
     Retry, Scenario, SnapshotMode, Span, Step, Template, VarDef,
 };
 
-/// Variables a target provides (the quickstart script's exports, plus `RUN_ID`).
+/// Variables a target provides (the quickstart script's exports, plus `RUN_ID`), as
+/// `target::Session::vars` sets them.
 pub const TARGET_VARIABLES: &[&str] = &[
     "KONNECT_TOKEN",
     "KONNECT_CONTROL_PLANE_URL",
     "KONNECT_PROXY_URL",
     "DECK_KONNECT_CONTROL_PLANE_NAME",
-    "DECK_KONNECT_TOKEN",
     "RUN_ID",
 ];
 
@@ -557,6 +557,13 @@ impl<'a> Builder<'a> {
             konnect_auth: true,
             span,
         };
+        if r.status_code.is_none() {
+            self.warnings.push(Diagnostic::warning(
+                "doc::no_status",
+                at.clone(),
+                "the block has no `status_code`, so it claims nothing and its status is not checked",
+            ));
+        }
         let name = self.step_name(&step_base_name(&r.method, &r.url, Destination::Api));
         let step = doc_step(name, at, span, request, r.status_code, captures);
         let index = self.push(step, StepNotes { comments, body }, rule);
@@ -905,10 +912,43 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish(self) -> Result<Conversion, Vec<Diagnostic>> {
+    /// Warns about variables a step uses before anything defines them: the run would stop
+    /// there with `run::undefined_variable`.
+    fn undefined_variables(&mut self) {
+        let mut defined: HashSet<String> =
+            TARGET_VARIABLES.iter().map(|s| (*s).to_owned()).collect();
+        defined.extend(self.vars.iter().map(|v| v.name.clone()));
+        for step in &self.steps {
+            let mut used: Vec<String> = request_vars(&step.request);
+            used.dedup();
+            for var in used {
+                if !defined.contains(&var) {
+                    let at = step.source.as_ref().map_or_else(
+                        || DocLocation::new(&self.page.path, 0),
+                        |s| DocLocation::new(&s.file, s.line),
+                    );
+                    self.warnings.push(
+                        Diagnostic::warning(
+                            "doc::undefined_variable",
+                            at,
+                            format!("step `{}` uses `${var}`, which nothing before it defines", step.name),
+                        )
+                        .with_help(format!(
+                            "if the doc exports it by hand, add a capture rule: `--capture {var}=<jq>`"
+                        )),
+                    );
+                    defined.insert(var);
+                }
+            }
+            defined.extend(step.captures.iter().map(|c| c.variable.clone()));
+        }
+    }
+
+    fn finish(mut self) -> Result<Conversion, Vec<Diagnostic>> {
         if !self.errors.is_empty() {
             return Err(self.errors);
         }
+        self.undefined_variables();
         let page = self.page;
         let name = std::path::Path::new(&page.path)
             .file_stem()
@@ -939,6 +979,49 @@ impl<'a> Builder<'a> {
             notes: self.notes,
             warnings: self.warnings,
         })
+    }
+}
+
+/// The variables a request uses (URL, headers, query, body, basic auth), in order.
+fn request_vars(request: &Request) -> Vec<String> {
+    let mut out: Vec<String> = request.url.vars().map(str::to_owned).collect();
+    for h in &request.headers {
+        out.extend(h.value.vars().map(str::to_owned));
+    }
+    for (_, v) in &request.query {
+        out.extend(v.vars().map(str::to_owned));
+    }
+    if let Some(b) = &request.basic_auth {
+        out.extend(
+            b.username
+                .vars()
+                .chain(b.password.vars())
+                .map(str::to_owned),
+        );
+    }
+    match &request.body {
+        Some(Body::Json(v)) => json_vars(v, &mut out),
+        Some(Body::Form(fields)) => {
+            for (_, v) in fields {
+                out.extend(v.vars().map(str::to_owned));
+            }
+        }
+        Some(Body::Raw(t)) => out.extend(t.vars().map(str::to_owned)),
+        None => {}
+    }
+    out
+}
+
+fn json_vars(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let Ok(t) = Template::parse(s) {
+                out.extend(t.vars().map(str::to_owned));
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_vars(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| json_vars(v, out)),
+        _ => {}
     }
 }
 
@@ -1209,6 +1292,31 @@ mod tests {
             ]
         );
         assert_eq!(c.scenario.steps[3].source.as_ref().unwrap().line, 9);
+    }
+
+    #[test]
+    fn undefined_variables_and_missing_statuses_are_warnings() {
+        let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /v1/x/$NOWHERE/y\n{% endkonnect_api_request %}\n";
+        let c = convert_text(page, &Inference::default()).unwrap();
+        let codes: Vec<_> = c
+            .warnings
+            .iter()
+            .map(|w| (w.code, w.location.line))
+            .collect();
+        assert_eq!(
+            codes,
+            [("doc::no_status", 4), ("doc::undefined_variable", 4)]
+        );
+        assert!(c.warnings[1].message.contains("`$NOWHERE`"));
+        // The test page uses `$CONTROL_PLANE_ID` and never exports it.
+        let c = convert_text(PAGE, &Inference::default()).unwrap();
+        let undefined: Vec<_> = c
+            .warnings
+            .iter()
+            .filter(|w| w.code == "doc::undefined_variable")
+            .map(|w| w.location.to_string())
+            .collect();
+        assert_eq!(undefined, ["app/p.md:23"]);
     }
 
     #[test]

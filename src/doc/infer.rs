@@ -139,7 +139,7 @@ impl Inference {
 
 /// Whether a variable name says it holds a secret.
 pub fn is_secret_name(variable: &str) -> bool {
-    ["SECRET", "TOKEN", "PASSWORD", "PAT"]
+    ["SECRET", "TOKEN", "PASSWORD", "PAT", "KEY"]
         .iter()
         .any(|w| variable.split('_').any(|part| part == *w))
 }
@@ -183,6 +183,7 @@ mod tests {
         assert!(inf.is_secret("MY_PASSWORD"));
         assert!(!inf.is_secret("CLIENT_ID"));
         assert!(!inf.is_secret("TOKENIZER_URL"));
+        assert!(inf.is_secret("API_KEY"));
         assert!(inf.implies_gateway_call("Access the Gateway service using the token "));
         assert!(inf.implies_gateway_call("Access the Gateway Service"));
         assert!(!inf.implies_gateway_call("Generate a token for the client"));

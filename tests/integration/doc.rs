@@ -229,6 +229,11 @@ fn each_converted_doc_mirrors_itself_and_the_draft_drifts_from_the_current_doc()
         ("current-2026-08", current()),
     ] {
         let conversion = converted(&doc);
+        assert!(
+            conversion.warnings.is_empty(),
+            "{version}: {:?}",
+            conversion.warnings
+        );
         let report = check_with_root(&conversion.scenario, &root(version)).unwrap();
         assert!(report.is_clean(), "{version}: {}", report.render());
         assert!(report.checked >= 9, "{}", report.render());
@@ -397,4 +402,55 @@ fn the_cli_lists_steps_and_reports_located_errors() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("error[doc::missing_page]"), "{stderr}");
+}
+
+#[test]
+fn the_cli_check_fails_on_drift_and_passes_without() {
+    let bin = env!("CARGO_BIN_EXE_docflow");
+    let draft_root = shared().join("kong-docs/draft-2025-07-24");
+    let dir = std::env::temp_dir().join(format!("docflow-doc-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let yaml = scenario_yaml(&converted(&draft()));
+    let mirrored = dir.join("mirrored.yaml");
+    std::fs::write(&mirrored, &yaml).unwrap();
+    // Someone "fixes" the scenario's status without fixing the doc.
+    let needle = "status_code: 201\n    method: GET";
+    assert!(yaml.contains(needle), "{yaml}");
+    let drifted = dir.join("drifted.yaml");
+    std::fs::write(
+        &drifted,
+        yaml.replace(needle, "status_code: 200\n    method: GET"),
+    )
+    .unwrap();
+    let check = |file: &Path| {
+        Command::new(bin)
+            .args(["doc", "check"])
+            .arg(file)
+            .arg("--docs-root")
+            .arg(&draft_root)
+            .output()
+            .unwrap()
+    };
+    let out = check(&mirrored);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("no drift"), "{text}");
+    let out = check(&drifted);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{DRAFT}:74  step `get-control-planes`: `status_code` differs"
+        )),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
