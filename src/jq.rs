@@ -5,7 +5,7 @@
 //! library and jaq-json values), so the language is real jq, not a hand-written subset.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
@@ -54,9 +54,7 @@ impl std::error::Error for JqError {}
 impl Program {
     /// Parses and compiles `expr` with the jq standard library.
     pub fn compile(expr: &str) -> Result<Self, JqError> {
-        let defs = jaq_core::defs()
-            .chain(jaq_std::defs())
-            .chain(jaq_json::defs());
+        let defs = std_defs().iter().cloned();
         let funs = jaq_core::funs()
             .chain(jaq_std::funs())
             .chain(jaq_json::funs());
@@ -104,6 +102,18 @@ impl Program {
         }
         Ok(out)
     }
+}
+
+/// The jq definitions of the standard library (`map`, `select`, `test`, …), parsed once:
+/// parsing them is most of the cost of compiling a short program.
+fn std_defs() -> &'static [jaq_core::load::parse::Def<&'static str>] {
+    static DEFS: OnceLock<Vec<jaq_core::load::parse::Def<&'static str>>> = OnceLock::new();
+    DEFS.get_or_init(|| {
+        jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs())
+            .collect()
+    })
 }
 
 /// jq truthiness: everything except `null` and `false` is true.

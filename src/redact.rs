@@ -57,7 +57,7 @@ impl Redactor {
         }
         self.rules
             .push((value.to_owned(), placeholder.to_owned(), how));
-        self.rules.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.rules.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
     }
 
     /// A redactor for the current variables: secrets and captures by value, target URLs by

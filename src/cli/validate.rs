@@ -1,5 +1,6 @@
 //! `docflow validate` and `docflow schema`.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,7 +23,10 @@ pub(crate) fn validate(paths: &[PathBuf]) -> ExitCode {
             Ok(s) => println!("ok: {} ({} steps)", file.display(), s.steps.len()),
             Err(e) => {
                 bad += 1;
-                eprintln!("{e}");
+                // Every problem at once: a located one-liner each for logs and editors, then
+                // the source snippets.
+                eprint!("{}", e.render_plain());
+                eprintln!("{}", e.render_graphical(std::io::stderr().is_terminal()));
             }
         }
     }
@@ -34,8 +38,9 @@ pub(crate) fn validate(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
-/// Prints the JSON Schema of the scenario format.
+/// Prints the JSON Schema of the scenario format (the checked-in
+/// `scenarios/docflow.schema.json` is this output).
 pub(crate) fn schema() -> ExitCode {
-    eprintln!("error: the schema is not available in this build yet");
-    ExitCode::FAILURE
+    print!("{}", docflow::scenario::schema::json_schema_text());
+    ExitCode::SUCCESS
 }

@@ -73,7 +73,12 @@ impl FromRequestParts<SharedState> for ApiOrg {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, Response> {
-        let family = if parts.uri.path().starts_with("/v1/") {
+        // Inside a nested router the path has lost its `/v1` prefix; the original URI has it.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |uri| uri.0.path());
+        let family = if path.starts_with("/v1/") {
             Family::Identity
         } else {
             Family::ControlPlanes

@@ -33,6 +33,14 @@ pub struct MockConfig {
     /// Status of the token endpoint's `invalid_client` error. RFC 6749 allows 400 or 401;
     /// the real Kong Identity answer was not observed (UNVERIFIED), 401 is the likelier.
     pub invalid_client_status: u16,
+    /// Whether the core-entities API accepts plugins other than `openid-connect`. Kong answers
+    /// 400 for a plugin that is not installed; the mock executes only `openid-connect`, so by
+    /// default it refuses every other name rather than storing a plugin that would silently do
+    /// nothing on its data plane. `true` stores such plugins as given (config unvalidated) and
+    /// the data plane ignores them.
+    pub accept_unknown_plugins: bool,
+    /// The Kong Gateway version the data plane claims in `Via` and `Server` headers.
+    pub kong_version: String,
 }
 
 impl Default for MockConfig {
@@ -44,6 +52,8 @@ impl Default for MockConfig {
             region: "us".to_owned(),
             root_control_plane: "quickstart".to_owned(),
             invalid_client_status: 401,
+            accept_unknown_plugins: false,
+            kong_version: "3.11.0.0-enterprise-edition".to_owned(),
         }
     }
 }

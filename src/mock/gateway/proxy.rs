@@ -1,0 +1,268 @@
+//! [`handle`]: one proxied request, end to end: select the control plane, route, run the
+//! plugins, build the upstream request as Kong does (`Host`, `X-Forwarded-*`,
+//! `X-Real-IP`, `X-Kong-Request-Id`), forward it, and add Kong's response headers.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::any;
+use url::Url;
+
+use super::kong_response::{decorate_proxied, kong_exit, request_id};
+use super::oidc;
+use super::plugins::applicable;
+use super::request::ProxyRequest;
+use super::router::{Routed, find_route, upstream_path};
+use super::select::select;
+use super::upstream::{Upstream, forward};
+use crate::mock::control_planes::plugin::OPENID_CONNECT;
+use crate::mock::control_planes::service::Service;
+use crate::mock::state::SharedState;
+
+/// Largest request body the data plane reads.
+const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Kong's 404 when no route matches.
+pub const NO_ROUTE: &str = "no Route matched with those values";
+
+fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        headers.insert(HeaderName::from_static(name), v);
+    }
+}
+
+/// The upstream `Host`: the service host, with its port unless it is the default.
+fn service_authority(service: &Service) -> String {
+    let default = match service.protocol.as_str() {
+        "https" | "grpcs" | "wss" | "tls" => 443,
+        _ => 80,
+    };
+    if service.port == default {
+        service.host.clone()
+    } else {
+        format!("{}:{}", service.host, service.port)
+    }
+}
+
+/// The headers Kong sends upstream.
+fn upstream_headers(
+    request: &ProxyRequest,
+    service: &Service,
+    preserve_host: bool,
+    original_path: &str,
+    prefix: Option<&str>,
+    proxy_port: u16,
+    request_id: &str,
+) -> HeaderMap {
+    let mut headers = request.headers.clone();
+    let client_host = request.header("host").unwrap_or("").to_owned();
+    let forwarded_host = client_host
+        .rsplit_once(':')
+        .map_or(client_host.as_str(), |(h, _)| h)
+        .to_owned();
+    if !preserve_host {
+        set(&mut headers, "host", &service_authority(service));
+    }
+    // Kong trusts no client-sent X-Forwarded-* by default (`trusted_ips` is empty), so the
+    // chain starts at the connecting address whatever the client sent.
+    set(&mut headers, "x-forwarded-for", &request.client_ip);
+    set(&mut headers, "x-forwarded-proto", "http");
+    set(&mut headers, "x-forwarded-host", &forwarded_host);
+    set(&mut headers, "x-forwarded-port", &proxy_port.to_string());
+    set(&mut headers, "x-forwarded-path", original_path);
+    match prefix {
+        Some(p) => set(&mut headers, "x-forwarded-prefix", p),
+        None => {
+            headers.remove("x-forwarded-prefix");
+        }
+    }
+    set(&mut headers, "x-real-ip", &request.client_ip);
+    set(&mut headers, "x-kong-request-id", request_id);
+    // Kong keeps upstream connections alive; httpbin shows the header.
+    headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    headers
+}
+
+/// The proxy listener's routes: every path goes to [`handle`].
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/", any(handle))
+        .route("/{*path}", any(handle))
+}
+
+/// The proxy listener's one handler.
+pub async fn handle(State(state): State<SharedState>, request: Request) -> Response {
+    let started = Instant::now();
+    let version = state.config.kong_version.clone();
+    let client_ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.ip().to_string());
+    let (parts, body) = request.into_parts();
+    let Ok(body): Result<Bytes, _> = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return kong_exit(
+            &version,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request size limit exceeded",
+            &[],
+        );
+    };
+    let Some((config, path)) = select(&state, parts.uri.path()) else {
+        return kong_exit(&version, StatusCode::NOT_FOUND, NO_ROUTE, &[]);
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let matched = match find_route(&config, parts.method.as_str(), &host, &path, &parts.headers) {
+        Routed::Route(m) => m,
+        Routed::HttpsRequired => {
+            return kong_exit(
+                &version,
+                StatusCode::UPGRADE_REQUIRED,
+                "Please use HTTPS protocol",
+                &[
+                    ("connection", "Upgrade".into()),
+                    ("upgrade", "TLS/1.2, HTTP/1.1".into()),
+                ],
+            );
+        }
+        Routed::NoMatch => return kong_exit(&version, StatusCode::NOT_FOUND, NO_ROUTE, &[]),
+    };
+    let Some(service) = matched
+        .route
+        .service
+        .and_then(|id| config.services.iter().find(|s| s.id == id))
+    else {
+        // UNVERIFIED wording: a route without a service cannot be proxied.
+        return kong_exit(
+            &version,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no Service found with those values",
+            &[],
+        );
+    };
+    let mut proxied = ProxyRequest {
+        method: parts.method.clone(),
+        path: path.clone(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers.clone(),
+        body,
+        client_ip,
+    };
+    for plugin in applicable(&config, matched.route) {
+        if plugin.name == OPENID_CONNECT
+            && let Some(oidc_config) = &plugin.oidc
+            && let Err(response) = oidc::access(&state, oidc_config, &config, &mut proxied).await
+        {
+            return response;
+        }
+    }
+    let (upath, prefix) = upstream_path(service.path.as_deref(), &matched, &path);
+    let request_id = request_id();
+    let proxy_port = state.proxy_addr.get().map_or(8000, SocketAddr::port);
+    let headers = upstream_headers(
+        &proxied,
+        service,
+        matched.route.preserve_host,
+        &path,
+        prefix.as_deref(),
+        proxy_port,
+        &request_id,
+    );
+    let mut raw_url = format!(
+        "{}://{}{}",
+        service.protocol,
+        service_authority(service),
+        upath
+    );
+    if let Some(q) = &proxied.query {
+        raw_url.push('?');
+        raw_url.push_str(q);
+    }
+    let Ok(url) = Url::parse(&raw_url) else {
+        return kong_exit(
+            &version,
+            StatusCode::BAD_GATEWAY,
+            "An invalid response was received from the upstream server",
+            &[],
+        );
+    };
+    let proxy_ms = started.elapsed().as_millis();
+    let upstream_started = Instant::now();
+    let upstream = Upstream {
+        method: proxied.method.clone(),
+        url,
+        headers,
+        body: proxied.body.clone(),
+        origin: proxied.client_ip.clone(),
+    };
+    match forward(&state, upstream).await {
+        Ok(mut response) => {
+            let upstream_ms = upstream_started.elapsed().as_millis();
+            decorate_proxied(
+                response.headers_mut(),
+                &version,
+                &request_id,
+                upstream_ms,
+                proxy_ms,
+            );
+            response
+        }
+        Err(failure) => kong_exit(&version, failure.status, failure.message, &[]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Method;
+    use serde_json::json;
+
+    #[test]
+    fn upstream_headers_follow_kong() {
+        let service = Service::parse(
+            &json!({"url": "http://httpbin.konghq.com/anything"}),
+            None,
+            None,
+            1,
+        )
+        .unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("localhost:8000"));
+        headers.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6"));
+        let request = ProxyRequest {
+            method: Method::GET,
+            path: "/anything".into(),
+            query: None,
+            headers,
+            body: Bytes::new(),
+            client_ip: "10.0.0.1".into(),
+        };
+        let h = upstream_headers(
+            &request,
+            &service,
+            false,
+            "/anything",
+            Some("/anything"),
+            8000,
+            "rid",
+        );
+        assert_eq!(h["host"], "httpbin.konghq.com");
+        assert_eq!(h["x-forwarded-for"], "10.0.0.1");
+        assert_eq!(h["x-forwarded-host"], "localhost");
+        assert_eq!(h["x-forwarded-port"], "8000");
+        assert_eq!(h["x-forwarded-prefix"], "/anything");
+        assert_eq!(h["x-kong-request-id"], "rid");
+        let kept = upstream_headers(&request, &service, true, "/anything", None, 8000, "rid");
+        assert_eq!(kept["host"], "localhost:8000");
+        assert!(kept.get("x-forwarded-prefix").is_none());
+    }
+}
