@@ -1,5 +1,5 @@
 //! [`convert`]: a how-to, run as written. The page's blocks become a
-//! [`Scenario`](crate::scenario::model::Scenario) in reading order; the result is a
+//! [`Scenario`] in reading order; the result is a
 //! [`Conversion`] (the scenario, per-step notes for the YAML printer, warnings).
 //!
 //! What it produces, in order:

@@ -1,6 +1,20 @@
-//! Kong docs markdown, read directly: a how-to page and its includes become located
-//! [`blocks::Block`]s, a runnable [`Scenario`](crate::scenario::model::Scenario)
-//! ([`convert`]), and a check that a hand-written scenario still mirrors its doc ([`drift`]).
+//! Kong docs markdown, read directly. A how-to page and its includes become located
+//! [`Block`](blocks::Block)s; a page becomes a runnable
+//! [`Scenario`](crate::scenario::model::Scenario) ("run it as written"); a hand-written
+//! scenario is checked against the doc it mirrors. The main entry points, in pipeline order:
+//!
+//! | step | function | CLI |
+//! | --- | --- | --- |
+//! | read a page, expand includes (every line keeps its file:line) | [`markdown::load_page`] | |
+//! | list its blocks | [`blocks::extract`], [`outline::render`] | `docflow doc steps` |
+//! | convert it (heuristics in [`infer`]) | [`convert::convert`] | |
+//! | print the conversion as a scenario file | [`emit::scenario_yaml`] | `docflow doc scenario` |
+//! | run it on a target; disagreements are doc defects at file:line | [`convert::convert`] + [`crate::run_scenario`] | `docflow doc run` |
+//! | check a scenario still mirrors its doc | [`drift::check`] | `docflow doc check` |
+//!
+//! Everything here is synchronous and reads files only. Problems are
+//! [`Diagnostic`](diagnostic::Diagnostic)s located at a `file:line` inside the docs root;
+//! bad input never panics.
 
 pub mod blocks;
 pub mod convert;
