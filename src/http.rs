@@ -1,9 +1,15 @@
 //! [`HttpClient`]: sends prepared requests with timeouts and bounded, safe retries.
 //!
 //! A 429 is retried after its `Retry-After` (any method: the server did not process it);
-//! 502/503/504 and connection errors are retried with exponential backoff for idempotent
-//! methods only, since repeating a `POST` could create a resource twice.
+//! 500/502/503/504 and connection errors are retried with jittered exponential backoff for
+//! idempotent methods only, since repeating a `POST` could create a resource twice.
+//!
+//! A target can attach [`SendHooks`] to its client: rewrite a request before it is sent (the
+//! Konnect target labels what a run creates), pace requests (Kong Identity's per-auth-server
+//! rate limit), and rewrite a response before the caller sees it.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -87,11 +93,28 @@ impl Default for RetryPolicy {
     }
 }
 
-/// An HTTP client with timeouts and the retry policy.
+/// What a target adds around every request its client sends. Every method has a no-op
+/// default, so a hook implements only what it needs.
+pub trait SendHooks: Send + Sync + fmt::Debug {
+    /// Rewrites `request` once, before the first attempt; retries send the rewritten request.
+    fn rewrite(&self, _request: &mut Prepared) {}
+
+    /// How long to wait before an attempt of `request` (a client-side rate limiter reserves
+    /// its slot here). Called before every attempt, retries included.
+    fn pace(&self, _request: &Prepared) -> Duration {
+        Duration::ZERO
+    }
+
+    /// Rewrites the final response to `request` before the caller sees it.
+    fn received(&self, _request: &Prepared, _received: &mut Received) {}
+}
+
+/// An HTTP client with timeouts, the retry policy and optional [`SendHooks`].
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     policy: RetryPolicy,
+    hooks: Option<Arc<dyn SendHooks>>,
 }
 
 impl HttpClient {
@@ -106,11 +129,43 @@ impl HttpClient {
                 message: format!("cannot build the http client: {e}"),
                 attempts: 0,
             })?;
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            hooks: None,
+        })
+    }
+
+    /// The same client with `hooks` around every request.
+    pub fn with_hooks(mut self, hooks: Arc<dyn SendHooks>) -> Self {
+        self.hooks = Some(hooks);
+        self
+    }
+
+    /// The retry policy.
+    pub fn policy(&self) -> RetryPolicy {
+        self.policy
     }
 
     /// Sends `request`, retrying as the policy allows.
     pub async fn send(&self, request: &Prepared) -> Result<Received, TransportError> {
+        let Some(hooks) = &self.hooks else {
+            return self.send_with_retries(request, None).await;
+        };
+        let mut rewritten = request.clone();
+        hooks.rewrite(&mut rewritten);
+        let mut received = self
+            .send_with_retries(&rewritten, Some(hooks.as_ref()))
+            .await?;
+        hooks.received(&rewritten, &mut received);
+        Ok(received)
+    }
+
+    async fn send_with_retries(
+        &self,
+        request: &Prepared,
+        hooks: Option<&dyn SendHooks>,
+    ) -> Result<Received, TransportError> {
         let idempotent = matches!(
             request.method.as_str(),
             "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
@@ -118,6 +173,11 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if let Some(wait) = hooks.map(|h| h.pace(request))
+                && !wait.is_zero()
+            {
+                tokio::time::sleep(wait).await;
+            }
             let started = Instant::now();
             let outcome = self.send_once(request).await;
             let last = attempt >= self.policy.max_attempts;
@@ -130,7 +190,7 @@ impl HttpClient {
                         .map(Duration::from_secs);
                     let wait = match status {
                         429 => Some(retry_after.unwrap_or_else(|| self.backoff(attempt))),
-                        502..=504 if idempotent => {
+                        500 | 502..=504 if idempotent => {
                             Some(retry_after.unwrap_or_else(|| self.backoff(attempt)))
                         }
                         _ => None,
@@ -166,12 +226,18 @@ impl HttpClient {
         }
     }
 
+    /// `base * 2^(attempt-1)`, capped, with up to 25% random jitter so that parallel test
+    /// processes hitting the same outage do not retry in lockstep.
     fn backoff(&self, attempt: u32) -> Duration {
+        use rand::RngExt as _;
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.policy
+        let delay = self
+            .policy
             .base_delay
             .saturating_mul(factor)
-            .min(self.policy.max_delay)
+            .min(self.policy.max_delay);
+        let jitter = rand::rng().random_range(0.0..0.25);
+        delay.mul_f64(1.0 + jitter).min(self.policy.max_delay)
     }
 
     async fn send_once(&self, request: &Prepared) -> Result<(u16, HeaderMap, Vec<u8>), String> {
@@ -217,4 +283,140 @@ fn describe(error: reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::any;
+
+    use super::*;
+
+    /// Serves `statuses` in order (then 200) on every path; returns the base URL and the
+    /// request counter.
+    async fn serve(statuses: Vec<u16>) -> (String, Arc<AtomicU32>) {
+        let count = Arc::new(AtomicU32::new(0));
+        let seen = Arc::clone(&count);
+        let app = Router::new().fallback(any(move |body: String| {
+            let n = seen.fetch_add(1, Ordering::SeqCst) as usize;
+            let status = statuses.get(n).copied().unwrap_or(200);
+            async move {
+                (
+                    StatusCode::from_u16(status).unwrap(),
+                    [("retry-after", "0")],
+                    body,
+                )
+            }
+        }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (format!("http://{addr}"), count)
+    }
+
+    fn client() -> HttpClient {
+        HttpClient::new(
+            Duration::from_secs(5),
+            RetryPolicy {
+                max_attempts: 4,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(20),
+            },
+        )
+        .unwrap()
+    }
+
+    fn request(method: &str, url: &str) -> Prepared {
+        Prepared {
+            method: method.into(),
+            url: url.into(),
+            headers: vec![],
+            body: Some(b"{}".to_vec()),
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_5xx_of_idempotent_requests_only() {
+        let (url, count) = serve(vec![500, 503, 200]).await;
+        let got = client().send(&request("GET", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (200, 3));
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+
+        let (url, count) = serve(vec![503]).await;
+        let got = client().send(&request("POST", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (503, 1));
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn retries_429_of_any_method_and_gives_up_after_the_budget() {
+        let (url, _) = serve(vec![429, 201]).await;
+        let got = client().send(&request("POST", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (201, 2));
+
+        let (url, count) = serve(vec![503; 10]).await;
+        let got = client().send(&request("DELETE", &url)).await.unwrap();
+        assert_eq!((got.status, got.attempts), (503, 4));
+        assert_eq!(count.load(Ordering::SeqCst), 4);
+    }
+
+    #[derive(Debug, Default)]
+    struct Recorder {
+        paced: AtomicU32,
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl SendHooks for Recorder {
+        fn rewrite(&self, request: &mut Prepared) {
+            request.body = Some(b"rewritten".to_vec());
+        }
+
+        fn pace(&self, _request: &Prepared) -> Duration {
+            self.paced.fetch_add(1, Ordering::SeqCst);
+            Duration::from_millis(1)
+        }
+
+        fn received(&self, request: &Prepared, received: &mut Received) {
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.push(String::from_utf8_lossy(request.body.as_deref().unwrap()).into());
+            }
+            received.body = b"seen".to_vec();
+        }
+    }
+
+    #[tokio::test]
+    async fn hooks_rewrite_once_pace_every_attempt_and_see_the_answer() {
+        let (url, _) = serve(vec![503]).await;
+        let hooks = Arc::new(Recorder::default());
+        let http = client().with_hooks(hooks.clone());
+        let got = http.send(&request("PUT", &url)).await.unwrap();
+        assert_eq!(got.attempts, 2);
+        assert_eq!(got.body, b"seen");
+        assert_eq!(hooks.paced.load(Ordering::SeqCst), 2);
+        assert_eq!(*hooks.seen.lock().unwrap(), ["rewritten"]);
+    }
+
+    #[test]
+    fn backoff_grows_with_bounded_jitter() {
+        let http = HttpClient::new(
+            Duration::from_secs(1),
+            RetryPolicy {
+                max_attempts: 10,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(1),
+            },
+        )
+        .unwrap();
+        for _ in 0..20 {
+            let first = http.backoff(1);
+            assert!(first >= Duration::from_millis(100) && first <= Duration::from_millis(125));
+            let third = http.backoff(3);
+            assert!(third >= Duration::from_millis(400) && third <= Duration::from_millis(500));
+            assert!(http.backoff(9) <= Duration::from_secs(1));
+        }
+    }
 }

@@ -4,15 +4,40 @@
 //! Three layers, in order:
 //! 1. by value: secrets, captured values and the target's URLs become their variable name
 //!    (`$CLIENT_SECRET`, `$AUTH_SERVER_ID`, `$KONNECT_CONTROL_PLANE_URL`), so a snapshot reads
-//!    like the doc and holds on every target;
+//!    like the doc and holds on every target; a credential seen under a secret key
+//!    (`client_secret`, `access_token`, …) that no variable holds becomes `[redacted]`
+//!    wherever it appears afterwards ([`secret_values`], `Vars::hide`);
 //! 2. by shape, checked first: timestamps, UUIDs, trace ids, token lifetimes become
 //!    placeholders only when they have the expected shape (anything else stays visible so a
 //!    snapshot diff shows it);
-//! 3. a safety net: anything that looks like a JWT becomes `[jwt]`.
+//! 3. a safety net: anything that looks like a JWT becomes `[jwt]`, and any string under a
+//!    secret key that nothing replaced becomes `[redacted]`.
 
 use serde_json::Value;
 
 use crate::runner::vars::{Origin, Vars};
+
+/// Keys whose string values are credentials wherever they appear in a JSON body, whether or
+/// not the scenario captures them (a response's `client_secret` is a secret even when no
+/// variable holds it).
+const SECRET_KEYS: &[&str] = &[
+    "client_secret",
+    "secret",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "password",
+    "private_key",
+    "api_key",
+];
+
+/// Shortest value under a [`SECRET_KEYS`] key that is remembered and replaced by value
+/// elsewhere; shorter ones would mangle unrelated text (they are still masked in place).
+const MIN_HIDDEN_LEN: usize = 8;
+
+/// What a credential under a secret key becomes when no variable names it.
+pub const REDACTED: &str = "[redacted]";
 
 /// Shortest captured value replaced by value; shorter ones (`"us"`, `true`) would mangle
 /// unrelated text. Secrets are always replaced, whatever their length.
@@ -83,6 +108,10 @@ impl Redactor {
                 Origin::Scenario => {}
             }
         }
+        // After the variables, so a captured secret keeps its `$NAME`.
+        for hidden in vars.hidden() {
+            redactor.add(hidden, REDACTED);
+        }
         redactor
     }
 
@@ -106,18 +135,95 @@ impl Redactor {
         mask_jwts(&out)
     }
 
-    /// Redacts every string (and object key) inside a JSON value, by value only.
+    /// Redacts every string (and object key) inside a JSON value by value; then, as a
+    /// safety net, a string under a secret key (`client_secret`, `access_token`, …) that no
+    /// rule replaced becomes `[redacted]`.
     pub fn json(&self, value: &Value) -> Value {
         match value {
             Value::String(s) => Value::String(self.text(s)),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v)).collect()),
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| (self.text(k), self.json(v)))
+                    .map(|(k, v)| {
+                        let v = if is_secret_key(k) {
+                            self.secret_json(v)
+                        } else {
+                            self.json(v)
+                        };
+                        (self.text(k), v)
+                    })
                     .collect(),
             ),
             other => other.clone(),
         }
+    }
+
+    /// A value under a secret key: its strings, and those of its arrays (the OIDC plugin's
+    /// `client_secret` is a list), are masked unless already placeholders.
+    fn secret_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(mask_unredacted(&self.text(s))),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.secret_json(v)).collect())
+            }
+            other => self.json(other),
+        }
+    }
+}
+
+/// Whether a JSON key names a credential.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SECRET_KEYS.contains(&key.as_str()) || key.ends_with("_secret") || key.ends_with("_password")
+}
+
+/// A redacted string under a secret key: kept when it is already a placeholder (`$NAME`,
+/// `[jwt]`, `[redacted]`), replaced otherwise.
+fn mask_unredacted(text: &str) -> String {
+    let placeholder = text.is_empty()
+        || text == REDACTED
+        || text == "[jwt]"
+        || (text.starts_with('$')
+            && text[1..]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
+    if placeholder {
+        text.to_owned()
+    } else {
+        REDACTED.to_owned()
+    }
+}
+
+/// The credentials in a response body: string values under secret keys, long enough to be
+/// replaced by value wherever they appear (see [`Vars::hide`]).
+pub fn secret_values(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_secret_values(value, &mut out);
+    out
+}
+
+fn collect_secret_values(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if is_secret_key(k) {
+                    collect_secret_strings(v, out);
+                } else {
+                    collect_secret_values(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_secret_values(v, out)),
+        _ => {}
+    }
+}
+
+/// The strings of a value under a secret key (directly or in its arrays).
+fn collect_secret_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) if s.len() >= MIN_HIDDEN_LEN => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_secret_strings(v, out)),
+        other => collect_secret_values(other, out),
     }
 }
 
@@ -175,7 +281,28 @@ fn normalize_string(key: Option<&str>, s: &str) -> String {
     if key == Some("kid") && !s.is_empty() {
         return "[kid]".to_owned();
     }
+    if key.is_some_and(|k| k.eq_ignore_ascii_case("www-authenticate")) {
+        return normalize_realm(s);
+    }
     s.to_owned()
+}
+
+/// Kong's `WWW-Authenticate: Bearer realm="<issuer host>", …` names the issuer's host, which
+/// differs per target (`127.0.0.1` on the mock, `<id>.us.identity.konghq.com` on Konnect); a
+/// non-empty realm becomes `[realm]`, an empty one stays visible.
+fn normalize_realm(header: &str) -> String {
+    let Some(start) = header.find("realm=\"") else {
+        return header.to_owned();
+    };
+    let value_start = start + "realm=\"".len();
+    match header[value_start..].find('"') {
+        Some(len) if len > 0 => format!(
+            "{}[realm]{}",
+            &header[..value_start],
+            &header[value_start + len..]
+        ),
+        _ => header.to_owned(),
+    }
 }
 
 /// Whether `s` is a hyphenated UUID.
@@ -256,6 +383,42 @@ mod tests {
     }
 
     #[test]
+    fn uncaptured_credentials_are_masked_by_key_and_remembered_by_value() {
+        let body = json!({
+            "id": "c1",
+            "client_secret": "8vbywkjyj1zxcgsujljnuge1",
+            "nested": [{"access_token": "opaque-token-value", "token_type": "Bearer"}],
+            "password": "short",
+            "known": "x",
+            "config": {"client_secret": ["listed-secret-value"], "client_id": ["c1"]}
+        });
+        let mut vars = Vars::default();
+        vars.set_text("KNOWN_SECRET", "opaque-token-value", true, Origin::Captured);
+        for secret in secret_values(&body) {
+            vars.hide(secret);
+        }
+        let r = Redactor::from_vars(&vars);
+        assert_eq!(
+            r.json(&body),
+            json!({
+                "id": "c1",
+                "client_secret": "[redacted]",
+                "nested": [{"access_token": "$KNOWN_SECRET", "token_type": "Bearer"}],
+                "password": "[redacted]",
+                "known": "x",
+                "config": {"client_secret": ["[redacted]"], "client_id": ["c1"]}
+            })
+        );
+        assert_eq!(r.text("listed-secret-value"), "[redacted]");
+        // Remembered by value, so a mismatch's text is redacted too.
+        assert_eq!(
+            r.text("expected x, got \"8vbywkjyj1zxcgsujljnuge1\""),
+            "expected x, got \"[redacted]\""
+        );
+        assert!(vars.contains_secret("Basic 8vbywkjyj1zxcgsujljnuge1"));
+    }
+
+    #[test]
     fn short_captures_only_match_whole_strings() {
         let mut vars = Vars::default();
         vars.set_text("N", "abc", false, Origin::Captured);
@@ -268,6 +431,17 @@ mod tests {
         let r = Redactor::new();
         let t = "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln and eyJ alone";
         assert_eq!(r.text(t), "Bearer [jwt] and eyJ alone");
+    }
+
+    #[test]
+    fn realms_are_normalised_only_when_present() {
+        let v = json!({"www-authenticate": "Bearer realm=\"127.0.0.1\", error=\"invalid_token\""});
+        assert_eq!(
+            normalize(&v),
+            json!({"www-authenticate": "Bearer realm=\"[realm]\", error=\"invalid_token\""})
+        );
+        let empty = json!({"www-authenticate": "Bearer realm=\"\""});
+        assert_eq!(normalize(&empty), empty);
     }
 
     #[test]

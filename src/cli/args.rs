@@ -35,6 +35,43 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: MockCommand,
     },
+    /// The `docflow-mock` container image (the `container` target's).
+    Image {
+        #[command(subcommand)]
+        command: ImageCommand,
+    },
+    /// Delete what docflow runs left on a Konnect organization (`KONNECT_TOKEN`): only
+    /// resources carrying docflow's label or tag, only those older than `--older-than`.
+    Sweep(SweepArgs),
+}
+
+/// `docflow image …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImageCommand {
+    /// Build `docflow-mock:latest` from this source tree: a static `docflow` in `FROM scratch`.
+    Build(ImageBuildArgs),
+}
+
+/// `docflow image build`.
+#[derive(Debug, Args)]
+pub(crate) struct ImageBuildArgs {
+    /// Cargo profile of the binary in the image (`dev` builds fastest, `release` runs fastest).
+    #[arg(long, default_value = "dev")]
+    pub(crate) profile: String,
+    /// Source tree to build (default: the one this `docflow` was built from, then `.`).
+    #[arg(long)]
+    pub(crate) source: Option<PathBuf>,
+}
+
+/// `docflow sweep`.
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// Delete docflow's resources created longer ago than this (`6h`, `30m`).
+    #[arg(long, default_value = "6h", value_parser = parse_duration)]
+    pub(crate) older_than: std::time::Duration,
+    /// Print what would be deleted; delete nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
 }
 
 /// Scenario files or folders.
@@ -98,6 +135,10 @@ pub(crate) struct ServeArgs {
     /// Accept any bearer token, not only `kpat_…`/`spat_…` personal access tokens.
     #[arg(long)]
     pub(crate) any_token: bool,
+    /// Exit once no request has arrived for this long (`120s`); the container target uses it
+    /// so that a container outliving its tests stops by itself.
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) exit_when_idle: Option<std::time::Duration>,
 }
 
 /// Parses `250ms`, `2s`, `1m`.

@@ -1,9 +1,11 @@
 //! `docflow mock serve`: Konnect-in-a-box as a standalone server (also the container
-//! entrypoint). Prints one `ready` line with both URLs, stops cleanly on SIGTERM or Ctrl-C.
+//! entrypoint). Prints one `ready` line with both URLs, stops cleanly on SIGTERM or Ctrl-C,
+//! or, with `--exit-when-idle`, once no request has arrived for that long.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use docflow::mock::config::TokenPolicy;
 use docflow::mock::{MockConfig, MockServer};
@@ -12,7 +14,7 @@ use super::args::ServeArgs;
 
 /// The line printed once both listeners accept connections; the container target waits for
 /// it.
-pub(crate) const READY: &str = "docflow mock ready";
+pub(crate) const READY: &str = docflow::target::container::READY_LINE;
 
 /// Serves until a signal.
 pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
@@ -47,10 +49,37 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         server.api_url, server.proxy_url, server.api_url, server.proxy_url
     );
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    match args.exit_when_idle {
+        Some(idle) => {
+            tokio::select! {
+                () = wait_for_signal() => {}
+                () = wait_until_idle(&server, idle) => {
+                    eprintln!("docflow mock: no request for {}s", idle.as_secs_f64());
+                }
+            }
+        }
+        None => wait_for_signal().await,
+    }
     eprintln!("docflow mock: stopping");
     server.stop();
     ExitCode::SUCCESS
+}
+
+/// Returns once the journal has recorded no new request for `idle`.
+async fn wait_until_idle(server: &MockServer, idle: Duration) {
+    let tick = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
+    let mut seen = server.state.journal.recorded();
+    let mut since = Instant::now();
+    loop {
+        tokio::time::sleep(tick).await;
+        let now = server.state.journal.recorded();
+        if now != seen {
+            seen = now;
+            since = Instant::now();
+        } else if since.elapsed() >= idle {
+            return;
+        }
+    }
 }
 
 async fn wait_for_signal() {

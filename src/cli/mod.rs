@@ -3,14 +3,16 @@
 pub(crate) mod args;
 pub(crate) mod doc;
 pub(crate) mod files;
+pub(crate) mod image;
 pub(crate) mod logging;
 pub(crate) mod mock;
 pub(crate) mod run;
+pub(crate) mod sweep;
 pub(crate) mod validate;
 
 use std::process::ExitCode;
 
-use args::{Cli, Command, MockCommand};
+use args::{Cli, Command, ImageCommand, MockCommand};
 
 /// Runs the parsed command.
 pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
@@ -22,5 +24,9 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
         Command::Mock {
             command: MockCommand::Serve(args),
         } => mock::serve(args).await,
+        Command::Image {
+            command: ImageCommand::Build(args),
+        } => image::build(args),
+        Command::Sweep(args) => sweep::run(args).await,
     }
 }

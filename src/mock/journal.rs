@@ -2,6 +2,7 @@
 //! readable at `GET /_docflow/journal` and cleared by `POST /_docflow/reset`.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
 use axum::Router;
@@ -46,6 +47,8 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Journal {
     entries: Mutex<Vec<Entry>>,
+    /// Requests recorded since start, never reset: `mock serve --exit-when-idle` watches it.
+    recorded: AtomicU64,
 }
 
 impl Journal {
@@ -61,7 +64,13 @@ impl Journal {
         }
     }
 
+    /// How many requests were recorded since the mock started (not reset by `clear`).
+    pub fn recorded(&self) -> u64 {
+        self.recorded.load(Ordering::Relaxed)
+    }
+
     fn push(&self, entry: Entry) {
+        self.recorded.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut e) = self.entries.lock() {
             if e.len() >= CAPACITY {
                 e.remove(0);
@@ -136,14 +145,47 @@ fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(k, v)| {
-            let value = if is_secret_header(k.as_str()) {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            let value = if is_secret_header(k.as_str()) || looks_secret(&text) {
                 "[redacted]".to_owned()
             } else {
-                String::from_utf8_lossy(v.as_bytes()).into_owned()
+                text.into_owned()
             };
             (k.as_str().to_owned(), value)
         })
         .collect()
+}
+
+/// A value that is a credential whatever it is called: a Konnect access token, a JWT, or an
+/// HTTP credential scheme (custom headers sometimes carry them).
+fn looks_secret(value: &str) -> bool {
+    let v = value.trim();
+    v.contains("kpat_")
+        || v.contains("spat_")
+        || v.contains("eyJ")
+        || v.starts_with("Bearer ")
+        || v.starts_with("Basic ")
+}
+
+/// Redacts credential query parameters (`client_secret=…`, `access_token=…`) and any value
+/// that looks like a credential.
+fn redact_query(path_and_query: &str) -> String {
+    let Some((path, query)) = path_and_query.split_once('?') else {
+        return path_and_query.to_owned();
+    };
+    let redacted: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            if SECRET_FIELDS.contains(&name) || looks_secret(&decoded) {
+                format!("{name}=[redacted]")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{path}?{}", redacted.join("&"))
 }
 
 /// Middleware that records each request and its response status.
@@ -176,7 +218,7 @@ pub async fn record(
         path: parts
             .uri
             .path_and_query()
-            .map(|p| p.as_str().to_owned())
+            .map(|p| redact_query(p.as_str()))
             .unwrap_or(path),
         headers: redact_headers(&parts.headers),
         body: redact_body(&bytes),
@@ -230,6 +272,24 @@ mod tests {
     }
 
     #[test]
+    fn redacts_credentials_in_queries_and_custom_headers() {
+        assert_eq!(
+            redact_query("/anything?client_id=abc&client_secret=s3cret&x=1"),
+            "/anything?client_id=abc&client_secret=[redacted]&x=1"
+        );
+        assert_eq!(
+            redact_query("/a?t=eyJhbGciOi.eyJzdWIi.sig"),
+            "/a?t=[redacted]"
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("x-token", "kpat_abcdefghijkl".parse().unwrap());
+        headers.insert("x-plain", "hello".parse().unwrap());
+        let redacted = redact_headers(&headers);
+        assert!(redacted.contains(&("x-token".to_owned(), "[redacted]".to_owned())));
+        assert!(redacted.contains(&("x-plain".to_owned(), "hello".to_owned())));
+    }
+
+    #[test]
     fn journal_is_bounded() {
         let journal = Journal::default();
         for i in 0..CAPACITY + 5 {
@@ -245,5 +305,8 @@ mod tests {
         let entries = journal.entries();
         assert_eq!(entries.len(), CAPACITY);
         assert_eq!(entries[0].path, "/5");
+        assert_eq!(journal.recorded(), (CAPACITY + 5) as u64);
+        journal.clear();
+        assert_eq!(journal.recorded(), (CAPACITY + 5) as u64);
     }
 }

@@ -48,7 +48,10 @@ impl MockServer {
                 let shutdown = async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 };
-                if let Err(error) = axum::serve(listener, app)
+                // Connect info gives the gateway the client's address (httpbin's `origin`,
+                // `X-Forwarded-For`), as a real data plane sees it.
+                let service = app.into_make_service_with_connect_info::<SocketAddr>();
+                if let Err(error) = axum::serve(listener, service)
                     .with_graceful_shutdown(shutdown)
                     .await
                 {

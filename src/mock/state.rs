@@ -49,10 +49,27 @@ impl MockState {
             faults: Faults::default(),
             api_addr: OnceLock::new(),
             proxy_addr: OnceLock::new(),
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .unwrap_or_default(),
+            http: gateway_client(),
         })
     }
+}
+
+/// The gateway's outbound client. Its calls go to the mock's own issuers and to loopback
+/// upstreams, so a system proxy from the environment must never see them. Without a system
+/// CA store (a `FROM scratch` image) the platform verifier cannot start; then the client
+/// trusts no certificate at all (`https` upstreams fail, plain `http` works) instead of
+/// panicking, which is what `Client::default()` would do.
+fn gateway_client() -> reqwest::Client {
+    let builder = || {
+        reqwest::Client::builder()
+            .no_proxy()
+            .timeout(std::time::Duration::from_secs(10))
+    };
+    builder().build().unwrap_or_else(|error| {
+        tracing::warn!(%error, "no usable CA store: the gateway will not reach https upstreams");
+        builder()
+            .tls_certs_only(std::iter::empty())
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new())
+    })
 }

@@ -12,7 +12,8 @@ use crate::scenario::model::{Expect, HeaderRule};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mismatch {
     /// Stable code (`check::status`, `check::body`, `check::jq`, `check::header`,
-    /// `check::capture`, `check::token`).
+    /// `check::capture`, `check::token`, or the `claims::…` code of a token that does not
+    /// verify).
     pub code: &'static str,
     /// What was checked, as a lowercase fragment (`status`, `body at `.name``).
     pub what: String,

@@ -15,7 +15,7 @@ use crate::claims;
 use crate::http::{Prepared, Received};
 use crate::jq;
 use crate::redact::{Redactor, normalize};
-use crate::scenario::model::{Scenario, SnapshotMode, Span, Step};
+use crate::scenario::model::{Body, Destination, Scenario, SnapshotMode, Span, Step, Template};
 use crate::target::session::Session;
 
 /// Response headers kept in snapshots: the ones a doc reader relies on and that do not vary
@@ -47,6 +47,8 @@ struct Progress {
     failures: Vec<Failure>,
     cleanups: Vec<PendingCleanup>,
     redactor: Redactor,
+    /// The step running now, so a cancellation or panic can say where it stopped.
+    current: Option<(String, Span)>,
 }
 
 /// Runs `scenario` against `session`.
@@ -64,24 +66,26 @@ pub async fn run_scenario_until(
         redactor: Redactor::from_vars(&session.vars()),
         ..Progress::default()
     }));
-    let task = tokio::spawn(run_steps(
+    let mut task = tokio::spawn(run_steps(
         scenario.clone(),
         session.clone(),
         Arc::clone(&progress),
     ));
-    let abort = task.abort_handle();
     let outcome = tokio::select! {
-        joined = task => joined.err().map(|e| if e.is_panic() {
+        joined = &mut task => joined.err().map(|e| if e.is_panic() {
             ("run::panic", "the runner panicked; cleanups still run".to_owned())
         } else {
             ("run::cancelled", "the run was cancelled".to_owned())
         }),
         () = cancel => {
-            abort.abort();
+            task.abort();
+            // Wait for the abort to land: on a multi-threaded runtime the step may be
+            // running right now and still register a cleanup, which must not be lost.
+            let _ = (&mut task).await;
             Some(("run::cancelled", "the run was interrupted; cleanups still run".to_owned()))
         }
     };
-    let (steps, defects, mut failures, cleanups, redactor) = {
+    let (steps, defects, mut failures, cleanups, redactor, current) = {
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
         (
             std::mem::take(&mut p.steps),
@@ -89,13 +93,22 @@ pub async fn run_scenario_until(
             std::mem::take(&mut p.failures),
             std::mem::take(&mut p.cleanups),
             p.redactor.clone(),
+            p.current.take(),
         )
     };
-    if let Some((code, message)) = outcome {
+    if let Some((code, mut message)) = outcome {
+        // Point at the step that was running, if any.
+        let (step, span) = match current {
+            Some((name, span)) => {
+                message = format!("{message} (in step `{name}`)");
+                (Some(name), span)
+            }
+            None => (None, Span::default()),
+        };
         failures.push(Failure {
             code,
-            step: None,
-            span: Span::default(),
+            step,
+            span,
             message,
             mismatches: vec![],
             excerpt: None,
@@ -145,9 +158,13 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
         }
     }
     for step in &scenario.steps {
+        if let Ok(mut p) = progress.lock() {
+            p.current = Some((step.name.clone(), step.span));
+        }
         let stop = run_step(step, &session, &mut vars, &progress).await;
         if let Ok(mut p) = progress.lock() {
             p.redactor = Redactor::from_vars(&vars);
+            p.current = None;
         }
         if stop {
             break;
@@ -236,7 +253,7 @@ async fn run_step(
             Ok(r) => r,
             Err(e) => {
                 report.outcome = StepOutcome::Failed;
-                report.attempts = attempts + e.attempts;
+                report.attempts = attempts - 1 + e.attempts;
                 push_report(report);
                 record_failure(
                     progress,
@@ -245,8 +262,11 @@ async fn run_step(
                         vars,
                         "http::transport",
                         format!(
-                            "step `{}`: {} (after {} attempts)",
-                            step.name, e.message, e.attempts
+                            "step `{}`: {} (after {} attempt{})",
+                            step.name,
+                            Redactor::from_vars(vars).text(&e.message),
+                            e.attempts,
+                            if e.attempts == 1 { "" } else { "s" }
                         ),
                     ),
                 );
@@ -254,6 +274,10 @@ async fn run_step(
             }
         };
         let body = received.json();
+        // Credentials in the response that no capture will name are redacted all the same.
+        for secret in crate::redact::secret_values(&body) {
+            vars.hide(secret);
+        }
         let mut mismatches = match check(&step.expect, wanted_status, &received, &body, vars) {
             Ok(m) => m,
             Err(missing) => {
@@ -280,13 +304,15 @@ async fn run_step(
             scratch.set_json(name, value.clone(), *secret, Origin::Captured);
         }
         let tokens = verify_tokens(step, &scratch, session, &mut mismatches).await;
-        let retry_left = step
-            .retry
-            .is_some_and(|r| started.elapsed() + wait < r.timeout);
-        if mismatches.is_empty() || !retry_left {
+        // Time left before the retry's deadline; the last wait is cut short so the final
+        // attempt happens at the deadline rather than one whole interval before it.
+        let left = step.retry.map_or(Duration::ZERO, |r| {
+            r.timeout.saturating_sub(started.elapsed())
+        });
+        if mismatches.is_empty() || left.is_zero() {
             break (received, body, mismatches, captured, tokens);
         }
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(wait.min(left)).await;
         if let Some(r) = step.retry {
             wait = wait.mul_f64(r.backoff.max(1.0));
         }
@@ -318,6 +344,9 @@ async fn run_step(
                         excerpt: excerpt.clone(),
                     },
                 );
+                // A defect without `status` accepts whatever the target answers; the check
+                // against the doc's status is the defect itself, not a failure.
+                mismatches.retain(|m| m.code != "check::status");
             }
             (_, true) => {
                 report.outcome = StepOutcome::DocDefect;
@@ -337,12 +366,18 @@ async fn run_step(
                 mismatches.retain(|m| m.code != "check::status");
             }
             (Some(defect), false) => {
-                mismatches.push(Mismatch {
-                    code: "doc::defect_fixed",
-                    what: "known defect".to_owned(),
-                    expected: format!("the doc to be wrong: {}", defect.reason),
-                    actual: format!("the target answered {doc_status}, as the doc says"),
-                });
+                // The status check against the recorded (now wrong) status says the same
+                // thing less clearly; report only that the doc was fixed.
+                mismatches.retain(|m| m.code != "check::status");
+                mismatches.insert(
+                    0,
+                    Mismatch {
+                        code: "doc::defect_fixed",
+                        what: "known defect".to_owned(),
+                        expected: format!("the doc to be wrong: {}", defect.reason),
+                        actual: format!("the target answered {doc_status}, as the doc says"),
+                    },
+                );
             }
             (None, false) => {}
         }
@@ -448,9 +483,12 @@ async fn verify_tokens(
 ) -> Vec<(String, Value)> {
     let mut views = Vec::new();
     for t in &step.tokens {
-        let mut fail = |what: String, expected: String, actual: String| {
+        // A token that does not verify (or whose time claims are inconsistent) fails with the
+        // `claims::…` code that says why; a claim that differs from the scenario's is
+        // `check::token`.
+        let mut fail = |code: &'static str, what: String, expected: String, actual: String| {
             mismatches.push(Mismatch {
-                code: "check::token",
+                code,
                 what,
                 expected,
                 actual,
@@ -458,26 +496,38 @@ async fn verify_tokens(
         };
         let Some(token) = vars.get(&t.variable) else {
             fail(
+                "check::token",
                 format!("token `{}`", t.variable),
                 "a captured token".to_owned(),
                 "undefined".to_owned(),
             );
             continue;
         };
-        let verified = match claims::verify(&token.text, None, &session.http).await {
-            Ok(v) => v,
-            Err(e) => {
-                fail(
-                    format!("token `{}` [{}]", t.variable, e.code),
-                    "a valid token".to_owned(),
-                    e.message,
-                );
-                continue;
-            }
-        };
+        // When the scenario names the issuer (`claims: {iss: $ISSUER_URL}`), docflow fetches
+        // discovery and keys only from it, so a hostile token cannot pick the URL.
+        let expected_iss = t
+            .claims
+            .as_ref()
+            .and_then(|c| c.get("iss"))
+            .and_then(|iss| vars.render_json(iss).ok())
+            .and_then(|iss| iss.as_str().map(str::to_owned));
+        let verified =
+            match claims::verify(&token.text, expected_iss.as_deref(), &session.http).await {
+                Ok(v) => v,
+                Err(e) => {
+                    fail(
+                        e.code,
+                        format!("token `{}`", t.variable),
+                        "a token signed by its issuer".to_owned(),
+                        e.message,
+                    );
+                    continue;
+                }
+            };
         if let Err(e) = claims::check_time_claims(&verified.claims, t.lifetime) {
             fail(
-                format!("token `{}` [{}]", t.variable, e.code),
+                e.code,
+                format!("token `{}`", t.variable),
                 "consistent time claims".to_owned(),
                 e.message,
             );
@@ -490,10 +540,16 @@ async fn verify_tokens(
             match vars.render_json(subset) {
                 Ok(subset) => {
                     if let Some((path, e, a)) = first_difference(&subset, actual, "") {
-                        fail(format!("token `{}` {what} at `{path}`", t.variable), e, a);
+                        fail(
+                            "check::token",
+                            format!("token `{}` {what} at `{path}`", t.variable),
+                            e,
+                            a,
+                        );
                     }
                 }
                 Err(missing) => fail(
+                    "check::token",
                     format!("token `{}` {what}", t.variable),
                     format!("`${}` to be defined", missing.0),
                     "undefined".to_owned(),
@@ -554,31 +610,52 @@ fn view(
     Some(normalize(&redactor.json(&view)))
 }
 
-/// `export NAME='value'` for the non-secret variables the step uses, so the curl reproduces.
+/// `export NAME='value'` lines for the variables the step's curl uses, so it reproduces: the
+/// non-secret ones with their value, the secret ones as a reminder to set them. The curl's
+/// implicit variables count too: the API or proxy base URL its destination adds, and
+/// `$KONNECT_TOKEN` when the Konnect `Authorization` header is added.
 fn exports_for(step: &Step, vars: &Vars) -> Vec<String> {
-    let mut names: Vec<&str> = step.request.url.vars().collect();
-    for h in &step.request.headers {
-        names.extend(h.value.vars());
-    }
-    if let Some(b) = &step.request.basic_auth {
-        names.extend(b.username.vars());
-        names.extend(b.password.vars());
-    }
-    if let Some(crate::scenario::model::Body::Json(v)) = &step.request.body {
-        collect_json_vars(v, &mut names);
-    }
-    if let Some(crate::scenario::model::Body::Form(fields)) = &step.request.body {
-        for (_, t) in fields {
-            names.extend(t.vars());
+    let request = &step.request;
+    let mut names: Vec<String> = Vec::new();
+    match request.destination {
+        Destination::Api => {
+            names.push("KONNECT_CONTROL_PLANE_URL".to_owned());
+            if request.konnect_auth {
+                names.push("KONNECT_TOKEN".to_owned());
+            }
         }
+        Destination::Proxy => names.push("KONNECT_PROXY_URL".to_owned()),
+        Destination::Absolute => {}
+    }
+    let mut add = |template: &Template| names.extend(template.vars().map(str::to_owned));
+    add(&request.url);
+    for (_, value) in &request.query {
+        add(value);
+    }
+    for header in &request.headers {
+        add(&header.value);
+    }
+    if let Some(basic) = &request.basic_auth {
+        add(&basic.username);
+        add(&basic.password);
+    }
+    match &request.body {
+        Some(Body::Json(value)) => collect_json_vars(value, &mut names),
+        Some(Body::Form(fields)) => {
+            for (_, value) in fields {
+                names.extend(value.vars().map(str::to_owned));
+            }
+        }
+        Some(Body::Raw(template)) => names.extend(template.vars().map(str::to_owned)),
+        None => {}
     }
     names.sort_unstable();
     names.dedup();
     names
         .into_iter()
         .filter_map(|name| {
-            let v = vars.get(name)?;
-            Some(if v.secret {
+            let v = vars.get(&name)?;
+            Some(if v.secret || vars.contains_secret(&v.text) {
                 format!("export {name}=…  # secret: set it yourself")
             } else {
                 format!("export {name}='{}'", v.text.replace('\'', r"'\''"))
@@ -587,22 +664,12 @@ fn exports_for(step: &Step, vars: &Vars) -> Vec<String> {
         .collect()
 }
 
-fn collect_json_vars<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+/// The variables used in the strings of a JSON body, parsed as the renderer parses them.
+fn collect_json_vars(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::String(s) => {
-            // Variable names are ASCII, so slicing the original string is safe.
-            let mut rest = s.as_str();
-            while let Some(i) = rest.find('$') {
-                rest = &rest[i + 1..];
-                let braced = rest.starts_with('{');
-                let start = usize::from(braced);
-                let len = rest[start..]
-                    .bytes()
-                    .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
-                    .count();
-                if len > 0 {
-                    out.push(&rest[start..start + len]);
-                }
+            if let Ok(template) = Template::parse(s) {
+                out.extend(template.vars().map(str::to_owned));
             }
         }
         Value::Array(items) => items.iter().for_each(|v| collect_json_vars(v, out)),

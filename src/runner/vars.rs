@@ -35,6 +35,9 @@ pub struct VarValue {
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     values: BTreeMap<String, VarValue>,
+    /// Secrets seen in responses that no variable holds (a `client_secret` the scenario does
+    /// not capture): never printed, redacted as `[redacted]`.
+    hidden: Vec<String>,
 }
 
 /// A variable was used before it existed.
@@ -42,9 +45,11 @@ pub struct Vars {
 pub struct UndefinedVar(pub String);
 
 impl Vars {
-    /// Sets a text variable.
+    /// Sets a text variable. A value that contains a secret's value is a secret too, whatever
+    /// `secret` says (`Bearer $ACCESS_TOKEN` must never be printed either).
     pub fn set_text(&mut self, name: &str, text: impl Into<String>, secret: bool, origin: Origin) {
         let text = text.into();
+        let secret = secret || self.contains_secret(&text);
         self.values.insert(
             name.to_owned(),
             VarValue {
@@ -57,12 +62,13 @@ impl Vars {
     }
 
     /// Sets a variable from a JSON value (a capture): strings expand without quotes, other
-    /// values as compact JSON.
+    /// values as compact JSON. As with [`Vars::set_text`], a value holding a secret is one.
     pub fn set_json(&mut self, name: &str, json: Value, secret: bool, origin: Origin) {
         let text = match &json {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
+        let secret = secret || self.contains_secret(&text);
         self.values.insert(
             name.to_owned(),
             VarValue {
@@ -82,6 +88,29 @@ impl Vars {
     /// Whether a variable exists.
     pub fn contains(&self, name: &str) -> bool {
         self.values.contains_key(name)
+    }
+
+    /// Whether `text` contains the value of a secret variable or a hidden secret (a
+    /// non-secret variable built from a secret, such as `Bearer $ACCESS_TOKEN`, must be
+    /// treated as a secret too).
+    pub fn contains_secret(&self, text: &str) -> bool {
+        self.values
+            .values()
+            .any(|v| v.secret && !v.text.is_empty() && text.contains(v.text.as_str()))
+            || self.hidden.iter().any(|h| text.contains(h.as_str()))
+    }
+
+    /// Remembers a secret seen in a response that no variable holds, so it is redacted
+    /// wherever it appears later. Empty values are ignored.
+    pub fn hide(&mut self, secret: String) {
+        if !secret.is_empty() && !self.hidden.contains(&secret) {
+            self.hidden.push(secret);
+        }
+    }
+
+    /// The hidden secrets (see [`Vars::hide`]).
+    pub fn hidden(&self) -> &[String] {
+        &self.hidden
     }
 
     /// All variables, by name.
@@ -142,6 +171,18 @@ mod tests {
             .render_json(&json!({"d": "$N", "s": ["$SCOPE_ID"], "t": "id-$SCOPE_ID"}))
             .unwrap();
         assert_eq!(out, json!({"d": 3600, "s": ["abc"], "t": "id-abc"}));
+    }
+
+    #[test]
+    fn values_built_from_secrets_are_secrets() {
+        let mut vars = Vars::default();
+        vars.set_text("ACCESS_TOKEN", "eyJabc", true, Origin::Captured);
+        vars.set_text("AUTH_HEADER", "Bearer eyJabc", false, Origin::Scenario);
+        vars.set_json("ECHO", json!({"t": "eyJabc"}), false, Origin::Captured);
+        vars.set_text("PLAIN", "Bearer", false, Origin::Scenario);
+        assert!(vars.get("AUTH_HEADER").unwrap().secret);
+        assert!(vars.get("ECHO").unwrap().secret);
+        assert!(!vars.get("PLAIN").unwrap().secret);
     }
 
     #[test]

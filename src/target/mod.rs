@@ -1,7 +1,10 @@
 //! Targets: where scenarios run. [`Target`] is the main type, a closed set: the embedded mock
-//! (default), the mock in a container, or a real Konnect organization.
+//! (default), the mock in a container ([`container`]), or a real Konnect organization
+//! ([`konnect`]).
 
+pub mod container;
 pub mod error;
+pub mod konnect;
 pub mod mock;
 pub mod session;
 
@@ -15,6 +18,10 @@ use crate::scenario::model::TargetKind;
 pub enum Target {
     /// The embedded Konnect-in-a-box, shared by every scenario of the process.
     Mock(mock::MockTarget),
+    /// The mock in a container, shared by every scenario and test process.
+    Container(container::ContainerTarget),
+    /// A real Konnect organization with the quickstart control plane.
+    Konnect(konnect::KonnectTarget),
 }
 
 impl Target {
@@ -22,6 +29,8 @@ impl Target {
     pub fn kind(&self) -> TargetKind {
         match self {
             Self::Mock(_) => TargetKind::Mock,
+            Self::Container(_) => TargetKind::Container,
+            Self::Konnect(_) => TargetKind::Konnect,
         }
     }
 
@@ -37,24 +46,26 @@ impl Target {
         Self::open(kind).await
     }
 
-    /// Opens the target of `kind`.
+    /// Opens the target of `kind`, configured by the environment: nothing for the mock, a
+    /// Docker engine and the `docflow-mock` image for the container, the docs' `KONNECT_*`
+    /// variables for Konnect.
     pub async fn open(kind: TargetKind) -> Result<Self, TargetError> {
         match kind {
             TargetKind::Mock => Ok(Self::Mock(mock::MockTarget::shared()?)),
-            TargetKind::Container | TargetKind::Konnect => Err(TargetError::new(
-                "target::unsupported",
-                format!(
-                    "target `{}` is not available in this build yet",
-                    kind.as_str()
-                ),
-            )),
+            TargetKind::Container => {
+                Ok(Self::Container(container::ContainerTarget::shared().await?))
+            }
+            TargetKind::Konnect => Ok(Self::Konnect(konnect::KonnectTarget::from_env().await?)),
         }
     }
 
-    /// A fresh session for one scenario run (its own organization on the mock).
+    /// A fresh session for one scenario run: its own organization on the mock (in-process or
+    /// in a container), its own run id and labels on Konnect.
     pub async fn open_session(&self) -> Result<Session, TargetError> {
         match self {
             Self::Mock(t) => t.open_session().await,
+            Self::Container(t) => t.open_session().await,
+            Self::Konnect(t) => t.open_session().await,
         }
     }
 }
