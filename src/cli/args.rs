@@ -27,6 +27,11 @@ pub(crate) enum Command {
     Schema,
     /// Measure the mock's speed and memory in one run and print the figures with targets.
     Bench(super::bench::BenchArgs),
+    /// Kong docs markdown: list a how-to's steps, convert it, check drift, run it as written.
+    Doc {
+        #[command(subcommand)]
+        command: super::doc::DocCommand,
+    },
     /// Konnect-in-a-box.
     Mock {
         #[command(subcommand)]

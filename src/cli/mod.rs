@@ -2,6 +2,7 @@
 
 pub(crate) mod args;
 pub(crate) mod bench;
+pub(crate) mod doc;
 pub(crate) mod files;
 pub(crate) mod image;
 pub(crate) mod logging;
@@ -21,6 +22,7 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::validate(&args.paths),
         Command::Schema => validate::schema(),
         Command::Bench(args) => bench::bench(args).await,
+        Command::Doc { command } => doc::doc(command).await,
         Command::Mock {
             command: MockCommand::Serve(args),
         } => mock::serve(args).await,

@@ -1,1 +1,36 @@
-//! Kong docs markdown. (Stub: to be built.)
+//! Kong docs markdown, read directly. A how-to page and its includes become located
+//! [`Block`](blocks::Block)s; a page becomes a runnable
+//! [`Scenario`](crate::scenario::model::Scenario) ("run it as written"); a hand-written
+//! scenario is checked against the doc it mirrors. The main entry points, in pipeline order:
+//!
+//! | step | function | CLI |
+//! | --- | --- | --- |
+//! | read a page, expand includes (every line keeps its file:line) | [`markdown::load_page`] | |
+//! | list its blocks | [`blocks::extract`], [`outline::render`] | `docflow doc steps` |
+//! | convert it (heuristics in [`infer`]) | [`convert::convert`] | |
+//! | print the conversion as a scenario file | [`emit::scenario_yaml`] | `docflow doc scenario` |
+//! | run it on a target; disagreements are doc defects at file:line | [`convert::convert`] + [`crate::run_scenario`] | `docflow doc run` |
+//! | check a scenario still mirrors its doc | [`drift::check`] | `docflow doc check` |
+//!
+//! Everything here is synchronous and reads files only. Problems are
+//! [`Diagnostic`](diagnostic::Diagnostic)s located at a `file:line` inside the docs root;
+//! bad input never panics.
+
+pub mod blocks;
+pub mod convert;
+pub mod curl_command;
+pub mod diagnostic;
+pub mod drift;
+pub mod emit;
+pub mod entities;
+pub mod frontmatter;
+pub mod infer;
+pub mod markdown;
+pub mod ordered;
+pub mod outline;
+pub mod shell_words;
+pub mod site;
+pub mod source;
+
+#[cfg(test)]
+mod test_support;

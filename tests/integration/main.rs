@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod doc;
 mod mock_gateway;
 mod mock_identity;
 mod openapi;

@@ -1,11 +1,11 @@
 //! The "signing keys parsed once" claim, measured in-process: [`measure`] signs the same
-//! access-token claims with a `jsonwebtoken::EncodingKey` built once (as the mock's
-//! `SigningKey` keeps it), with one built from the PEM for every token, and with an RSA key
-//! parsed once into `rsa`'s own signer. [`SigningFigures`] holds the medians.
+//! access-token claims with a `jsonwebtoken::EncodingKey` built once, with one built from the
+//! PEM for every token, and with an RSA key parsed once into `rsa`'s own signer, as the
+//! mock's `SigningKey` keeps it. [`SigningFigures`] holds the medians.
 //!
-//! The third variant exists because `jsonwebtoken`'s `rust_crypto` backend keeps an RSA
-//! `EncodingKey` as DER bytes and decodes them again inside every `encode`: the stored key
-//! saves only the PEM step. Comparing it with a key truly parsed once shows what that costs.
+//! `jsonwebtoken`'s `rust_crypto` backend keeps an RSA `EncodingKey` as DER bytes and decodes
+//! them again inside every `encode`: a kept `EncodingKey` saves only the PEM step, which is
+//! why the mock signs with `rsa` signers instead.
 
 use std::time::{Duration, Instant};
 
@@ -68,7 +68,7 @@ impl SigningFigures {
             "sign_parsed_once_ms",
             "sign, rsa signer kept (as the mock)",
             format!(
-                "{:>9} per token  (the stored EncodingKey takes {:.2}x this)",
+                "{:>9} per token  (the kept EncodingKey takes {:.2}x this)",
                 duration(self.parsed_once),
                 self.stored_ratio()
             ),

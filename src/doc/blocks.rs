@@ -1,0 +1,850 @@
+//! [`Block`]s: what a how-to asks the reader to do or check, in reading order, each located at
+//! the `file:line` of its opening tag (or, in a ```sh block, of its command line):
+//!
+//! - `{% konnect_api_request %}` → [`ApiRequest`] (the YAML body: `url`, `method`,
+//!   `status_code`, `headers`, `body`, `capture` in its list and old single forms,
+//!   `extract_body`, `region`, …);
+//! - `{% validation <kind> %}` → [`Validation`] (`request-check` is a gateway proxy request);
+//! - ```sh / ```bash commands: `curl …` → [`Curl`], `export NAME='YOUR-…'` → [`Export`],
+//!   anything else → [`Shell`] (docflow does not run it);
+//! - headings and prose lines, for the steps a doc only describes in words.
+//!
+//! [`extract`] also reads the frontmatter's `prereqs.entities` examples and `automated_tests`.
+
+use super::curl_command::{self, CurlRequest};
+use super::diagnostic::{Diagnostic, DocLocation};
+use super::entities::{self, Entity};
+use super::markdown::{Line, Page, fence_marker, liquid_tag};
+use super::ordered::{Ordered, parse_yaml};
+use super::shell_words::split_commands;
+use super::site;
+
+/// Keys of `{% konnect_api_request %}` (see `shared/facts/konnect.md` §4.1).
+pub const API_REQUEST_KEYS: &[&str] = &[
+    "url",
+    "method",
+    "status_code",
+    "headers",
+    "body",
+    "body_cmd",
+    "capture",
+    "jq",
+    "extract_body",
+    "region",
+    "indent",
+];
+
+/// A located block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// `file:line` of the opening tag, or of the command in a shell block.
+    pub location: DocLocation,
+    /// What it is.
+    pub kind: BlockKind,
+}
+
+/// The kinds of block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BlockKind {
+    /// `{% konnect_api_request %}`.
+    ApiRequest(ApiRequest),
+    /// `{% validation <kind> %}`.
+    Validation(Validation),
+    /// A `curl` command in a shell block.
+    Curl(Curl),
+    /// `export NAME=value` in a shell block.
+    Export(Export),
+    /// Another shell command.
+    Shell(Shell),
+    /// A markdown heading.
+    Heading(Heading),
+    /// A prose line (site variables substituted).
+    Prose(String),
+}
+
+impl BlockKind {
+    /// Whether the block sends a request (and is a step of the doc).
+    pub fn is_request(&self) -> bool {
+        matches!(
+            self,
+            Self::ApiRequest(_) | Self::Validation(_) | Self::Curl(_)
+        )
+    }
+
+    /// A short name of the kind.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::ApiRequest(_) => "konnect_api_request",
+            Self::Validation(_) => "validation",
+            Self::Curl(_) => "curl",
+            Self::Export(_) => "export",
+            Self::Shell(_) => "shell",
+            Self::Heading(_) => "heading",
+            Self::Prose(_) => "prose",
+        }
+    }
+}
+
+/// A `{% konnect_api_request %}` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiRequest {
+    /// `url`, a path under `https://{region}.api.konghq.com` (YAML drops trailing spaces).
+    pub url: String,
+    /// `method`, upper case (`GET` when absent).
+    pub method: String,
+    /// `status_code`: what the doc claims the API answers (only Kong's test runner reads it).
+    pub status_code: Option<u16>,
+    /// `headers`, as `'Name: value'` strings.
+    pub headers: Vec<String>,
+    /// `body`, in written order.
+    pub body: Option<Ordered>,
+    /// `body_cmd`: a raw body string.
+    pub body_cmd: Option<String>,
+    /// `capture` (both forms) and `extract_body`, in that order.
+    pub captures: Vec<DocCapture>,
+    /// `region` (`us` when absent on the site).
+    pub region: Option<String>,
+}
+
+/// A value the doc's block captures into a variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocCapture {
+    /// Variable name.
+    pub variable: String,
+    /// jq program (`extract_body`'s dotted `name` turned into jq: `data[0].id` → `.data[0].id`).
+    pub jq: String,
+    /// Which key wrote it.
+    pub form: CaptureForm,
+}
+
+/// How a block writes a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureForm {
+    /// `capture: [{variable, jq}]`.
+    List,
+    /// The older `capture: VAR` with a block-level `jq:`.
+    Single,
+    /// `extract_body: [{name, variable}]` (read by Kong's test runner only).
+    ExtractBody,
+}
+
+/// A `{% validation <kind> %}` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    /// The kind (`request-check`, `unauthorized-check`, …).
+    pub kind: String,
+    /// `url`: a path under `$KONNECT_PROXY_URL`.
+    pub url: String,
+    /// `method` (`GET` when absent).
+    pub method: String,
+    /// `status_code`.
+    pub status_code: Option<u16>,
+    /// `headers`, as `'Name: value'` strings.
+    pub headers: Vec<String>,
+    /// `body`.
+    pub body: Option<Ordered>,
+    /// The whole YAML, for kinds with their own keys.
+    pub raw: Ordered,
+}
+
+/// A `curl` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Curl {
+    /// The parsed request.
+    pub request: CurlRequest,
+    /// Whether its output is piped into another command (`| jq -r .id`).
+    pub piped: bool,
+}
+
+/// `export NAME=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// Variable name.
+    pub name: String,
+    /// Value as written, quotes removed.
+    pub value: String,
+    /// Whether it is a placeholder for the reader to fill in (`'YOUR-AUTH-SERVER-ID'`): a
+    /// manual step after the previous request.
+    pub placeholder: bool,
+}
+
+/// A shell command docflow does not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shell {
+    /// Its words, joined by spaces.
+    pub text: String,
+}
+
+/// A markdown heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 for `#`, 2 for `##`, …
+    pub level: usize,
+    /// The text, trimmed, site variables substituted.
+    pub text: String,
+}
+
+/// Everything read from a page.
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    /// The blocks, in reading order.
+    pub blocks: Vec<Block>,
+    /// The `prereqs.entities` examples, in frontmatter order.
+    pub entities: Vec<Entity>,
+    /// `automated_tests` and where it is written.
+    pub automated_tests: Option<(bool, DocLocation)>,
+    /// Things skipped or not understood.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Extracted {
+    /// The block at `location`, if one starts there.
+    pub fn at(&self, location: &DocLocation) -> Option<&Block> {
+        self.blocks.iter().find(|b| &b.location == location)
+    }
+}
+
+/// Whether an export's value is a placeholder the reader replaces (`YOUR-…`, `YOUR_…`).
+pub fn is_placeholder(value: &str) -> bool {
+    value.starts_with("YOUR-") || value.starts_with("YOUR_")
+}
+
+/// `extract_body`'s dotted path as jq: `id` → `.id`, `data[0].id` → `.data[0].id`,
+/// `a-b.c` → `.["a-b"].c`.
+pub fn dotted_to_jq(path: &str) -> String {
+    let mut out = String::new();
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (name, index) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..]),
+            None => (segment, ""),
+        };
+        if !name.is_empty() {
+            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+            {
+                out.push('.');
+                out.push_str(name);
+            } else {
+                out.push_str(&format!(
+                    ".[{}]",
+                    serde_json::Value::String(name.to_owned())
+                ));
+            }
+        } else {
+            out.push('.');
+        }
+        out.push_str(index);
+    }
+    if out.is_empty() { ".".to_owned() } else { out }
+}
+
+/// Extracts every block of `page`, and its entity examples. Every problem is reported at
+/// once.
+pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut blocks = Vec::new();
+    let lines = &page.lines;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        let trimmed = line.text.trim();
+        if let Some(marker) = fence_marker(line.text.trim_start()) {
+            let lang = line.text.trim_start()[marker.len()..]
+                .trim()
+                .to_ascii_lowercase();
+            let Some(end) = find_fence_end(lines, i, &marker) else {
+                errors.push(
+                    Diagnostic::error(
+                        "doc::unterminated_block",
+                        line.location(),
+                        format!("code block opened with `{marker}` is never closed"),
+                    )
+                    .with_help(format!("close it with a line holding `{marker}`")),
+                );
+                break;
+            };
+            if matches!(lang.as_str(), "sh" | "bash" | "shell" | "console") {
+                shell_blocks(
+                    &lines[i + 1..end],
+                    line,
+                    &mut blocks,
+                    &mut warnings,
+                    &mut errors,
+                );
+            }
+            i = end + 1;
+            continue;
+        }
+        if let Some(tag) = liquid_tag(&line.text) {
+            let mut words = tag.split_whitespace();
+            let name = words.next().unwrap_or("");
+            let end_tag = match name {
+                "konnect_api_request" => Some("endkonnect_api_request"),
+                "validation" => Some("endvalidation"),
+                _ => None,
+            };
+            if let Some(end_tag) = end_tag {
+                let Some(end) =
+                    (i + 1..lines.len()).find(|&j| liquid_tag(&lines[j].text) == Some(end_tag))
+                else {
+                    errors.push(
+                        Diagnostic::error(
+                            "doc::unterminated_block",
+                            line.location(),
+                            format!("`{{% {tag} %}}` is never closed"),
+                        )
+                        .with_help(format!("close it with `{{% {end_tag} %}}`")),
+                    );
+                    break;
+                };
+                let body = &lines[i + 1..end];
+                let parsed = if name == "validation" {
+                    let kind = words.next().unwrap_or("").to_owned();
+                    validation(kind, body, line).map(BlockKind::Validation)
+                } else {
+                    api_request(body, line, &mut warnings).map(BlockKind::ApiRequest)
+                };
+                match parsed {
+                    Ok(kind) => blocks.push(Block {
+                        location: line.location(),
+                        kind,
+                    }),
+                    Err(e) => errors.push(e),
+                }
+                i = end + 1;
+                continue;
+            }
+            // Other Liquid tags (`navtabs`, `tab`, `capture`, …) are layout, not steps.
+            i += 1;
+            continue;
+        }
+        if let Some(heading) = heading(trimmed) {
+            blocks.push(Block {
+                location: line.location(),
+                kind: BlockKind::Heading(heading),
+            });
+        } else if !trimmed.is_empty() && !trimmed.starts_with("<!--") && !trimmed.starts_with("{:")
+        {
+            blocks.push(Block {
+                location: line.location(),
+                kind: BlockKind::Prose(site::substitute(trimmed)),
+            });
+        }
+        i += 1;
+    }
+
+    let mut entities = Vec::new();
+    for named in &page.frontmatter.entities {
+        match entities::load(&page.root, named) {
+            Ok(e) => entities.push(e),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Extracted {
+            blocks,
+            entities,
+            automated_tests: page.frontmatter.automated_tests.clone(),
+            warnings,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn find_fence_end(lines: &[Line], open: usize, marker: &str) -> Option<usize> {
+    (open + 1..lines.len()).find(|&j| {
+        let t = lines[j].text.trim();
+        t.starts_with(marker) && t.chars().all(|c| marker.starts_with(c))
+    })
+}
+
+fn heading(trimmed: &str) -> Option<Heading> {
+    let level = trimmed.chars().take_while(|c| *c == '#').count();
+    if !(1..=6).contains(&level) {
+        return None;
+    }
+    let rest = &trimmed[level..];
+    if !rest.is_empty() && !rest.starts_with(' ') {
+        return None;
+    }
+    Some(Heading {
+        level,
+        text: site::substitute(rest.trim()),
+    })
+}
+
+/// The commands of a shell block: curls, exports, others.
+fn shell_blocks(
+    content: &[Line],
+    fence: &Line,
+    blocks: &mut Vec<Block>,
+    warnings: &mut Vec<Diagnostic>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let text: String = content.iter().map(|l| format!("{}\n", l.text)).collect();
+    let at = |line: usize| {
+        content
+            .get(line.saturating_sub(1))
+            .map_or_else(|| fence.location(), Line::location)
+    };
+    let commands = match split_commands(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(Diagnostic::error(
+                "doc::bad_shell",
+                at(e.line),
+                format!("cannot read the shell command: {}", e.message),
+            ));
+            return;
+        }
+    };
+    for cmd in commands {
+        let location = at(cmd.line);
+        let first = cmd.words.first().map(String::as_str).unwrap_or("");
+        if first == "export" && cmd.words.len() > 1 {
+            for word in &cmd.words[1..] {
+                match word.split_once('=') {
+                    Some((name, value)) => blocks.push(Block {
+                        location: location.clone(),
+                        kind: BlockKind::Export(Export {
+                            name: name.to_owned(),
+                            value: value.to_owned(),
+                            placeholder: is_placeholder(value),
+                        }),
+                    }),
+                    None => warnings.push(Diagnostic::warning(
+                        "doc::bare_export",
+                        location.clone(),
+                        format!("`export {word}` sets no value; ignored"),
+                    )),
+                }
+            }
+        } else if let Some(request) = curl_command::parse(&cmd.words) {
+            if !request.unknown.is_empty() {
+                warnings.push(Diagnostic::warning(
+                    "doc::curl_option",
+                    location.clone(),
+                    format!(
+                        "curl options docflow does not understand were ignored: `{}`",
+                        request.unknown.join(" ")
+                    ),
+                ));
+            }
+            blocks.push(Block {
+                location,
+                kind: BlockKind::Curl(Curl {
+                    request,
+                    piped: !cmd.pipeline.is_empty(),
+                }),
+            });
+        } else {
+            blocks.push(Block {
+                location,
+                kind: BlockKind::Shell(Shell {
+                    text: cmd.words.join(" "),
+                }),
+            });
+        }
+    }
+}
+
+/// The YAML between a tag and its end tag, dedented.
+fn block_yaml(body: &[Line]) -> String {
+    let indent = body
+        .iter()
+        .filter(|l| !l.text.trim().is_empty())
+        .map(|l| l.text.len() - l.text.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    body.iter()
+        .map(|l| {
+            format!(
+                "{}\n",
+                l.text.get(indent..).unwrap_or("").trim_end_matches('\r')
+            )
+        })
+        .collect()
+}
+
+/// The YAML of a block, parsed; errors at the doc line.
+fn block_value(body: &[Line], open: &Line, what: &str) -> Result<Ordered, Diagnostic> {
+    let first = body.first().map_or(open.line + 1, |l| l.line);
+    let value = parse_yaml(&block_yaml(body), &open.file, first, what)?;
+    match value {
+        Ordered::Map(_) => Ok(value),
+        other => Err(Diagnostic::error(
+            "doc::bad_block",
+            open.location(),
+            format!("{what} must hold a YAML mapping, not {}", other.kind()),
+        )),
+    }
+}
+
+fn api_request(
+    body: &[Line],
+    open: &Line,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<ApiRequest, Diagnostic> {
+    let what = "`{% konnect_api_request %}`";
+    let value = block_value(body, open, what)?;
+    if let Ordered::Map(entries) = &value {
+        for (key, _) in entries {
+            if !API_REQUEST_KEYS.contains(&key.as_str()) {
+                warnings.push(Diagnostic::warning(
+                    "doc::unknown_key",
+                    open.location(),
+                    format!("{what} has key `{key}`, which docflow does not know; ignored"),
+                ));
+            }
+        }
+    }
+    let common = common_fields(&value, open, what)?;
+    let mut captures = Vec::new();
+    match value.get("capture") {
+        None | Some(Ordered::Null) => {}
+        Some(Ordered::String(variable)) => match value.get("jq").and_then(Ordered::as_str) {
+            Some(jq) => captures.push(DocCapture {
+                variable: variable.clone(),
+                jq: jq.to_owned(),
+                form: CaptureForm::Single,
+            }),
+            None => {
+                return Err(bad_field(
+                    open,
+                    what,
+                    "capture",
+                    "the single form `capture: VAR` needs a `jq:` key",
+                ));
+            }
+        },
+        Some(Ordered::Seq(items)) => {
+            for item in items {
+                let variable = item.get("variable").and_then(Ordered::as_str);
+                let jq = item.get("jq").and_then(Ordered::as_str);
+                match (variable, jq) {
+                    (Some(v), Some(j)) => captures.push(DocCapture {
+                        variable: v.to_owned(),
+                        jq: j.to_owned(),
+                        form: CaptureForm::List,
+                    }),
+                    _ => {
+                        return Err(bad_field(
+                            open,
+                            what,
+                            "capture",
+                            "each entry needs `variable` and `jq`",
+                        ));
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            return Err(bad_field(
+                open,
+                what,
+                "capture",
+                &format!("expected a variable name or a list, not {}", other.kind()),
+            ));
+        }
+    }
+    match value.get("extract_body") {
+        None | Some(Ordered::Null) => {}
+        Some(Ordered::Seq(items)) => {
+            for item in items {
+                let name = item.get("name").and_then(Ordered::scalar_text);
+                let variable = item.get("variable").and_then(Ordered::as_str);
+                match (name, variable) {
+                    (Some(n), Some(v)) => captures.push(DocCapture {
+                        variable: v.to_owned(),
+                        jq: dotted_to_jq(&n),
+                        form: CaptureForm::ExtractBody,
+                    }),
+                    _ => {
+                        return Err(bad_field(
+                            open,
+                            what,
+                            "extract_body",
+                            "each entry needs `name` and `variable`",
+                        ));
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            return Err(bad_field(
+                open,
+                what,
+                "extract_body",
+                &format!("expected a list, not {}", other.kind()),
+            ));
+        }
+    }
+    Ok(ApiRequest {
+        url: common.url,
+        method: common.method,
+        status_code: common.status_code,
+        headers: common.headers,
+        body: common.body,
+        body_cmd: value.get("body_cmd").and_then(Ordered::scalar_text),
+        captures,
+        region: value.get("region").and_then(Ordered::scalar_text),
+    })
+}
+
+fn validation(kind: String, body: &[Line], open: &Line) -> Result<Validation, Diagnostic> {
+    let what = format!("`{{% validation {kind} %}}`");
+    let value = block_value(body, open, &what)?;
+    let common = common_fields(&value, open, &what)?;
+    Ok(Validation {
+        kind,
+        url: common.url,
+        method: common.method,
+        status_code: common.status_code,
+        headers: common.headers,
+        body: common.body,
+        raw: value,
+    })
+}
+
+struct Common {
+    url: String,
+    method: String,
+    status_code: Option<u16>,
+    headers: Vec<String>,
+    body: Option<Ordered>,
+}
+
+fn common_fields(value: &Ordered, open: &Line, what: &str) -> Result<Common, Diagnostic> {
+    let url = match value.get("url") {
+        Some(v) => v
+            .scalar_text()
+            .ok_or_else(|| bad_field(open, what, "url", "expected text"))?,
+        None => {
+            return Err(Diagnostic::error(
+                "doc::missing_url",
+                open.location(),
+                format!("{what} has no `url`"),
+            ));
+        }
+    };
+    let method = match value.get("method") {
+        None | Some(Ordered::Null) => "GET".to_owned(),
+        Some(v) => v
+            .as_str()
+            .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_alphabetic()))
+            .ok_or_else(|| bad_field(open, what, "method", "expected an HTTP method"))?
+            .to_ascii_uppercase(),
+    };
+    let status_code = match value.get("status_code") {
+        None | Some(Ordered::Null) => None,
+        Some(v) => Some(
+            v.scalar_text()
+                .and_then(|t| t.trim().parse::<u16>().ok())
+                .filter(|s| (100..=599).contains(s))
+                .ok_or_else(|| {
+                    bad_field(
+                        open,
+                        what,
+                        "status_code",
+                        "expected a status between 100 and 599",
+                    )
+                })?,
+        ),
+    };
+    let headers = match value.get("headers") {
+        None | Some(Ordered::Null) => Vec::new(),
+        Some(Ordered::Seq(items)) => items
+            .iter()
+            .map(|h| {
+                h.scalar_text().filter(|t| t.contains(':')).ok_or_else(|| {
+                    bad_field(
+                        open,
+                        what,
+                        "headers",
+                        "each header is a `'Name: value'` string",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(bad_field(
+                open,
+                what,
+                "headers",
+                "expected a list of `'Name: value'` strings",
+            ));
+        }
+    };
+    Ok(Common {
+        url,
+        method,
+        status_code,
+        headers,
+        body: value.get("body").filter(|b| **b != Ordered::Null).cloned(),
+    })
+}
+
+fn bad_field(open: &Line, what: &str, key: &str, problem: &str) -> Diagnostic {
+    Diagnostic::error(
+        "doc::bad_block",
+        open.location(),
+        format!("{what}: bad `{key}`: {problem}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::doc::markdown::load_page;
+    use crate::doc::test_support::TempRoot;
+
+    const STEPS: &str = "## Create an auth server in {{site.konnect_short_name}} Identity\n\n<!--vale off-->\n{% konnect_api_request %}\nurl: /v1/auth-servers/$AUTH_SERVER_ID/scopes \nstatus_code: 200\nmethod: post\nheaders:\n  - 'Content-Type: application/json'\nbody:\n  name: \"Scope\"\n  enabled: true\nextract_body:\n  - name: 'data[0].id'\n    variable: SCOPE_ID\ncapture:\n  - variable: X\n    jq: \".x\"\n{% endkonnect_api_request %} \n\nExport:\n```sh\nexport SCOPE_ID='YOUR-SCOPE-ID'\nexport B=literal\n```\n";
+
+    fn load(body: &str) -> (TempRoot, Page) {
+        let tmp = TempRoot::new(&[
+            (
+                "app/p.md",
+                &format!("---\ntitle: t\n---\n{{% include /s.md %}}\n{body}"),
+            ),
+            ("app/_includes/s.md", STEPS),
+        ]);
+        let page = load_page(&tmp.root(), "app/p.md").unwrap();
+        (tmp, page)
+    }
+
+    #[test]
+    fn blocks_are_located_in_their_original_files() {
+        let (_tmp, page) = load(
+            "```sh\ncurl -X POST \"$ISSUER_URL/oauth/token\" \\\n  -d \"a=b\"\n```\n## Access the Gateway service using the token \n{% validation request-check %}\nurl: /anything\nstatus_code: 200\nheaders:\n  - \"Authorization: Bearer $T\"\n{% endvalidation %}\n",
+        );
+        let x = extract(&page).unwrap();
+        let located: Vec<_> = x
+            .blocks
+            .iter()
+            .filter(|b| !matches!(b.kind, BlockKind::Prose(_)))
+            .map(|b| format!("{} {}", b.location, b.kind.label()))
+            .collect();
+        assert_eq!(
+            located,
+            [
+                "app/_includes/s.md:1 heading",
+                "app/_includes/s.md:4 konnect_api_request",
+                "app/_includes/s.md:23 export",
+                "app/_includes/s.md:24 export",
+                "app/p.md:6 curl",
+                "app/p.md:9 heading",
+                "app/p.md:10 validation",
+            ]
+        );
+        let BlockKind::Heading(h) = &x.blocks[0].kind else {
+            panic!()
+        };
+        assert_eq!(h.text, "Create an auth server in Konnect Identity");
+        let BlockKind::Heading(h) = &x.at(&DocLocation::new("app/p.md", 9)).unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(h.text, "Access the Gateway service using the token");
+    }
+
+    #[test]
+    fn api_request_fields_and_trailing_spaces() {
+        let (_tmp, page) = load("");
+        let x = extract(&page).unwrap();
+        let BlockKind::ApiRequest(r) = &x.blocks[1].kind else {
+            panic!()
+        };
+        assert_eq!(r.url, "/v1/auth-servers/$AUTH_SERVER_ID/scopes");
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.status_code, Some(200));
+        assert_eq!(r.headers, ["Content-Type: application/json"]);
+        assert_eq!(
+            r.body.as_ref().unwrap().to_json(),
+            json!({"name": "Scope", "enabled": true})
+        );
+        let caps: Vec<_> = r
+            .captures
+            .iter()
+            .map(|c| (c.variable.as_str(), c.jq.as_str(), c.form))
+            .collect();
+        assert_eq!(
+            caps,
+            [
+                ("X", ".x", CaptureForm::List),
+                ("SCOPE_ID", ".data[0].id", CaptureForm::ExtractBody)
+            ]
+        );
+        let BlockKind::Export(e) = &x.blocks[3].kind else {
+            panic!()
+        };
+        assert!(e.placeholder);
+        let BlockKind::Export(e) = &x.blocks[4].kind else {
+            panic!()
+        };
+        assert_eq!(
+            (e.name.as_str(), e.value.as_str(), e.placeholder),
+            ("B", "literal", false)
+        );
+    }
+
+    #[test]
+    fn the_old_single_capture_form() {
+        let (_tmp, page) = load(
+            "{% konnect_api_request %}\nurl: /x\ncapture: CP_ID\njq: .data[0].id\n{% endkonnect_api_request %}\n",
+        );
+        let x = extract(&page).unwrap();
+        let r = x
+            .blocks
+            .iter()
+            .find_map(|b| match &b.kind {
+                BlockKind::ApiRequest(r) if r.url == "/x" => Some(r),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(r.method, "GET");
+        assert_eq!(
+            r.captures,
+            [DocCapture {
+                variable: "CP_ID".into(),
+                jq: ".data[0].id".into(),
+                form: CaptureForm::Single
+            }]
+        );
+    }
+
+    #[test]
+    fn broken_blocks_are_located_errors_all_at_once() {
+        let (_tmp, page) = load(
+            "{% konnect_api_request %}\nurl: /x\nbody: [oops\n{% endkonnect_api_request %}\n{% konnect_api_request %}\nstatus_code: 99\n{% endkonnect_api_request %}\n{% validation request-check %}\nurl: /y\n",
+        );
+        let errors = extract(&page).unwrap_err();
+        let got: Vec<_> = errors.iter().map(|e| (e.code, e.location.line)).collect();
+        assert_eq!(got[0].0, "doc::bad_yaml");
+        assert!((6..=7).contains(&got[0].1), "{errors:?}");
+        assert_eq!(got[1], ("doc::missing_url", 9));
+        assert_eq!(got[2], ("doc::unterminated_block", 12));
+    }
+
+    #[test]
+    fn unterminated_fences_and_bad_shell_are_errors() {
+        let (_tmp, page) = load("```sh\ncurl 'x\n```\n");
+        let errors = extract(&page).unwrap_err();
+        assert_eq!(errors[0].code, "doc::bad_shell");
+        assert_eq!(errors[0].location, DocLocation::new("app/p.md", 6));
+        let (_tmp, page) = load("```sh\ncurl x\n");
+        let errors = extract(&page).unwrap_err();
+        assert_eq!(errors[0].code, "doc::unterminated_block");
+        assert_eq!(errors[0].location, DocLocation::new("app/p.md", 5));
+    }
+
+    #[test]
+    fn dotted_paths_become_jq() {
+        assert_eq!(dotted_to_jq("id"), ".id");
+        assert_eq!(dotted_to_jq("data[0].id"), ".data[0].id");
+        assert_eq!(dotted_to_jq("a-b.c"), ".[\"a-b\"].c");
+        assert_eq!(dotted_to_jq(""), ".");
+    }
+}

@@ -1,0 +1,224 @@
+//! [`CurlRequest`]: a `curl` command from a docs ```sh block, parsed into method, URL,
+//! headers and body. Only the options the docs use to describe a request are understood;
+//! output-only flags (`-i`, `-s`, `--fail-with-body`, …) are ignored and anything else is
+//! reported, never guessed.
+
+/// A request written as a curl command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CurlRequest {
+    /// Upper-case method: `-X`, else `POST` when data is sent, else `GET`.
+    pub method: String,
+    /// The URL as written (`$ISSUER_URL/oauth/token`).
+    pub url: String,
+    /// `-H` headers as `(name, value)`, in order.
+    pub headers: Vec<(String, String)>,
+    /// `-d`/`--data*` fields `name=value`, in order (a form body, or the query with `-G`).
+    pub form: Vec<(String, String)>,
+    /// `--json` body, as written.
+    pub json: Option<String>,
+    /// A `-d` body that is not `name=value` (raw JSON, say), as written.
+    pub raw: Option<String>,
+    /// `-u user:password`.
+    pub basic_auth: Option<(String, String)>,
+    /// `-G`: the data goes to the query string.
+    pub get: bool,
+    /// Options docflow did not understand, as written.
+    pub unknown: Vec<String>,
+}
+
+/// Flags without an argument that only change curl's output or transport behaviour.
+const IGNORED_FLAGS: &[&str] = &[
+    "-i",
+    "--include",
+    "-s",
+    "--silent",
+    "-S",
+    "--show-error",
+    "-L",
+    "--location",
+    "-k",
+    "--insecure",
+    "-v",
+    "--verbose",
+    "-f",
+    "--fail",
+    "--fail-with-body",
+    "--no-progress-meter",
+    "--compressed",
+    "-N",
+    "--no-buffer",
+];
+
+/// Short flags that may be bundled (`-sSL`).
+const BUNDLABLE: &str = "isSLkvfN";
+
+/// Parses the words of a command whose first word is `curl`; `None` if it is not curl.
+pub fn parse(words: &[String]) -> Option<CurlRequest> {
+    let (first, args) = words.split_first()?;
+    if first != "curl" {
+        return None;
+    }
+    let mut req = CurlRequest::default();
+    let mut method = None;
+    let mut data_sent = false;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        // `--name=value` is the same as `--name value`.
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let takes_value = matches!(
+            name,
+            "-X" | "--request"
+                | "-H"
+                | "--header"
+                | "-d"
+                | "--data"
+                | "--data-raw"
+                | "--data-ascii"
+                | "--data-binary"
+                | "--data-urlencode"
+                | "--json"
+                | "-u"
+                | "--user"
+                | "--url"
+        );
+        let value = if takes_value {
+            match inline {
+                Some(v) => Some(v),
+                None => {
+                    i += 1;
+                    match args.get(i) {
+                        Some(v) => Some(v.clone()),
+                        None => {
+                            req.unknown.push(format!("{name} (no value)"));
+                            break;
+                        }
+                    }
+                }
+            }
+        } else {
+            None
+        };
+        match (name, value) {
+            ("-X" | "--request", Some(v)) => method = Some(v.to_ascii_uppercase()),
+            ("-H" | "--header", Some(v)) => match v.split_once(':') {
+                Some((n, val)) => req
+                    .headers
+                    .push((n.trim().to_owned(), val.trim().to_owned())),
+                None => req.unknown.push(format!("{name} {v}")),
+            },
+            (
+                "-d" | "--data" | "--data-raw" | "--data-ascii" | "--data-binary"
+                | "--data-urlencode",
+                Some(v),
+            ) => {
+                data_sent = true;
+                match v.split_once('=') {
+                    Some((n, val)) if !n.is_empty() && !v.trim_start().starts_with('{') => {
+                        req.form.push((n.to_owned(), val.to_owned()));
+                    }
+                    _ => req.raw = Some(v),
+                }
+            }
+            ("--json", Some(v)) => {
+                data_sent = true;
+                req.json = Some(v);
+            }
+            ("-u" | "--user", Some(v)) => {
+                let (user, pass) = v.split_once(':').unwrap_or((v.as_str(), ""));
+                req.basic_auth = Some((user.to_owned(), pass.to_owned()));
+            }
+            ("--url", Some(v)) => req.url = v,
+            ("-G" | "--get", None) => req.get = true,
+            (flag, None) if IGNORED_FLAGS.contains(&flag) => {}
+            (flag, None)
+                if flag.len() > 2
+                    && flag.starts_with('-')
+                    && !flag.starts_with("--")
+                    && flag[1..].chars().all(|c| BUNDLABLE.contains(c)) => {}
+            (word, None) if !word.starts_with('-') && req.url.is_empty() => {
+                req.url = word.to_owned();
+            }
+            (other, _) => req.unknown.push(other.to_owned()),
+        }
+        i += 1;
+    }
+    req.method = method.unwrap_or_else(|| {
+        if data_sent && !req.get {
+            "POST".to_owned()
+        } else {
+            "GET".to_owned()
+        }
+    });
+    Some(req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::shell_words::split_commands;
+
+    fn curl(text: &str) -> CurlRequest {
+        let cmds = split_commands(text).unwrap();
+        parse(&cmds[0].words).unwrap()
+    }
+
+    #[test]
+    fn the_docs_token_request() {
+        let req = curl(
+            "curl -X POST \"$ISSUER_URL/oauth/token\" \\\n  -H \"Content-Type: application/x-www-form-urlencoded\" \\\n  -d \"grant_type=client_credentials\" \\\n  -d \"client_id=$CLIENT_ID\" \\\n  -d \"client_secret=$CLIENT_SECRET\" \\\n  -d \"scope=Scope\"",
+        );
+        assert_eq!(req.method, "POST");
+        assert_eq!(req.url, "$ISSUER_URL/oauth/token");
+        assert_eq!(
+            req.headers,
+            [(
+                "Content-Type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned()
+            )]
+        );
+        let form: Vec<_> = req.form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            form,
+            [
+                "grant_type=client_credentials",
+                "client_id=$CLIENT_ID",
+                "client_secret=$CLIENT_SECRET",
+                "scope=Scope"
+            ]
+        );
+        assert!(req.unknown.is_empty());
+    }
+
+    #[test]
+    fn method_defaults_and_output_flags() {
+        let req =
+            curl("curl -i -sSL \"$KONNECT_PROXY_URL/anything\" -H 'Authorization: Bearer $T'");
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.url, "$KONNECT_PROXY_URL/anything");
+        assert!(req.unknown.is_empty());
+        assert_eq!(curl("curl https://x -d a=b").method, "POST");
+        assert_eq!(curl("curl -G https://x -d a=b").method, "GET");
+        assert_eq!(curl("curl --request=put https://x").method, "PUT");
+    }
+
+    #[test]
+    fn json_raw_basic_auth_and_unknown_options() {
+        let req = curl("curl -X POST https://x --json '{\"a\": 1}' -u id:secret --retry 3");
+        assert_eq!(req.json.as_deref(), Some("{\"a\": 1}"));
+        assert_eq!(req.basic_auth, Some(("id".to_owned(), "secret".to_owned())));
+        assert_eq!(req.unknown, ["--retry", "3"]);
+        let raw = curl("curl https://x -d '{\"k\":\"v=1\"}'");
+        assert_eq!(raw.raw.as_deref(), Some("{\"k\":\"v=1\"}"));
+        assert!(raw.form.is_empty());
+    }
+
+    #[test]
+    fn not_curl_is_none() {
+        assert!(parse(&["echo".to_owned()]).is_none());
+        assert!(parse(&[]).is_none());
+    }
+}

@@ -1,0 +1,137 @@
+//! [`Frontmatter`]: the parts of a how-to's YAML frontmatter that decide what runs — the
+//! title, `works_on`, `products`, `prereqs.entities` and `automated_tests` — with the line
+//! each entity name and flag is written on.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::diagnostic::{Diagnostic, DocLocation};
+use super::site;
+
+/// The frontmatter of a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frontmatter {
+    /// `title`, with `{{site.*}}` substituted.
+    pub title: Option<String>,
+    /// `works_on` (`konnect`, `on-prem`).
+    pub works_on: Vec<String>,
+    /// `products` (`gateway`, `identity`).
+    pub products: Vec<String>,
+    /// `prereqs.entities`, as `(kind, name, line)` in the order written (kinds as written:
+    /// `services`, `routes`, …).
+    pub entities: Vec<EntityName>,
+    /// `automated_tests` and where it is written (Kong's runner skips pages with `false`).
+    pub automated_tests: Option<(bool, DocLocation)>,
+}
+
+/// An entity the page's prerequisites create (`prereqs.entities.services: [example-service]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityName {
+    /// The kind, as written (`services`).
+    pub kind: String,
+    /// The entity example's name (`example-service`).
+    pub name: String,
+    /// Where the name is written in the frontmatter.
+    pub location: DocLocation,
+}
+
+#[derive(Debug, Deserialize)]
+struct Raw {
+    title: Option<String>,
+    works_on: Option<Vec<String>>,
+    products: Option<Vec<String>>,
+    prereqs: Option<RawPrereqs>,
+    automated_tests: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawPrereqs {
+    entities: Option<BTreeMap<String, Option<Vec<Spanned<String>>>>>,
+}
+
+/// Parses frontmatter YAML that starts at line `first_line` of `file`.
+pub fn parse(yaml: &str, file: &str, first_line: usize) -> Result<Frontmatter, Diagnostic> {
+    if yaml.trim().is_empty() {
+        return Ok(Frontmatter::default());
+    }
+    let raw: Raw = serde_saphyr::from_str(yaml).map_err(|e| {
+        let line = e.location().map_or(first_line, |l| {
+            first_line + l.line().saturating_sub(1) as usize
+        });
+        let message = e.without_snippet().to_string();
+        let message = message.lines().next().unwrap_or("").trim();
+        Diagnostic::error(
+            "doc::bad_frontmatter",
+            DocLocation::new(file, line),
+            format!("invalid frontmatter: {message}"),
+        )
+    })?;
+    let at = |line: u64| DocLocation::new(file, first_line + line.saturating_sub(1) as usize);
+    let mut entities: Vec<EntityName> = raw
+        .prereqs
+        .and_then(|p| p.entities)
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|(kind, names)| {
+            names
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |n| EntityName {
+                    kind: kind.clone(),
+                    name: n.value,
+                    location: at(n.referenced.line()),
+                })
+        })
+        .collect();
+    entities.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(Frontmatter {
+        title: raw.title.map(|t| site::substitute(&t)),
+        works_on: raw.works_on.unwrap_or_default(),
+        products: raw.products.unwrap_or_default(),
+        entities,
+        automated_tests: raw
+            .automated_tests
+            .map(|s| (s.value, at(s.referenced.line()))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = "title: Configure {{site.konnect_short_name}} Identity\nworks_on:\n  - konnect\ntldr: \n  q: x\nprereqs:\n  inline: \n    - title: t\n  entities:\n    services:\n      - example-service\n    routes:\n      - example-route\nautomated_tests: false\n";
+
+    #[test]
+    fn entities_and_flags_keep_their_lines() {
+        let fm = parse(YAML, "p.md", 2).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("Configure Konnect Identity"));
+        assert_eq!(fm.works_on, ["konnect"]);
+        let names: Vec<_> = fm
+            .entities
+            .iter()
+            .map(|e| (e.kind.as_str(), e.name.as_str(), e.location.line))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("services", "example-service", 12),
+                ("routes", "example-route", 14)
+            ]
+        );
+        assert_eq!(
+            fm.automated_tests,
+            Some((false, DocLocation::new("p.md", 15)))
+        );
+    }
+
+    #[test]
+    fn bad_frontmatter_is_located() {
+        let err = parse("title: x\nworks_on: [unclosed\n", "p.md", 2).unwrap_err();
+        assert_eq!(err.code, "doc::bad_frontmatter");
+        assert!(err.location.line >= 3, "{err}");
+        let err = parse("works_on: 3\n", "p.md", 2).unwrap_err();
+        assert_eq!(err.location.line, 2, "{err}");
+    }
+}

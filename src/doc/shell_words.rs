@@ -1,0 +1,338 @@
+//! A small POSIX-shell word splitter for the commands in the docs' ```sh blocks:
+//! [`split_commands`] turns text into [`Command`]s of words, handling single and double
+//! quotes, backslash escapes, `\` line continuations, comments, `;`/`&&`/`||` separators and
+//! `|` pipelines. It does not expand anything: `$VAR`, `${VAR}` and `$(…)` stay as written,
+//! because docflow keeps them as template variables.
+
+/// One simple command (with the later stages of its pipeline, if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// The words of the first stage: `curl`, `-X`, `POST`, …
+    pub words: Vec<String>,
+    /// Later pipeline stages (`| jq -r .id`), each as its words.
+    pub pipeline: Vec<Vec<String>>,
+    /// 1-based line (inside the text given) where the command starts.
+    pub line: usize,
+}
+
+/// A problem in the shell text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellError {
+    /// 1-based line (inside the text given) where the problem starts.
+    pub line: usize,
+    /// A lowercase fragment.
+    pub message: String,
+}
+
+/// Splits `text` into commands.
+pub fn split_commands(text: &str) -> Result<Vec<Command>, ShellError> {
+    Splitter {
+        chars: text.chars().collect(),
+        pos: 0,
+        line: 1,
+    }
+    .run()
+}
+
+struct Splitter {
+    chars: Vec<char>,
+    pos: usize,
+    line: usize,
+}
+
+/// What ended a word or a command.
+enum Token {
+    /// A word and the line it starts on.
+    Word(String, usize),
+    /// `;`, `&&`, `||`, `&` or an unescaped newline.
+    End,
+    /// `|`.
+    Pipe,
+}
+
+impl Splitter {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.pos + ahead).copied()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.chars.get(self.pos).copied()?;
+        self.pos += 1;
+        if c == '\n' {
+            self.line += 1;
+        }
+        Some(c)
+    }
+
+    fn run(mut self) -> Result<Vec<Command>, ShellError> {
+        let mut commands = Vec::new();
+        let mut stages: Vec<Vec<String>> = vec![Vec::new()];
+        let mut start_line = None;
+        loop {
+            let token = self.next_token()?;
+            match token {
+                Some(Token::Word(word, line)) => {
+                    start_line.get_or_insert(line);
+                    if let Some(stage) = stages.last_mut() {
+                        stage.push(word);
+                    }
+                }
+                Some(Token::Pipe) => stages.push(Vec::new()),
+                Some(Token::End) | None => {
+                    let ended = token.is_none();
+                    let mut taken = std::mem::replace(&mut stages, vec![Vec::new()]);
+                    taken.retain(|s| !s.is_empty());
+                    if !taken.is_empty() {
+                        let words = taken.remove(0);
+                        commands.push(Command {
+                            words,
+                            pipeline: taken,
+                            line: start_line.unwrap_or(self.line),
+                        });
+                    }
+                    start_line = None;
+                    if ended {
+                        return Ok(commands);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next word or operator; `None` at the end of the text.
+    fn next_token(&mut self) -> Result<Option<Token>, ShellError> {
+        // Skip blanks, continuations and comments.
+        loop {
+            match self.peek(0) {
+                Some(' ' | '\t' | '\r') => {
+                    self.bump();
+                }
+                Some('\\') if self.peek(1) == Some('\n') => {
+                    self.bump();
+                    self.bump();
+                }
+                Some('\\') if self.peek(1) == Some('\r') && self.peek(2) == Some('\n') => {
+                    self.bump();
+                    self.bump();
+                    self.bump();
+                }
+                Some('#') => {
+                    while self.peek(0).is_some_and(|c| c != '\n') {
+                        self.bump();
+                    }
+                }
+                _ => break,
+            }
+        }
+        let Some(c) = self.peek(0) else {
+            return Ok(None);
+        };
+        match c {
+            '\n' | ';' => {
+                self.bump();
+                return Ok(Some(Token::End));
+            }
+            '&' => {
+                self.bump();
+                if self.peek(0) == Some('&') {
+                    self.bump();
+                }
+                return Ok(Some(Token::End));
+            }
+            '|' => {
+                self.bump();
+                if self.peek(0) == Some('|') {
+                    self.bump();
+                    return Ok(Some(Token::End));
+                }
+                return Ok(Some(Token::Pipe));
+            }
+            _ => {}
+        }
+        let line = self.line;
+        let mut word = String::new();
+        while let Some(c) = self.peek(0) {
+            match c {
+                ' ' | '\t' | '\r' | '\n' | ';' | '&' | '|' => break,
+                '\\' => {
+                    self.bump();
+                    match self.bump() {
+                        // A continuation inside a word joins the two halves.
+                        Some('\n') | None => {}
+                        Some(escaped) => word.push(escaped),
+                    }
+                }
+                '\'' => {
+                    let line = self.line;
+                    self.bump();
+                    loop {
+                        match self.bump() {
+                            Some('\'') => break,
+                            Some(ch) => word.push(ch),
+                            None => {
+                                return Err(ShellError {
+                                    line,
+                                    message: "unterminated single quote".to_owned(),
+                                });
+                            }
+                        }
+                    }
+                }
+                '"' => {
+                    let line = self.line;
+                    self.bump();
+                    self.double_quoted(&mut word, line)?;
+                }
+                '$' if self.peek(1) == Some('(') => self.substitution(&mut word)?,
+                _ => {
+                    self.bump();
+                    word.push(c);
+                }
+            }
+        }
+        Ok(Some(Token::Word(word, line)))
+    }
+
+    fn double_quoted(&mut self, word: &mut String, line: usize) -> Result<(), ShellError> {
+        loop {
+            match self.peek(0) {
+                None => {
+                    return Err(ShellError {
+                        line,
+                        message: "unterminated double quote".to_owned(),
+                    });
+                }
+                Some('"') => {
+                    self.bump();
+                    return Ok(());
+                }
+                Some('\\') => {
+                    self.bump();
+                    match self.bump() {
+                        Some('\n') => {}
+                        Some(ch @ ('$' | '`' | '"' | '\\')) => word.push(ch),
+                        Some(ch) => {
+                            word.push('\\');
+                            word.push(ch);
+                        }
+                        None => word.push('\\'),
+                    }
+                }
+                Some('$') if self.peek(1) == Some('(') => self.substitution(word)?,
+                Some(ch) => {
+                    self.bump();
+                    word.push(ch);
+                }
+            }
+        }
+    }
+
+    /// Copies a `$(…)` command substitution as written (nesting counted, quotes respected).
+    fn substitution(&mut self, word: &mut String) -> Result<(), ShellError> {
+        let line = self.line;
+        let mut depth = 0usize;
+        let mut quote: Option<char> = None;
+        while let Some(ch) = self.bump() {
+            word.push(ch);
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(ch),
+                (None, '(') => depth += 1,
+                (None, ')') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(ShellError {
+            line,
+            message: "unterminated `$(`".to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<Vec<String>> {
+        split_commands(text)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.words)
+            .collect()
+    }
+
+    #[test]
+    fn quotes_escapes_and_continuations() {
+        let text = "curl -X POST \"$ISSUER_URL/oauth/token\" \\\n  -H \"Content-Type: application/x-www-form-urlencoded\" \\\n  -d 'a=b c' -d x\\ y";
+        let cmds = split_commands(text).unwrap();
+        assert_eq!(cmds.len(), 1);
+        assert_eq!(cmds[0].line, 1);
+        assert_eq!(
+            cmds[0].words,
+            [
+                "curl",
+                "-X",
+                "POST",
+                "$ISSUER_URL/oauth/token",
+                "-H",
+                "Content-Type: application/x-www-form-urlencoded",
+                "-d",
+                "a=b c",
+                "-d",
+                "x y"
+            ]
+        );
+    }
+
+    #[test]
+    fn double_quotes_keep_unknown_escapes_and_dollar_text() {
+        assert_eq!(
+            words(r#"echo "a \"b\" \$C \n ${D}""#),
+            [vec!["echo", r#"a "b" $C \n ${D}"#]]
+        );
+    }
+
+    #[test]
+    fn commands_split_on_newlines_separators_and_keep_lines() {
+        let cmds = split_commands(
+            "export A='YOUR-A'\n# a comment\nexport B='YOUR-B'; echo hi && echo x\n\n",
+        )
+        .unwrap();
+        let lines: Vec<_> = cmds.iter().map(|c| (c.words[0].as_str(), c.line)).collect();
+        assert_eq!(
+            lines,
+            [("export", 1), ("export", 3), ("echo", 3), ("echo", 3)]
+        );
+        assert_eq!(cmds[0].words, ["export", "A=YOUR-A"]);
+    }
+
+    #[test]
+    fn pipelines_and_substitutions() {
+        let cmds =
+            split_commands("ID=$(curl -s \"$U\" | jq -r '.id')\ncurl -s x | jq -r .id").unwrap();
+        assert_eq!(cmds[0].words, ["ID=$(curl -s \"$U\" | jq -r '.id')"]);
+        assert_eq!(cmds[1].words, ["curl", "-s", "x"]);
+        assert_eq!(cmds[1].pipeline, [vec!["jq", "-r", ".id"]]);
+        assert_eq!(cmds[1].line, 2);
+    }
+
+    #[test]
+    fn unterminated_quotes_are_located() {
+        let err = split_commands("echo ok\ncurl -d 'open\nmore").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(err.message, "unterminated single quote");
+        assert!(split_commands("echo \"x").is_err());
+        assert!(split_commands("echo $(x").is_err());
+    }
+
+    #[test]
+    fn crlf_continuations_are_joined() {
+        assert_eq!(words("curl a \\\r\n  b\r\n"), [vec!["curl", "a", "b"]]);
+    }
+}
