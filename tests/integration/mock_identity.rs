@@ -173,6 +173,45 @@ async fn how_to_setup(api: &Api, name: &str) -> Result<(Value, Value, Value), re
     Ok((server, scope.body, client.body))
 }
 
+/// The issuer, client id and client secret in the how-to's server and client bodies.
+fn credentials<'a>(
+    server: &'a Value,
+    client: &'a Value,
+) -> Result<(&'a str, &'a str, &'a str), &'static str> {
+    Ok((
+        server["issuer"].as_str().ok_or("no issuer")?,
+        client["id"].as_str().ok_or("no client id")?,
+        client["client_secret"].as_str().ok_or("no client secret")?,
+    ))
+}
+
+/// A `client_credentials` token request with the credentials in the form, and `scope` if any.
+async fn client_credentials(
+    http: &reqwest::Client,
+    issuer: &str,
+    client_id: &str,
+    secret: &str,
+    scope: Option<&str>,
+) -> Result<Reply, reqwest::Error> {
+    let mut form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", secret),
+    ];
+    form.extend(scope.map(|scope| ("scope", scope)));
+    token_request(http, issuer, &form).await
+}
+
+/// The issuer's discovery document.
+async fn discovery(http: &reqwest::Client, issuer: &str) -> Result<Reply, reqwest::Error> {
+    read(
+        http.get(format!("{issuer}/.well-known/openid-configuration"))
+            .send()
+            .await?,
+    )
+    .await
+}
+
 async fn token_request(
     http: &reqwest::Client,
     issuer: &str,
@@ -193,12 +232,7 @@ async fn verify(
     issuer: &str,
     token: &str,
 ) -> Result<Value, Box<dyn std::error::Error>> {
-    let discovery = read(
-        http.get(format!("{issuer}/.well-known/openid-configuration"))
-            .send()
-            .await?,
-    )
-    .await?;
+    let discovery = discovery(http, issuer).await?;
     assert_eq!(discovery.status, StatusCode::OK);
     let jwks_uri = discovery.str("/jwks_uri");
     let jwks: JwkSet = http.get(jwks_uri).send().await?.json().await?;
@@ -219,7 +253,7 @@ async fn how_to_flow_mints_a_token_that_verifies_against_the_jwks() -> TestResul
     let api = Api::new(&mock, Some(ORG_A));
     let (server, _, client) = how_to_setup(&api, "Appointments Dev").await?;
 
-    let issuer = server["issuer"].as_str().ok_or("no issuer")?;
+    let (issuer, client_id, secret) = credentials(&server, &client)?;
     let issuer_id = issuer
         .strip_prefix(&format!("{}/identity/", mock.api_url))
         .and_then(|rest| rest.strip_suffix("/auth"))
@@ -233,8 +267,6 @@ async fn how_to_flow_mints_a_token_that_verifies_against_the_jwks() -> TestResul
     assert_eq!(server["signing_algorithm"], "RS256");
     assert_eq!(server["labels"], json!({}));
 
-    let client_id = client["id"].as_str().ok_or("no client id")?;
-    let secret = client["client_secret"].as_str().ok_or("no client secret")?;
     assert!(is_lower_alnum(client_id, 16), "{client_id}");
     assert!(is_lower_alnum(secret, 24));
     assert_eq!(client["token_endpoint_auth_method"], "client_secret_post");
@@ -242,17 +274,7 @@ async fn how_to_flow_mints_a_token_that_verifies_against_the_jwks() -> TestResul
     assert_eq!(client["redirect_uris"], json!([]));
 
     let http = reqwest::Client::new();
-    let reply = token_request(
-        &http,
-        issuer,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", secret),
-            ("scope", "my-scope"),
-        ],
-    )
-    .await?;
+    let reply = client_credentials(&http, issuer, client_id, secret, Some("my-scope")).await?;
     assert_eq!(reply.status, StatusCode::OK, "{:#}", reply.body);
     assert_eq!(reply.header("cache-control"), "no-store");
     let keys: Vec<&String> = reply
@@ -314,10 +336,8 @@ async fn basic_auth_introspection_and_revocation() -> TestResult {
     let mock = start().await?;
     let api = Api::new(&mock, Some(ORG_A));
     let (server, _, client) = how_to_setup(&api, "Introspection").await?;
-    let issuer = server["issuer"].as_str().ok_or("no issuer")?;
+    let (issuer, client_id, secret) = credentials(&server, &client)?;
     let server_id = server["id"].as_str().ok_or("no id")?;
-    let client_id = client["id"].as_str().ok_or("no id")?;
-    let secret = client["client_secret"].as_str().ok_or("no secret")?;
     let http = reqwest::Client::new();
 
     // client_secret_basic, no scope requested: no `scope` key, `scope: ""` in the token, no
@@ -398,9 +418,7 @@ async fn token_endpoint_errors_are_rfc6749_objects() -> TestResult {
     let mock = start().await?;
     let api = Api::new(&mock, Some(ORG_A));
     let (server, _, client) = how_to_setup(&api, "Errors").await?;
-    let issuer = server["issuer"].as_str().ok_or("no issuer")?;
-    let client_id = client["id"].as_str().ok_or("no id")?;
-    let secret = client["client_secret"].as_str().ok_or("no secret")?;
+    let (issuer, client_id, secret) = credentials(&server, &client)?;
     let http = reqwest::Client::new();
     let cc = ("grant_type", "client_credentials");
 
@@ -768,9 +786,7 @@ async fn templates_scopes_and_discovery() -> TestResult {
     let api = Api::new(&mock, Some(ORG_A));
     let (server, scope, client) = how_to_setup(&api, "Templates").await?;
     let id = server["id"].as_str().ok_or("no id")?;
-    let issuer = server["issuer"].as_str().ok_or("no issuer")?;
-    let client_id = client["id"].as_str().ok_or("no id")?;
-    let secret = client["client_secret"].as_str().ok_or("no secret")?;
+    let (issuer, client_id, secret) = credentials(&server, &client)?;
 
     for (name, value) in [
         (
@@ -820,17 +836,7 @@ async fn templates_scopes_and_discovery() -> TestResult {
     assert_eq!(allow.status, StatusCode::OK, "{:#}", allow.body);
 
     let http = reqwest::Client::new();
-    let reply = token_request(
-        &http,
-        issuer,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", secret),
-            ("scope", "my-scope"),
-        ],
-    )
-    .await?;
+    let reply = client_credentials(&http, issuer, client_id, secret, Some("my-scope")).await?;
     assert_eq!(reply.body["scope"], "my-scope always");
     let claims = verify(&http, issuer, &reply.str("/access_token")).await?;
     assert_eq!(claims["who"], format!("CLIENT-{AUDIENCE}"));
@@ -839,12 +845,7 @@ async fn templates_scopes_and_discovery() -> TestResult {
     assert_eq!(claims["n"], 42);
     assert_eq!(claims["test-claim"], "test");
 
-    let discovery = read(
-        http.get(format!("{issuer}/.well-known/openid-configuration"))
-            .send()
-            .await?,
-    )
-    .await?;
+    let discovery = discovery(&http, issuer).await?;
     assert_eq!(
         discovery.body["scopes_supported"],
         json!(["openid", "always"])
@@ -886,14 +887,12 @@ async fn put_creates_a_client_with_the_given_id_and_secret() -> TestResult {
     assert_eq!(replaced.status, StatusCode::OK);
     assert_eq!(replaced.body["created_at"], created.body["created_at"]);
 
-    let reply = token_request(
+    let reply = client_credentials(
         &reqwest::Client::new(),
         issuer,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", "my-client"),
-            ("client_secret", "my-own-secret"),
-        ],
+        "my-client",
+        "my-own-secret",
+        None,
     )
     .await?;
     assert_eq!(reply.status, StatusCode::OK, "{:#}", reply.body);

@@ -6,6 +6,21 @@ use uuid::Uuid;
 
 use super::admin_error::AdminError;
 
+/// Every protocol Kong knows: the spec's enum for a Service's `protocol` and for a Route's and a
+/// Plugin's `protocols` is this same list.
+pub const PROTOCOLS: &[&str] = &[
+    "grpc",
+    "grpcs",
+    "http",
+    "https",
+    "tcp",
+    "tls",
+    "tls_passthrough",
+    "udp",
+    "ws",
+    "wss",
+];
+
 /// A JSON object being validated against a fixed set of known fields.
 #[derive(Debug)]
 pub struct Fields<'a> {

@@ -12,25 +12,12 @@ use uuid::Uuid;
 
 use super::admin_error::AdminError;
 use super::core_config::{CoreConfig, Reference};
-use super::fields::Fields;
+use super::fields::{Fields, PROTOCOLS};
 use super::oidc_schema;
 use crate::mock::gateway::OidcConfig;
 
 /// The plugin the mock implements.
 pub const OPENID_CONNECT: &str = "openid-connect";
-
-const PROTOCOLS: &[&str] = &[
-    "grpc",
-    "grpcs",
-    "http",
-    "https",
-    "tcp",
-    "tls",
-    "tls_passthrough",
-    "udp",
-    "ws",
-    "wss",
-];
 
 const KNOWN: &[&str] = &[
     "id",

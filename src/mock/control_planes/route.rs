@@ -5,20 +5,7 @@ use uuid::Uuid;
 
 use super::admin_error::AdminError;
 use super::core_config::{CoreConfig, Reference};
-use super::fields::Fields;
-
-const PROTOCOLS: &[&str] = &[
-    "grpc",
-    "grpcs",
-    "http",
-    "https",
-    "tcp",
-    "tls",
-    "tls_passthrough",
-    "udp",
-    "ws",
-    "wss",
-];
+use super::fields::{Fields, PROTOCOLS};
 
 const KNOWN: &[&str] = &[
     "id",

@@ -5,21 +5,7 @@ use url::Url;
 use uuid::Uuid;
 
 use super::admin_error::AdminError;
-use super::fields::Fields;
-
-/// Protocols a Service may use (spec `Service.protocol`).
-const PROTOCOLS: &[&str] = &[
-    "grpc",
-    "grpcs",
-    "http",
-    "https",
-    "tcp",
-    "tls",
-    "tls_passthrough",
-    "udp",
-    "ws",
-    "wss",
-];
+use super::fields::{Fields, PROTOCOLS};
 
 const KNOWN: &[&str] = &[
     "id",

@@ -1,17 +1,19 @@
-//! Handlers of `/v1/auth-servers/{authServerId}/claims[/{claimId}]`. Claim names are not
+//! `/v1/auth-servers/{authServerId}/claims[/{claimId}]`: the create handler, and [`Claim`] as a
+//! [`SubResource`] for the rest. Claim names are not
 //! unique. A `value` is parsed as a [`Template`] when written, so an unsupported template is a
 //! 400 at once rather than a surprise at token time.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 use super::ids;
 use super::listing::{FilterKind, Listing};
 use super::model::Claim;
-use super::respond::{ApiResult, body, json, list_query, no_content};
+use super::respond::{ApiResult, body, json};
 use super::store::{AuthServerEntry, StoreError};
+use super::sub_resource::{SubResource, find_mut};
 use super::template::Template;
 use super::validate::{Field, InvalidParam, Kind, read};
 use crate::mock::auth::ApiOrg;
@@ -105,99 +107,59 @@ pub async fn create(
     json(StatusCode::CREATED, value)
 }
 
-/// `GET …/claims` → 200 `ClaimList`.
-pub async fn list(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path(server_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    let items = state.identity.with_server(&org, &server_id, |entry| {
-        Ok(entry.claims.iter().map(Claim::to_json).collect())
-    })?;
-    let query = list_query(query.as_deref(), LISTING)?;
-    json(StatusCode::OK, query.apply(items))
-}
+/// `…/claims[/{claimId}]`: list → `ClaimList`, get and PATCH → `Claim`, DELETE → 204.
+impl SubResource for Claim {
+    const NOUN: &'static str = "claim";
+    const LISTING: Listing = LISTING;
+    const UPDATE: &'static [Field] = UPDATE;
 
-/// `GET …/claims/{claimId}` → 200 `Claim`.
-pub async fn get(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, claim_id)): Path<(String, String)>,
-) -> ApiResult {
-    let value = state.identity.with_server(&org, &server_id, |entry| {
-        entry
-            .claims
-            .iter()
-            .find(|c| c.id == claim_id)
-            .map(Claim::to_json)
-            .ok_or(StoreError::NotFound)
-    })?;
-    json(StatusCode::OK, value)
-}
+    fn all(entry: &AuthServerEntry) -> &[Self] {
+        &entry.claims
+    }
 
-/// `PATCH …/claims/{claimId}` → 200 `Claim`.
-pub async fn update(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, claim_id)): Path<(String, String)>,
-    bytes: Bytes,
-) -> ApiResult {
-    let exists = |entry: &mut AuthServerEntry| {
-        if entry.claims.iter().any(|c| c.id == claim_id) {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
-    };
-    state.identity.with_server(&org, &server_id, exists)?;
-    let body = body(&bytes, UPDATE)?;
-    let value = state.identity.with_server(&org, &server_id, |entry| {
-        let template = check_semantics(entry, &body)?;
-        let claim = entry
-            .claims
-            .iter_mut()
-            .find(|c| c.id == claim_id)
-            .ok_or(StoreError::NotFound)?;
-        if let Some(name) = read::string(&body, "name") {
+    fn all_mut(entry: &mut AuthServerEntry) -> &mut Vec<Self> {
+        &mut entry.claims
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn update(
+        entry: &mut AuthServerEntry,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Value, StoreError> {
+        let template = check_semantics(entry, body)?;
+        let claim = find_mut::<Claim>(entry, id)?;
+        if let Some(name) = read::string(body, "name") {
             claim.name = name;
         }
-        if let (Some(value), Some(template)) = (read::string(&body, "value"), template) {
+        if let (Some(value), Some(template)) = (read::string(body, "value"), template) {
             claim.value = value;
             claim.template = template;
         }
-        if let Some(include) = read::boolean(&body, "include_in_token") {
+        if let Some(include) = read::boolean(body, "include_in_token") {
             claim.include_in_token = include;
         }
-        if let Some(include) = read::boolean(&body, "include_in_all_scopes") {
+        if let Some(include) = read::boolean(body, "include_in_all_scopes") {
             claim.include_in_all_scopes = include;
         }
-        if let Some(scopes) = read::strings(&body, "include_in_scopes") {
+        if let Some(scopes) = read::strings(body, "include_in_scopes") {
             claim.include_in_scopes = scopes;
         }
-        if let Some(enabled) = read::boolean(&body, "enabled") {
+        if let Some(enabled) = read::boolean(body, "enabled") {
             claim.enabled = enabled;
         }
         claim.updated_at = ids::now();
         Ok(claim.to_json())
-    })?;
-    json(StatusCode::OK, value)
-}
-
-/// `DELETE …/claims/{claimId}` → 204.
-pub async fn delete(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, claim_id)): Path<(String, String)>,
-) -> ApiResult {
-    state.identity.with_server(&org, &server_id, |entry| {
-        let before = entry.claims.len();
-        entry.claims.retain(|c| c.id != claim_id);
-        if entry.claims.len() == before {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
-    })?;
-    no_content()
+    }
 }

@@ -1,7 +1,7 @@
-//! Handlers of `/v1/auth-servers/{authServerId}/clients[/{clientId}]`: create (the only
-//! response with `client_secret`), list, get, update (may set a new secret), replace with PUT
-//! (updates, or creates a client with the given id and secret), delete (revokes its tokens),
-//! `test-claim`, and the client's `tokens`.
+//! `/v1/auth-servers/{authServerId}/clients[/{clientId}]`: create (the only response with
+//! `client_secret`), replace with PUT (updates, or creates a client with the given id and
+//! secret), `test-claim`, and the client's `tokens`; [`Client`] as a [`SubResource`] for list,
+//! get, update (may set a new secret) and delete (revokes its tokens).
 //!
 //! Client names are unique per auth server (409). `allow_scopes` must name scopes of the same
 //! server (400 `missing_reference`).
@@ -21,6 +21,7 @@ use super::model::{
 };
 use super::respond::{ApiResult, body, json, list_query, no_content};
 use super::store::{AuthServerEntry, StoreError};
+use super::sub_resource::{SubResource, find, find_mut, name_conflict};
 use super::template::TemplateContext;
 use super::validate::{Field, InvalidParam, Kind, parse_string_map, read};
 use crate::mock::auth::ApiOrg;
@@ -102,23 +103,6 @@ const TOKEN_LISTING: Listing = Listing {
 /// The label secrets carry in `Debug` output.
 const SECRET_LABEL: &str = "$CLIENT_SECRET";
 
-fn name_conflict(
-    entry: &AuthServerEntry,
-    name: &str,
-    except: Option<&str>,
-) -> Result<(), StoreError> {
-    if entry
-        .clients
-        .iter()
-        .any(|c| c.name == name && Some(c.id.as_str()) != except)
-    {
-        return Err(StoreError::Conflict(format!(
-            "A client with the name [{name}] already exists"
-        )));
-    }
-    Ok(())
-}
-
 fn check_scopes(entry: &AuthServerEntry, body: &Map<String, Value>) -> Result<(), StoreError> {
     let problems = read::strings(body, "allow_scopes")
         .map(|ids| entry.unknown_scope_ids("allow_scopes", &ids))
@@ -165,7 +149,7 @@ pub async fn create(
     let body = body(&bytes, CREATE)?;
     let value = state.identity.with_server(&org, &server_id, |entry| {
         check_scopes(entry, &body)?;
-        name_conflict(
+        name_conflict::<Client>(
             entry,
             &read::string(&body, "name").unwrap_or_default(),
             None,
@@ -182,63 +166,50 @@ pub async fn create(
     json(StatusCode::CREATED, value)
 }
 
-/// `GET …/clients` → 200 `ClientList` (no secrets).
-pub async fn list(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path(server_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    let items = state.identity.with_server(&org, &server_id, |entry| {
-        Ok(entry.clients.iter().map(Client::to_json).collect())
-    })?;
-    let query = list_query(query.as_deref(), LISTING)?;
-    json(StatusCode::OK, query.apply(items))
-}
+/// `…/clients[/{clientId}]`: list → `ClientList`, get and PATCH (which may set a new secret) →
+/// `Client`, never with the secret; DELETE → 204, revoking the client's tokens.
+impl SubResource for Client {
+    const NOUN: &'static str = "client";
+    const LISTING: Listing = LISTING;
+    const UPDATE: &'static [Field] = UPDATE;
 
-/// `GET …/clients/{clientId}` → 200 `Client` (no secret).
-pub async fn get(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, client_id)): Path<(String, String)>,
-) -> ApiResult {
-    let value = state.identity.with_server(&org, &server_id, |entry| {
-        entry
-            .client(&client_id)
-            .map(Client::to_json)
-            .ok_or(StoreError::NotFound)
-    })?;
-    json(StatusCode::OK, value)
-}
+    fn all(entry: &AuthServerEntry) -> &[Self] {
+        &entry.clients
+    }
 
-/// `PATCH …/clients/{clientId}` → 200 `Client`.
-pub async fn update(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, client_id)): Path<(String, String)>,
-    bytes: Bytes,
-) -> ApiResult {
-    state.identity.with_server(&org, &server_id, |entry| {
-        entry
-            .client(&client_id)
-            .map(|_| ())
-            .ok_or(StoreError::NotFound)
-    })?;
-    let body = body(&bytes, UPDATE)?;
-    let value = state.identity.with_server(&org, &server_id, |entry| {
-        check_scopes(entry, &body)?;
-        if let Some(name) = read::string(&body, "name") {
-            name_conflict(entry, &name, Some(&client_id))?;
+    fn all_mut(entry: &mut AuthServerEntry) -> &mut Vec<Self> {
+        &mut entry.clients
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn update(
+        entry: &mut AuthServerEntry,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Value, StoreError> {
+        check_scopes(entry, body)?;
+        if let Some(name) = read::string(body, "name") {
+            name_conflict::<Client>(entry, &name, Some(id))?;
         }
-        let client = entry
-            .clients
-            .iter_mut()
-            .find(|c| c.id == client_id)
-            .ok_or(StoreError::NotFound)?;
-        apply_update(client, &body);
+        let client = find_mut::<Client>(entry, id)?;
+        apply_update(client, body);
         Ok(client.to_json())
-    })?;
-    json(StatusCode::OK, value)
+    }
+
+    fn forget(entry: &mut AuthServerEntry, id: &str) {
+        entry.tokens.retain(|t| t.client_id != id);
+    }
 }
 
 fn apply_update(client: &mut Client, body: &Map<String, Value>) {
@@ -301,7 +272,7 @@ pub async fn replace(
     }
     let (status, value) = state.identity.with_server(&org, &server_id, |entry| {
         check_scopes(entry, &body)?;
-        name_conflict(
+        name_conflict::<Client>(
             entry,
             &read::string(&body, "name").unwrap_or_default(),
             Some(&client_id),
@@ -330,24 +301,6 @@ pub async fn replace(
     json(status, value)
 }
 
-/// `DELETE …/clients/{clientId}` → 204; the client's tokens are revoked with it.
-pub async fn delete(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, client_id)): Path<(String, String)>,
-) -> ApiResult {
-    state.identity.with_server(&org, &server_id, |entry| {
-        let before = entry.clients.len();
-        entry.clients.retain(|c| c.id != client_id);
-        if entry.clients.len() == before {
-            return Err(StoreError::NotFound);
-        }
-        entry.tokens.retain(|t| t.client_id != client_id);
-        Ok(())
-    })?;
-    no_content()
-}
-
 /// `POST …/clients/{clientId}/test-claim` → 200: each template in the body rendered for this
 /// client, typed as it would be in a token.
 pub async fn test_claim(
@@ -357,10 +310,7 @@ pub async fn test_claim(
     bytes: Bytes,
 ) -> ApiResult {
     state.identity.with_server(&org, &server_id, |entry| {
-        entry
-            .client(&client_id)
-            .map(|_| ())
-            .ok_or(StoreError::NotFound)
+        find::<Client>(entry, &client_id).map(|_| ())
     })?;
     let templates = parse_string_map(&bytes).map_err(StoreError::Invalid)?;
     let mut parsed = Vec::new();

@@ -24,6 +24,7 @@ pub mod routes;
 pub mod scopes;
 pub mod signing_key;
 pub mod store;
+pub mod sub_resource;
 pub mod template;
 pub mod validate;
 

@@ -4,6 +4,8 @@ use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
+use super::model::{Claim, Client, Scope};
+use super::sub_resource as sub;
 use super::{auth_servers, claims, clients, scopes};
 use crate::mock::problem::{Family, Problem};
 use crate::mock::state::SharedState;
@@ -25,34 +27,34 @@ pub fn routes() -> Router<SharedState> {
         )
         .route(
             &format!("{server}/scopes"),
-            get(scopes::list).post(scopes::create),
+            get(sub::list::<Scope>).post(scopes::create),
         )
         .route(
             &format!("{server}/scopes/{{scopeId}}"),
-            get(scopes::get)
-                .patch(scopes::update)
-                .delete(scopes::delete),
+            get(sub::get::<Scope>)
+                .patch(sub::update::<Scope>)
+                .delete(sub::delete::<Scope>),
         )
         .route(
             &format!("{server}/claims"),
-            get(claims::list).post(claims::create),
+            get(sub::list::<Claim>).post(claims::create),
         )
         .route(
             &format!("{server}/claims/{{claimId}}"),
-            get(claims::get)
-                .patch(claims::update)
-                .delete(claims::delete),
+            get(sub::get::<Claim>)
+                .patch(sub::update::<Claim>)
+                .delete(sub::delete::<Claim>),
         )
         .route(
             &format!("{server}/clients"),
-            get(clients::list).post(clients::create),
+            get(sub::list::<Client>).post(clients::create),
         )
         .route(
             &format!("{server}/clients/{{clientId}}"),
-            get(clients::get)
-                .patch(clients::update)
+            get(sub::get::<Client>)
+                .patch(sub::update::<Client>)
                 .put(clients::replace)
-                .delete(clients::delete),
+                .delete(sub::delete::<Client>),
         )
         .route(
             &format!("{server}/clients/{{clientId}}/test-claim"),

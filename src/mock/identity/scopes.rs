@@ -1,17 +1,19 @@
-//! Handlers of `/v1/auth-servers/{authServerId}/scopes[/{scopeId}]`. Scope names are unique
+//! `/v1/auth-servers/{authServerId}/scopes[/{scopeId}]`: the create handler, and [`Scope`] as a
+//! [`SubResource`] for the rest. Scope names are unique
 //! per auth server (409); deleting a scope removes it from clients' `allow_scopes` and claims'
 //! `include_in_scopes`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 use super::ids;
 use super::listing::{FilterKind, Listing};
 use super::model::Scope;
-use super::respond::{ApiResult, body, json, list_query, no_content};
+use super::respond::{ApiResult, body, json};
 use super::store::{AuthServerEntry, StoreError};
+use super::sub_resource::{SubResource, find_mut, name_conflict};
 use super::validate::{Field, Kind, read};
 use crate::mock::auth::ApiOrg;
 use crate::mock::state::SharedState;
@@ -37,23 +39,6 @@ const LISTING: Listing = Listing {
     sorts: &["created_at", "updated_at", "name"],
 };
 
-fn name_conflict(
-    entry: &AuthServerEntry,
-    name: &str,
-    except: Option<&str>,
-) -> Result<(), StoreError> {
-    if entry
-        .scopes
-        .iter()
-        .any(|s| s.name == name && Some(s.id.as_str()) != except)
-    {
-        return Err(StoreError::Conflict(format!(
-            "A scope with the name [{name}] already exists"
-        )));
-    }
-    Ok(())
-}
-
 /// `POST …/scopes` → 201 `Scope`.
 pub async fn create(
     ApiOrg(org): ApiOrg,
@@ -66,7 +51,7 @@ pub async fn create(
     let body = body(&bytes, CREATE)?;
     let value = state.identity.with_server(&org, &server_id, |entry| {
         let name = read::string(&body, "name").unwrap_or_default();
-        name_conflict(entry, &name, None)?;
+        name_conflict::<Scope>(entry, &name, None)?;
         let now = ids::now();
         let scope = Scope {
             id: ids::uuid(),
@@ -85,99 +70,67 @@ pub async fn create(
     json(StatusCode::CREATED, value)
 }
 
-/// `GET …/scopes` → 200 `ScopeList`.
-pub async fn list(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path(server_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> ApiResult {
-    let items = state.identity.with_server(&org, &server_id, |entry| {
-        Ok(entry.scopes.iter().map(Scope::to_json).collect())
-    })?;
-    let query = list_query(query.as_deref(), LISTING)?;
-    json(StatusCode::OK, query.apply(items))
-}
+/// `…/scopes[/{scopeId}]`: list → `ScopeList`, get and PATCH → `Scope`, DELETE → 204.
+impl SubResource for Scope {
+    const NOUN: &'static str = "scope";
+    const LISTING: Listing = LISTING;
+    const UPDATE: &'static [Field] = UPDATE;
 
-/// `GET …/scopes/{scopeId}` → 200 `Scope`.
-pub async fn get(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, scope_id)): Path<(String, String)>,
-) -> ApiResult {
-    let value = state.identity.with_server(&org, &server_id, |entry| {
-        entry
-            .scope(&scope_id)
-            .map(Scope::to_json)
-            .ok_or(StoreError::NotFound)
-    })?;
-    json(StatusCode::OK, value)
-}
+    fn all(entry: &AuthServerEntry) -> &[Self] {
+        &entry.scopes
+    }
 
-/// `PATCH …/scopes/{scopeId}` → 200 `Scope`.
-pub async fn update(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, scope_id)): Path<(String, String)>,
-    bytes: Bytes,
-) -> ApiResult {
-    state.identity.with_server(&org, &server_id, |entry| {
-        entry
-            .scope(&scope_id)
-            .map(|_| ())
-            .ok_or(StoreError::NotFound)
-    })?;
-    let body: Map<String, Value> = body(&bytes, UPDATE)?;
-    let value = state.identity.with_server(&org, &server_id, |entry| {
-        if let Some(name) = read::string(&body, "name") {
-            name_conflict(entry, &name, Some(&scope_id))?;
+    fn all_mut(entry: &mut AuthServerEntry) -> &mut Vec<Self> {
+        &mut entry.scopes
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn update(
+        entry: &mut AuthServerEntry,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Value, StoreError> {
+        if let Some(name) = read::string(body, "name") {
+            name_conflict::<Scope>(entry, &name, Some(id))?;
         }
-        let scope = entry
-            .scopes
-            .iter_mut()
-            .find(|s| s.id == scope_id)
-            .ok_or(StoreError::NotFound)?;
-        if let Some(name) = read::string(&body, "name") {
+        let scope = find_mut::<Scope>(entry, id)?;
+        if let Some(name) = read::string(body, "name") {
             scope.name = name;
         }
-        if let Some(description) = read::string(&body, "description") {
+        if let Some(description) = read::string(body, "description") {
             scope.description = description;
         }
-        if let Some(default) = read::boolean(&body, "default") {
+        if let Some(default) = read::boolean(body, "default") {
             scope.default = default;
         }
-        if let Some(include) = read::boolean(&body, "include_in_metadata") {
+        if let Some(include) = read::boolean(body, "include_in_metadata") {
             scope.include_in_metadata = include;
         }
-        if let Some(enabled) = read::boolean(&body, "enabled") {
+        if let Some(enabled) = read::boolean(body, "enabled") {
             scope.enabled = enabled;
         }
         scope.updated_at = ids::now();
         Ok(scope.to_json())
-    })?;
-    json(StatusCode::OK, value)
-}
+    }
 
-/// `DELETE …/scopes/{scopeId}` → 204.
-pub async fn delete(
-    ApiOrg(org): ApiOrg,
-    State(state): State<SharedState>,
-    Path((server_id, scope_id)): Path<(String, String)>,
-) -> ApiResult {
-    state.identity.with_server(&org, &server_id, |entry| {
-        let before = entry.scopes.len();
-        entry.scopes.retain(|s| s.id != scope_id);
-        if entry.scopes.len() == before {
-            return Err(StoreError::NotFound);
-        }
+    fn forget(entry: &mut AuthServerEntry, id: &str) {
         // "If the scope is included in any clients, it will be removed from those clients."
         for client in &mut entry.clients {
-            client.allow_scopes.retain(|id| *id != scope_id);
+            client.allow_scopes.retain(|scope| scope != id);
         }
         for claim in &mut entry.claims {
-            claim.include_in_scopes.retain(|id| *id != scope_id);
+            claim.include_in_scopes.retain(|scope| scope != id);
         }
-        Ok(())
-    })?;
-    no_content()
+    }
 }

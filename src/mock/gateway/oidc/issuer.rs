@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use jsonwebtoken::{Algorithm, DecodingKey, jwk::Jwk};
 use serde::Deserialize;
 use serde_json::Value;
+use url::Url;
 
 use super::config::OidcConfig;
 use super::outbound::outbound_url;
@@ -228,6 +229,41 @@ fn failure(raw_url: &str, status: u16, body: &Value) -> String {
     }
 }
 
+/// Posts `form` to the provider's endpoint `raw` (already resolved to `url`), authenticated
+/// as the client with `method` (`client_secret_post` in the form, otherwise HTTP Basic), and
+/// returns the JSON body of a 2xx answer.
+async fn post_as_client(
+    state: &MockState,
+    raw: &str,
+    url: Url,
+    method: &str,
+    (client_id, secret): (&str, &Secret),
+    mut form: Vec<(&str, &str)>,
+) -> Result<Value, String> {
+    let mut request = state
+        .http
+        .post(url)
+        .header(header::ACCEPT, "application/json");
+    if method == "client_secret_post" {
+        form.push(("client_id", client_id));
+        form.push(("client_secret", secret.expose()));
+    } else {
+        let basic = STANDARD.encode(format!("{client_id}:{}", secret.expose()));
+        request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
+    }
+    let response = request
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| format!("request to `{raw}` failed: {e}"))?;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if !(200..300).contains(&status) {
+        return Err(failure(raw, status, &body));
+    }
+    Ok(body)
+}
+
 /// Posts `grant_type=client_credentials` for the client's own credentials to the token
 /// endpoint, with the configured `scopes` (Kong sends them; `openid` by default).
 pub async fn client_credentials_token(
@@ -256,27 +292,7 @@ pub async fn client_credentials_token(
     if !scope.is_empty() {
         form.push(("scope", &scope));
     }
-    let mut request = state
-        .http
-        .post(url)
-        .header(header::ACCEPT, "application/json");
-    if method == "client_secret_post" {
-        form.push(("client_id", client_id));
-        form.push(("client_secret", client_secret.expose()));
-    } else {
-        let basic = STANDARD.encode(format!("{client_id}:{}", client_secret.expose()));
-        request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
-    }
-    let response = request
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| format!("request to `{raw}` failed: {e}"))?;
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    if !(200..300).contains(&status) {
-        return Err(failure(raw, status, &body));
-    }
+    let body = post_as_client(state, raw, url, &method, (client_id, client_secret), form).await?;
     let access_token = body
         .get("access_token")
         .and_then(Value::as_str)
@@ -315,31 +331,11 @@ pub async fn introspect(
         configured,
         &discovery.introspection_endpoint_auth_methods_supported,
     );
-    let mut form: Vec<(&str, &str)> = vec![
+    let form = vec![
         (config.introspection_token_param_name.as_str(), token),
         ("token_type_hint", config.introspection_hint.as_str()),
     ];
-    let mut request = state
-        .http
-        .post(url)
-        .header(header::ACCEPT, "application/json");
-    if method == "client_secret_post" {
-        form.push(("client_id", client_id));
-        form.push(("client_secret", secret.expose()));
-    } else {
-        let basic = STANDARD.encode(format!("{client_id}:{}", secret.expose()));
-        request = request.header(header::AUTHORIZATION, format!("Basic {basic}"));
-    }
-    let response = request
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| format!("request to `{raw}` failed: {e}"))?;
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    if !(200..300).contains(&status) {
-        return Err(failure(raw, status, &body));
-    }
+    let body = post_as_client(state, raw, url, &method, (client_id, secret), form).await?;
     if body.is_object() {
         Ok(body)
     } else {
