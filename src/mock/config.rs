@@ -41,6 +41,11 @@ pub struct MockConfig {
     pub accept_unknown_plugins: bool,
     /// The Kong Gateway version the data plane claims in `Via` and `Server` headers.
     pub kong_version: String,
+    /// Whether a token request may ask for `openid` without a scope of that name (it is then
+    /// granted). Every issuer advertises `openid` in `scopes_supported`, and the OIDC plugin's
+    /// `client_credentials` flow sends `scope=openid` by default; what Kong Identity answers to
+    /// it is UNVERIFIED. `false` makes it an `invalid_scope` like any unknown scope.
+    pub implicit_openid_scope: bool,
 }
 
 impl Default for MockConfig {
@@ -54,6 +59,7 @@ impl Default for MockConfig {
             invalid_client_status: 401,
             accept_unknown_plugins: false,
             kong_version: "3.11.0.0-enterprise-edition".to_owned(),
+            implicit_openid_scope: true,
         }
     }
 }

@@ -37,12 +37,14 @@ pub struct Granted {
 /// it (`invalid_scope`); then every enabled `default` scope the client is allowed is added.
 /// Requested scopes come first in request order, then defaults in creation order.
 ///
-/// `openid` is advertised by every issuer, so requesting it is accepted even without a scope
-/// of that name (UNVERIFIED for the client-credentials grant).
+/// `openid` is advertised by every issuer, so with `implicit_openid` requesting it is accepted
+/// even without a scope of that name (UNVERIFIED for the client-credentials grant; see
+/// `MockConfig::implicit_openid_scope`).
 pub fn grant_scopes(
     requested: &str,
     client: &Client,
     scopes: &[Scope],
+    implicit_openid: bool,
 ) -> Result<Vec<Granted>, String> {
     let mut granted: Vec<Granted> = Vec::new();
     for name in requested.split_whitespace() {
@@ -56,7 +58,7 @@ pub fn grant_scopes(
                     id: Some(scope.id.clone()),
                 })
             }
-            None if name == OPENID => granted.push(Granted {
+            None if implicit_openid && name == OPENID => granted.push(Granted {
                 name: OPENID.to_owned(),
                 id: None,
             }),
@@ -208,18 +210,21 @@ mod tests {
     fn grants_requested_allowed_scopes_then_allowed_defaults() {
         let c = client(false, &["s1", "s3", "s4", "s5"]);
         assert_eq!(
-            names(&grant_scopes("my-scope", &c, &scopes()).unwrap()),
+            names(&grant_scopes("my-scope", &c, &scopes(), true).unwrap()),
             ["my-scope", "always"]
         );
-        assert_eq!(names(&grant_scopes("", &c, &scopes()).unwrap()), ["always"]);
         assert_eq!(
-            names(&grant_scopes("always my-scope my-scope", &c, &scopes()).unwrap()),
+            names(&grant_scopes("", &c, &scopes(), true).unwrap()),
+            ["always"]
+        );
+        assert_eq!(
+            names(&grant_scopes("always my-scope my-scope", &c, &scopes(), true).unwrap()),
             ["always", "my-scope"]
         );
         // A default scope the client may not use is not granted.
         let c = client(false, &["s1"]);
         assert_eq!(
-            names(&grant_scopes("", &c, &scopes()).unwrap()),
+            names(&grant_scopes("", &c, &scopes(), true).unwrap()),
             Vec::<&str>::new()
         );
     }
@@ -227,24 +232,37 @@ mod tests {
     #[test]
     fn refuses_unknown_disallowed_or_disabled_scopes() {
         let c = client(false, &["s1", "s4"]);
-        assert_eq!(grant_scopes("nope", &c, &scopes()), Err("nope".to_owned()));
         assert_eq!(
-            grant_scopes("my-scope other", &c, &scopes()),
+            grant_scopes("nope", &c, &scopes(), true),
+            Err("nope".to_owned())
+        );
+        assert_eq!(
+            grant_scopes("my-scope other", &c, &scopes(), true),
             Err("other".to_owned())
         );
-        assert_eq!(grant_scopes("off", &c, &scopes()), Err("off".to_owned()));
+        assert_eq!(
+            grant_scopes("off", &c, &scopes(), true),
+            Err("off".to_owned())
+        );
         let all = client(true, &[]);
         assert_eq!(
-            names(&grant_scopes("other", &all, &scopes()).unwrap()),
+            names(&grant_scopes("other", &all, &scopes(), true).unwrap()),
             ["other", "always"]
         );
-        assert_eq!(grant_scopes("off", &all, &scopes()), Err("off".to_owned()));
+        assert_eq!(
+            grant_scopes("off", &all, &scopes(), true),
+            Err("off".to_owned())
+        );
     }
 
     #[test]
     fn openid_is_implicitly_known() {
         let c = client(false, &[]);
-        let granted = grant_scopes("openid", &c, &scopes()).unwrap();
+        assert_eq!(
+            grant_scopes("openid", &c, &scopes(), false),
+            Err("openid".to_owned())
+        );
+        let granted = grant_scopes("openid", &c, &scopes(), true).unwrap();
         assert_eq!(
             granted,
             [Granted {
@@ -295,7 +313,7 @@ mod tests {
             claim("sub", "hijack", true, &[]),
             claim("unbound", "x", false, &["s2"]),
         ];
-        let granted = grant_scopes("my-scope", &c, &scopes()).unwrap();
+        let granted = grant_scopes("my-scope", &c, &scopes(), true).unwrap();
         let now = time::macros::datetime!(2025-09-23 13:11:05 UTC);
         let token = access_token_claims(&server, &c, &claims, &granted, now, "jti-1");
         assert_eq!(

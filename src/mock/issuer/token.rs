@@ -117,8 +117,13 @@ fn plan(
             if !client.grant_types.iter().any(|g| g == CLIENT_CREDENTIALS) {
                 return Err(OAuthError::unauthorized_client(CLIENT_CREDENTIALS));
             }
-            let granted = grant_scopes(&requested, client, &entry.scopes)
-                .map_err(|scope| OAuthError::invalid_scope(&scope))?;
+            let granted = grant_scopes(
+                &requested,
+                client,
+                &entry.scopes,
+                state.config.implicit_openid_scope,
+            )
+            .map_err(|scope| OAuthError::invalid_scope(&scope))?;
             let claims =
                 access_token_claims(&entry.server, client, &entry.claims, &granted, now, &jti);
             let duration = i64::try_from(client.access_token_duration).unwrap_or(i64::MAX);
