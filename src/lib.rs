@@ -26,6 +26,7 @@ pub mod curl;
 pub mod doc;
 pub mod http;
 pub mod jq;
+pub mod junit;
 pub mod mock;
 pub mod redact;
 pub mod report;

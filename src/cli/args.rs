@@ -107,6 +107,10 @@ pub(crate) struct RunArgs {
     /// Print the requests as curl commands with `$VARS` instead of sending them.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Also write a JUnit XML report here (rewritten after every scenario, so an interrupted
+    /// run still leaves one).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) junit: Option<PathBuf>,
 }
 
 /// `docflow mock …`.

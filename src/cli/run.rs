@@ -40,6 +40,7 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         }
     };
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut reports = Vec::new();
     for file in &files {
         let scenario = match load_file(file) {
             Ok(s) => s,
@@ -78,7 +79,18 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         } else {
             failed += 1;
         }
-        if report.failures.iter().any(|f| f.code == "run::cancelled") {
+        let cancelled = report.failures.iter().any(|f| f.code == "run::cancelled");
+        reports.push(report);
+        if let Some(path) = &args.junit
+            && let Err(e) = std::fs::write(path, docflow::junit::junit_xml(&reports))
+        {
+            eprintln!(
+                "error: cannot write the JUnit report `{}`: {e}",
+                path.display()
+            );
+            failed += 1;
+        }
+        if cancelled {
             break;
         }
     }

@@ -163,3 +163,50 @@ fn mock_serve_prints_ready_serves_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn run_writes_a_junit_report_with_failures_at_their_lines() {
+    let dir = std::env::temp_dir().join(format!("docflow-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrong = dir.join("wrong-status.yaml");
+    std::fs::write(
+        &wrong,
+        "steps:\n  - name: list-auth-servers\n    url: /v1/auth-servers\n    status_code: 201\n",
+    )
+    .unwrap();
+    let junit = dir.join("junit.xml");
+    let out = docflow()
+        .args(["run", "scenarios/konnect-identity-oidc-draft.yaml"])
+        .arg(&wrong)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("</testsuite>").count(), 2, "{xml}");
+    // 11 draft steps + 1 wrong-status step, and one run-level case per scenario.
+    assert_eq!(xml.matches("<testcase ").count(), 14, "{xml}");
+    assert!(
+        xml.contains("name=\"list-auth-servers\"")
+            && xml.contains("line=\"2\"")
+            && xml.contains("<failure type=\"check::status\""),
+        "{xml}"
+    );
+    // The draft passes: its known defects are listed, not failed.
+    assert!(
+        xml.contains("known: createAuthServer answers 201 Created"),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert!(
+        !xml.contains("kpat_") && !xml.contains("eyJ"),
+        "a secret leaked:\n{xml}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
