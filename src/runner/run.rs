@@ -216,21 +216,12 @@ async fn run_step(
     let prepared = match prepare(&step.request, vars) {
         Ok(p) => p,
         Err(missing) => {
-            report.outcome = StepOutcome::Failed;
-            push_report(report);
-            record_failure(
-                progress,
-                step_failure(
-                    step,
-                    vars,
-                    "run::undefined_variable",
-                    format!(
-                        "step `{}` uses `${}` before it is defined",
-                        step.name, missing.0
-                    ),
-                ),
+            let message = format!(
+                "step `{}` uses `${}` before it is defined",
+                step.name, missing.0
             );
-            return true;
+            let failure = step_failure(step, vars, "run::undefined_variable", message);
+            return abort_step(progress, report, failure);
         }
     };
 
@@ -252,25 +243,16 @@ async fn run_step(
         let received = match session.http.send(&prepared).await {
             Ok(r) => r,
             Err(e) => {
-                report.outcome = StepOutcome::Failed;
                 report.attempts = attempts - 1 + e.attempts;
-                push_report(report);
-                record_failure(
-                    progress,
-                    step_failure(
-                        step,
-                        vars,
-                        "http::transport",
-                        format!(
-                            "step `{}`: {} (after {} attempt{})",
-                            step.name,
-                            Redactor::from_vars(vars).text(&e.message),
-                            e.attempts,
-                            if e.attempts == 1 { "" } else { "s" }
-                        ),
-                    ),
+                let message = format!(
+                    "step `{}`: {} (after {} attempt{})",
+                    step.name,
+                    Redactor::from_vars(vars).text(&e.message),
+                    e.attempts,
+                    if e.attempts == 1 { "" } else { "s" }
                 );
-                return true;
+                let failure = step_failure(step, vars, "http::transport", message);
+                return abort_step(progress, report, failure);
             }
         };
         let body = received.json();
@@ -281,21 +263,12 @@ async fn run_step(
         let mut mismatches = match check(&step.expect, wanted_status, &received, &body, vars) {
             Ok(m) => m,
             Err(missing) => {
-                report.outcome = StepOutcome::Failed;
-                push_report(report);
-                record_failure(
-                    progress,
-                    step_failure(
-                        step,
-                        vars,
-                        "run::undefined_variable",
-                        format!(
-                            "step `{}` expects `${}`, which is not defined",
-                            step.name, missing.0
-                        ),
-                    ),
+                let message = format!(
+                    "step `{}` expects `${}`, which is not defined",
+                    step.name, missing.0
                 );
-                return true;
+                let failure = step_failure(step, vars, "run::undefined_variable", message);
+                return abort_step(progress, report, failure);
             }
         };
         let captured = capture(step, &body, &mut mismatches);
@@ -722,6 +695,17 @@ fn excerpt(body: &Value) -> String {
         cut -= 1;
     }
     format!("{}\n… ({} more bytes)", &text[..cut], text.len() - cut)
+}
+
+/// Ends a step that could not complete: records its report as failed, then the failure.
+/// Returns `true`: the run stops.
+fn abort_step(progress: &Mutex<Progress>, mut report: StepReport, failure: Failure) -> bool {
+    report.outcome = StepOutcome::Failed;
+    if let Ok(mut p) = progress.lock() {
+        p.steps.push(report);
+        p.failures.push(failure);
+    }
+    true
 }
 
 /// A failure of `step`, with its curl reproduction and the exports it needs.
