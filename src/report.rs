@@ -162,6 +162,8 @@ struct FailureDiagnostic {
     failure: Failure,
     help: String,
     len: usize,
+    /// The line of the step's key that failed, when it can be found: `(offset, len, label)`.
+    key: Option<(usize, usize, &'static str)>,
 }
 
 impl std::fmt::Display for FailureDiagnostic {
@@ -186,11 +188,11 @@ impl Diagnostic for FailureDiagnostic {
             Some(step) => format!("step `{step}`"),
             None => "here".to_owned(),
         };
-        Some(Box::new(std::iter::once(LabeledSpan::new(
-            Some(label),
-            self.failure.span.offset,
-            self.len,
-        ))))
+        let step = LabeledSpan::new(Some(label), self.failure.span.offset, self.len);
+        let key = self
+            .key
+            .map(|(offset, len, label)| LabeledSpan::new(Some(label.to_owned()), offset, len));
+        Some(Box::new(std::iter::once(step).chain(key)))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
@@ -227,11 +229,19 @@ pub fn render_failure(report: &ScenarioReport, failure: &Failure) -> String {
     let text: &str = &report.source;
     let offset = failure.span.offset.min(text.len());
     let len = text[offset..].find('\n').unwrap_or(text.len() - offset);
+    let key = failure
+        .mismatches
+        .first()
+        .and_then(|m| key_of(m.code))
+        .and_then(|(key, label)| {
+            find_key(text, offset, key).map(|(offset, len)| (offset, len, label))
+        });
     let diagnostic = FailureDiagnostic {
         source: NamedSource::new(report.path.display().to_string(), text.to_owned()),
         failure: failure.clone(),
         help: help.trim_end().to_owned(),
         len,
+        key,
     };
     let mut out = format!(
         "{}:{}:{}: error[{}]: {}\n",
@@ -248,4 +258,53 @@ pub fn render_failure(report: &ScenarioReport, failure: &Failure) -> String {
         out.push_str(&diagnostic.help);
     }
     out
+}
+
+/// The scenario key a check comes from, and the label to put on it.
+fn key_of(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "check::status" | "doc::defect_fixed" => ("status_code:", "expected status"),
+        "check::body" | "check::jq" | "check::header" => ("expect:", "expectation"),
+        "check::capture" => ("capture:", "capture"),
+        "check::token" => ("token:", "token check"),
+        c if c.starts_with("claims::") => ("token:", "token check"),
+        _ => return None,
+    })
+}
+
+/// Finds `key` at the start of a line inside the step that starts at `step_offset`: the lines
+/// after it that are indented deeper than the step's `- ` marker. Returns the line's key span.
+fn find_key(text: &str, step_offset: usize, key: &str) -> Option<(usize, usize)> {
+    let line_start = text[..step_offset].rfind('\n').map_or(0, |i| i + 1);
+    let step_indent = step_offset - line_start;
+    let mut offset = line_start;
+    for (i, line) in text[line_start..].split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let blank = trimmed.trim().is_empty() || trimmed.starts_with('#');
+        if i > 0 && !blank && indent < step_indent {
+            return None;
+        }
+        if i > 0 && indent == step_indent && trimmed.starts_with(key) {
+            return Some((offset + indent, key.trim_end_matches(':').len()));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_key;
+
+    const SCENARIO: &str = "steps:\n  - name: a\n    url: /x\n    status_code: 201\n  - name: b\n    status_code: 200\n";
+
+    #[test]
+    fn finds_a_key_inside_its_own_step_only() {
+        let a = SCENARIO.find("name: a").unwrap();
+        let (offset, len) = find_key(SCENARIO, a, "status_code:").unwrap();
+        assert_eq!(&SCENARIO[offset..offset + len], "status_code");
+        assert!(offset < SCENARIO.find("name: b").unwrap());
+        assert_eq!(find_key(SCENARIO, a, "capture:"), None);
+    }
 }
