@@ -204,6 +204,9 @@ impl Diagnostic for FailureDiagnostic {
 /// actual, a response excerpt and the curl reproduction.
 pub fn render_failure(report: &ScenarioReport, failure: &Failure) -> String {
     let mut help = String::new();
+    if let Some(doc) = &failure.doc {
+        let _ = writeln!(help, "in the doc: {doc}");
+    }
     for m in &failure.mismatches {
         let _ = writeln!(help, "{} [{}]", m.what, m.code);
         let _ = writeln!(help, "  expected: {}", m.expected);

@@ -134,4 +134,6 @@ pub struct Failure {
     pub curl: Option<String>,
     /// `export NAME=value` lines for the non-secret variables the curl uses.
     pub exports: Vec<String>,
+    /// Where the failing step comes from in the docs (`file:line`), if it is a doc step.
+    pub doc: Option<String>,
 }

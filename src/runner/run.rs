@@ -114,6 +114,7 @@ pub async fn run_scenario_until(
             excerpt: None,
             curl: None,
             exports: vec![],
+            doc: None,
         });
     }
     let cleanups = teardown(cleanups, session, &redactor).await;
@@ -151,6 +152,7 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
                         excerpt: None,
                         curl: None,
                         exports: vec![],
+                        doc: None,
                     },
                 );
                 return;
@@ -719,5 +721,9 @@ fn step_failure(step: &Step, vars: &Vars, code: &'static str, message: String) -
         excerpt: None,
         curl: Some(crate::curl::to_curl(&step.request)),
         exports: exports_for(step, vars),
+        doc: step
+            .source
+            .as_ref()
+            .map(|s| format!("{}:{}", s.file, s.line)),
     }
 }

@@ -906,6 +906,10 @@ async fn a_defect_the_doc_no_longer_has_fails_as_fixed() {
         .collect();
     assert_eq!(mismatches, ["doc::defect_fixed"], "{text}");
     assert!(text.contains("error[doc::defect_fixed]"), "{text}");
+    assert!(
+        text.contains("in the doc: app/_how-tos/items.md:12"),
+        "{text}"
+    );
     assert!(report.defects.is_empty(), "{text}");
     assert_eq!(stub.deletes().len(), 1, "the item was cleaned up: {text}");
 }
