@@ -37,8 +37,7 @@ use crate::targets::error::TargetError;
 use crate::targets::mock::session_on;
 use crate::targets::session::Session;
 
-/// The line `docflow mock serve` prints once both listeners accept connections.
-pub const READY_LINE: &str = "docflow mock ready";
+pub use crate::mock::server::READY_LINE;
 
 /// How long the mock in the container waits without a request before it exits.
 pub const IDLE_EXIT: &str = "120s";
