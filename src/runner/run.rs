@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::check::{Mismatch, check, first_difference, jq_predicate};
 use super::prepare::{display_url, prepare};
-use super::result::{CleanupReport, Defect, Failure, ScenarioReport, StepOutcome, StepReport};
+use super::result::{
+    CleanupReport, Defect, Failure, NOT_EMULATED_HEADER, ScenarioReport, StepOutcome, StepReport,
+};
 use super::vars::{Origin, Vars};
 use crate::claims;
 use crate::http::{Prepared, Received};
@@ -49,6 +51,9 @@ struct Progress {
     redactor: Redactor,
     /// The step running now, so a cancellation or panic can say where it stopped.
     current: Option<(String, Span)>,
+    /// Variables an out-of-reach step would have captured, with that step's name: a later
+    /// step needing one is out of reach too, not a failure.
+    unreachable: Vec<(String, String)>,
 }
 
 /// Runs `scenario` against `session`.
@@ -217,6 +222,16 @@ async fn run_step(
     }
     let prepared = match prepare(&step.request, vars) {
         Ok(p) => p,
+        Err(missing) if let Some(origin) = unreachable_origin(progress, &missing.0) => {
+            report.outcome = StepOutcome::OutOfReach {
+                reason: format!(
+                    "needs `${}`, which out-of-reach step `{origin}` would have captured",
+                    missing.0
+                ),
+            };
+            push_report(report);
+            return false;
+        }
         Err(missing) => {
             let message = format!(
                 "step `{}` uses `${}` before it is defined",
@@ -258,6 +273,10 @@ async fn run_step(
             }
         };
         let body = received.json();
+        if let Some(reason) = received.header(NOT_EMULATED_HEADER) {
+            end_out_of_reach(step, report, &received, &body, reason, vars, progress);
+            return false;
+        }
         // Credentials in the response that no capture will name are redacted all the same.
         for secret in crate::redact::secret_values(&body) {
             vars.hide(secret);
@@ -409,6 +428,46 @@ async fn run_step(
     }
     push_report(report);
     failed
+}
+
+/// The out-of-reach step whose capture would have defined `variable`, if any.
+fn unreachable_origin(progress: &Mutex<Progress>, variable: &str) -> Option<String> {
+    let p = progress.lock().ok()?;
+    p.unreachable
+        .iter()
+        .find(|(name, _)| name == variable)
+        .map(|(_, step)| step.clone())
+}
+
+/// Ends a step the target answered as not emulated: out of reach with the target's reason and
+/// the answer's `detail`, no checks, no doc verdict, no snapshot; its captures are remembered
+/// so the steps needing them are out of reach too.
+fn end_out_of_reach(
+    step: &Step,
+    mut report: StepReport,
+    received: &Received,
+    body: &Value,
+    reason: String,
+    vars: &Vars,
+    progress: &Mutex<Progress>,
+) {
+    let redactor = Redactor::from_vars(vars);
+    let reason = match body.get("detail").and_then(Value::as_str) {
+        Some(detail) => format!("{reason} ({detail})"),
+        None => reason,
+    };
+    report.status = Some(received.status);
+    report.elapsed = received.elapsed;
+    report.attempts = received.attempts;
+    report.outcome = StepOutcome::OutOfReach {
+        reason: redactor.text(&reason),
+    };
+    if let Ok(mut p) = progress.lock() {
+        for c in &step.captures {
+            p.unreachable.push((c.variable.clone(), step.name.clone()));
+        }
+        p.steps.push(report);
+    }
 }
 
 fn push_defect(progress: &Mutex<Progress>, defect: Defect) {

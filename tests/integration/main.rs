@@ -5,6 +5,7 @@ mod cli;
 mod doc;
 mod mock_gateway;
 mod mock_identity;
+mod mock_not_emulated;
 mod openapi;
 mod runner;
 mod scenario_load;

@@ -1,9 +1,11 @@
 //! [`Plugin`]: the Plugin entity (`/core-entities/plugins` and the scoped variants).
 //!
 //! `openid-connect` is validated against [`super::oidc_schema`] and parsed once into the
-//! typed configuration the data plane runs ([`OidcConfig`]). Any other name is refused as
-//! Kong refuses a plugin that is not installed, unless `MockConfig::accept_unknown_plugins`
-//! is set; then it is stored as given and its data plane ignores it.
+//! typed configuration the data plane runs ([`OidcConfig`]). Any other plugin of the emulated
+//! Gateway version ([`gateway_version::PLUGINS`]) is valid Konnect configuration, so it is
+//! stored as given; a route it applies to answers the "not emulated" 501 on the data plane
+//! unless the data plane executes it. A name Kong does not ship is refused as Kong refuses a
+//! plugin that is not installed, unless `MockConfig::accept_unknown_plugins` is set.
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use super::core_config::{CoreConfig, Reference};
 use super::fields::{Fields, PROTOCOLS};
 use super::oidc_schema;
 use crate::mock::gateway::OidcConfig;
+use crate::mock::gateway_version;
 
 /// The plugin the mock implements.
 pub const OPENID_CONNECT: &str = "openid-connect";
@@ -139,7 +142,7 @@ impl Plugin {
                     f.error("consumer_group", "value must be null");
                 }
             }
-            Some(_) if accept_unknown => {}
+            Some(known) if accept_unknown || gateway_version::is_known(known) => {}
             Some(other) => f.error(
                 "name",
                 format!("plugin '{other}' not enabled; it is either not installed or not enabled"),
@@ -272,16 +275,18 @@ mod tests {
 
     #[test]
     fn unknown_plugins_are_refused_unless_configured() {
-        let error = parse(json!({"name": "key-auth"}), false).unwrap_err();
+        let error = parse(json!({"name": "no-such-plugin"}), false).unwrap_err();
         assert!(
             error.body()["message"]
                 .as_str()
                 .unwrap()
-                .contains("plugin 'key-auth' not enabled")
+                .contains("plugin 'no-such-plugin' not enabled")
         );
-        let stored = parse(json!({"name": "key-auth", "config": {"x": 1}}), true).unwrap();
+        let stored = parse(json!({"name": "no-such-plugin", "config": {"x": 1}}), true).unwrap();
         assert_eq!(stored.config["x"], 1);
         assert!(stored.oidc.is_none());
+        let shipped = parse(json!({"name": "key-auth", "config": {"x": 1}}), false).unwrap();
+        assert_eq!(shipped.name, "key-auth");
     }
 
     #[test]

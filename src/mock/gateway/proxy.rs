@@ -22,6 +22,7 @@ use super::select::select;
 use super::upstream::{Upstream, forward};
 use crate::mock::control_planes::plugin::OPENID_CONNECT;
 use crate::mock::control_planes::service::Service;
+use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
 
 /// Largest request body the data plane reads.
@@ -87,6 +88,15 @@ fn upstream_headers(
     headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
     headers
 }
+
+/// Whether the data plane executes plugin `name`; a route with any other plugin answers the
+/// "not emulated" 501.
+pub fn executes(name: &str) -> bool {
+    EXECUTED.contains(&name)
+}
+
+/// The plugins the data plane executes.
+pub const EXECUTED: &[&str] = &[OPENID_CONNECT];
 
 /// The proxy listener's routes: every path goes to [`handle`].
 pub fn routes() -> Router<SharedState> {
@@ -157,7 +167,12 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
         body,
         client_ip,
     };
-    for plugin in applicable(&config, matched.route) {
+    let plugins = applicable(&config, matched.route);
+    // Nothing runs when one plugin cannot: a partial run would answer what no Kong answers.
+    if let Some(unknown) = plugins.iter().find(|p| !executes(&p.name)) {
+        return not_emulated::plugin(&unknown.name);
+    }
+    for plugin in plugins {
         if plugin.name == OPENID_CONNECT
             && let Some(oidc_config) = &plugin.oidc
             && let Err(response) = oidc::access(&state, oidc_config, &config, &mut proxied).await
