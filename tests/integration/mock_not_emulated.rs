@@ -10,12 +10,12 @@ use std::time::Duration;
 use docflow::http::{HttpClient, RetryPolicy};
 use docflow::mock::not_emulated::{HEADER, TITLE};
 use docflow::mock::{MockConfig, MockServer};
-use docflow::report;
-use docflow::runner::result::{NOT_EMULATED_HEADER, StepOutcome};
+use docflow::report::terminal as report;
+use docflow::outcome::{NOT_EMULATED_HEADER, StepOutcome};
 use docflow::scenario::model::TargetKind;
 use docflow::secret::Secret;
-use docflow::target::Session;
-use docflow::target::session::random_alnum;
+use docflow::targets::Session;
+use docflow::targets::session::random_alnum;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -258,7 +258,7 @@ async fn a_not_emulated_answer_is_out_of_reach_not_a_failure_nor_a_defect() {
         "{text}"
     );
     assert!(text.contains("2 skipped"), "{text}");
-    let junit = docflow::junit::junit_xml(std::slice::from_ref(&report));
+    let junit = docflow::report::junit::junit_xml(std::slice::from_ref(&report));
     assert!(junit.contains("skipped=\"2\""), "{junit}");
     assert!(
         junit.contains("<skipped message=\"out of reach: "),
