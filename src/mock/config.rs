@@ -48,6 +48,11 @@ pub struct MockConfig {
     /// `client_credentials` flow sends `scope=openid` by default; what Kong Identity answers to
     /// it is UNVERIFIED. `false` makes it an `invalid_scope` like any unknown scope.
     pub implicit_openid_scope: bool,
+    /// Whether an issuer's `/introspect` answer for an active token carries the token's
+    /// custom claims besides RFC 7662's members. The OAuth 2.0 Introspection how-to forwards a
+    /// custom claim with `custom_claims_forward`, which needs them; Kong Identity's real
+    /// answer was not observed (UNVERIFIED).
+    pub introspection_custom_claims: bool,
 }
 
 impl Default for MockConfig {
@@ -62,6 +67,7 @@ impl Default for MockConfig {
             accept_unknown_plugins: false,
             kong_version: format!("{GATEWAY_VERSION}.0.0-enterprise-edition"),
             implicit_openid_scope: true,
+            introspection_custom_claims: true,
         }
     }
 }

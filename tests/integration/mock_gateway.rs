@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use docflow::mock::control_planes::oidc_schema::{FIELDS, FieldType};
+use docflow::mock::control_planes::oidc_schema::{FIELDS, FieldDef, FieldType};
 use docflow::mock::{MockConfig, MockServer};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -863,16 +863,18 @@ fn choices(value: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-#[test]
-fn oidc_schema_matches_kong() {
+/// Where each `FIELDS` entry disagrees with Kong's schema file `file` (type, enum, default),
+/// and the schema itself.
+pub(crate) fn schema_problems(fields: &[FieldDef], file: &str) -> (Vec<String>, Value) {
     let path = shared_dir()
-        .join("kong-docs/current-2026-08/app/_schemas/gateway/plugins/3.11/OpenidConnect.json");
+        .join("kong-docs/current-2026-08/app/_schemas/gateway/plugins")
+        .join(file);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("failed to read `{}`: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     let properties = &schema["properties"]["config"]["properties"];
     let mut problems = Vec::new();
-    for field in FIELDS {
+    for field in fields {
         let Some(real) = properties.get(field.name) else {
             problems.push(format!("`{}` is not in Kong's schema", field.name));
             continue;
@@ -883,6 +885,10 @@ fn oidc_schema_matches_kong() {
             FieldType::String => kind == "string" && real.get("enum").is_none(),
             FieldType::Boolean => kind == "boolean",
             FieldType::Number => kind == "number",
+            FieldType::Integer => kind == "integer",
+            FieldType::StringMap => {
+                kind == "object" && real["additionalProperties"]["type"] == "string"
+            }
             FieldType::Enum(values) => {
                 kind == "string" && choices(&real["enum"]) == choices(&json!(values))
             }
@@ -910,6 +916,12 @@ fn oidc_schema_matches_kong() {
             ));
         }
     }
+    (problems, schema)
+}
+
+#[test]
+fn oidc_schema_matches_kong() {
+    let (problems, schema) = schema_problems(FIELDS, "3.11/OpenidConnect.json");
     assert!(
         schema["properties"]["config"]["required"] == json!(["issuer"]),
         "Kong requires exactly `issuer`"

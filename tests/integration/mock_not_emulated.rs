@@ -10,8 +10,8 @@ use std::time::Duration;
 use docflow::http::{HttpClient, RetryPolicy};
 use docflow::mock::not_emulated::{HEADER, TITLE};
 use docflow::mock::{MockConfig, MockServer};
-use docflow::report::terminal as report;
 use docflow::outcome::{NOT_EMULATED_HEADER, StepOutcome};
+use docflow::report::terminal as report;
 use docflow::scenario::model::TargetKind;
 use docflow::secret::Secret;
 use docflow::targets::Session;
@@ -287,4 +287,26 @@ fn the_plugin_catalog_matches_the_gateway_schemas() {
     let mut names: Vec<String> = PLUGINS.iter().map(|n| n.replace('-', "")).collect();
     names.sort();
     assert_eq!(names, stems);
+}
+
+/// The field tables of the plugins the data plane executes besides `openid-connect` cover
+/// Kong's 3.15 schema exactly: every field, same types, same defaults, same required set.
+#[test]
+fn plugin_schemas_match_kong() {
+    use docflow::mock::control_planes::introspection_schema as introspection;
+    let (problems, schema) = crate::mock_gateway::schema_problems(
+        introspection::FIELDS,
+        "3.15/Oauth2Introspection.json",
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let config = &schema["properties"]["config"];
+    let kong: Vec<&str> = config["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let ours: Vec<&str> = introspection::FIELDS.iter().map(|f| f.name).collect();
+    assert_eq!(ours, kong, "every field, in Kong's order");
+    assert_eq!(config["required"], json!(introspection::REQUIRED));
 }

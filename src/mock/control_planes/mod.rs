@@ -15,6 +15,7 @@ pub mod control_plane;
 pub mod core_config;
 pub mod core_entities;
 pub mod fields;
+pub mod introspection_schema;
 pub mod oidc_schema;
 pub mod plugin;
 pub mod query;

@@ -23,6 +23,10 @@ pub enum FieldType {
     Boolean,
     /// `number` (integers and decimals).
     Number,
+    /// `integer`.
+    Integer,
+    /// `object` whose values are strings (`custom_introspection_headers`).
+    StringMap,
     /// `string` restricted to the listed values.
     Enum(&'static [&'static str]),
     /// `array` of `string`.
@@ -79,7 +83,8 @@ pub const CLIENT_AUTH: &[&str] = &[
     "tls_client_auth",
 ];
 
-const fn field(
+/// A field definition (for the tables of each plugin's schema).
+pub const fn field(
     name: &'static str,
     kind: FieldType,
     default: Option<&'static str>,
@@ -217,7 +222,7 @@ pub fn default(def: &FieldDef) -> Value {
 }
 
 /// The violation of `value` against `kind`, if any (Kong's wording).
-fn check(kind: FieldType, value: &Value) -> Option<Value> {
+pub fn check(kind: FieldType, value: &Value) -> Option<Value> {
     let expected_one_of = |choices: &[&str]| format!("expected one of: {}", choices.join(", "));
     match (kind, value) {
         (_, Value::Null) => None,
@@ -227,6 +232,11 @@ fn check(kind: FieldType, value: &Value) -> Option<Value> {
         (FieldType::Boolean, _) => Some("expected a boolean".into()),
         (FieldType::Number, Value::Number(_)) => None,
         (FieldType::Number, _) => Some("expected a number".into()),
+        (FieldType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => None,
+        (FieldType::Integer, _) => Some("expected an integer".into()),
+        (FieldType::StringMap, Value::Object(map)) if map.values().all(Value::is_string) => None,
+        (FieldType::StringMap, Value::Object(_)) => Some("expected a string".into()),
+        (FieldType::StringMap, _) => Some("expected a map".into()),
         (FieldType::Enum(choices), Value::String(s)) if choices.contains(&s.as_str()) => None,
         (FieldType::Enum(choices), _) => Some(expected_one_of(choices).into()),
         (FieldType::StringArray | FieldType::EnumArray(_), Value::Array(items)) => {
@@ -256,6 +266,17 @@ fn check(kind: FieldType, value: &Value) -> Option<Value> {
 /// Konnect echoes the full configuration with defaults filled in; exactly which fields it
 /// echoes (Kong's ~200 or fewer) is UNVERIFIED. The mock echoes the fields in [`FIELDS`].
 pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError> {
+    validate_fields(FIELDS, &["issuer"], config)
+}
+
+/// Validates a plugin's `config` against `fields` (unknown keys, types, the `required` ones
+/// present) and returns it with every field present: the given value, the default, or `null`.
+/// Errors nest under `config`, as Kong's schema violations do.
+pub fn validate_fields(
+    fields: &[FieldDef],
+    required: &[&str],
+    config: Option<&Value>,
+) -> Result<Map<String, Value>, AdminError> {
     let empty = Map::new();
     let given = match config {
         None | Some(Value::Null) => &empty,
@@ -264,12 +285,12 @@ pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError
     };
     let mut errors = Map::new();
     for key in given.keys() {
-        if !FIELDS.iter().any(|f| f.name == key) {
+        if !fields.iter().any(|f| f.name == key) {
             errors.insert(key.clone(), Value::from("unknown field"));
         }
     }
     let mut out = Map::new();
-    for def in FIELDS {
+    for def in fields {
         // An absent field gets its default; an explicit `null` stays `null`, as in Kong
         // (its schema fills defaults only for missing fields).
         let value = match given.get(def.name) {
@@ -281,8 +302,10 @@ pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError
         }
         out.insert(def.name.to_owned(), value);
     }
-    if out.get("issuer").is_none_or(Value::is_null) {
-        errors.insert("issuer".into(), Value::from("required field missing"));
+    for name in required {
+        if out.get(*name).is_none_or(Value::is_null) {
+            errors.insert((*name).to_owned(), Value::from("required field missing"));
+        }
     }
     if errors.is_empty() {
         Ok(out)

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::admin_error::AdminError;
 use super::core_config::{CoreConfig, Reference};
 use super::fields::{Fields, PROTOCOLS};
-use super::oidc_schema;
+use super::{introspection_schema, oidc_schema};
 use crate::mock::gateway::OidcConfig;
 use crate::mock::gateway_version;
 
@@ -148,7 +148,18 @@ impl Plugin {
                 format!("plugin '{other}' not enabled; it is either not installed or not enabled"),
             ),
         }
-        let (config_out, oidc) = if is_oidc {
+        let (config_out, oidc) = if name.as_deref() == Some(introspection_schema::NAME) {
+            match introspection_schema::validate(raw_config.as_ref()) {
+                Ok(filled) => (filled, None),
+                Err(AdminError::Schema(errors)) => {
+                    if let Some(inner) = errors.get("config") {
+                        f.error("config", inner.clone());
+                    }
+                    (Map::new(), None)
+                }
+                Err(other) => return Err(other),
+            }
+        } else if is_oidc {
             match oidc_schema::validate(raw_config.as_ref()) {
                 Ok(filled) => {
                     let parsed = OidcConfig::from_config(&filled)

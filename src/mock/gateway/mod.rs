@@ -14,6 +14,7 @@
 //! data plane after `MockConfig::propagation_delay`.
 
 pub mod cache;
+pub mod introspection;
 pub mod kong_response;
 pub mod oidc;
 pub mod plugins;

@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum::routing::any;
 use url::Url;
 
+use super::introspection;
 use super::kong_response::{decorate_proxied, kong_exit, request_id};
 use super::oidc;
 use super::plugins::applicable;
@@ -20,7 +21,8 @@ use super::request::ProxyRequest;
 use super::router::{Routed, find_route, upstream_path};
 use super::select::select;
 use super::upstream::{Upstream, forward};
-use crate::mock::control_planes::plugin::OPENID_CONNECT;
+use crate::mock::control_planes::introspection_schema::NAME as INTROSPECTION;
+use crate::mock::control_planes::plugin::{OPENID_CONNECT, Plugin};
 use crate::mock::control_planes::service::Service;
 use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
@@ -95,8 +97,23 @@ pub fn executes(name: &str) -> bool {
     EXECUTED.contains(&name)
 }
 
-/// The plugins the data plane executes.
-pub const EXECUTED: &[&str] = &[OPENID_CONNECT];
+/// The plugins the data plane executes, with Kong's `PRIORITY` (higher runs first).
+pub const EXECUTED: &[&str] = &[INTROSPECTION, OPENID_CONNECT];
+
+/// Kong's handler priorities of the executed plugins.
+fn priority(name: &str) -> u32 {
+    match name {
+        INTROSPECTION => 1700,
+        OPENID_CONNECT => 1050,
+        _ => 0,
+    }
+}
+
+/// `plugins` in the order Kong runs them: by priority, highest first.
+fn by_priority(mut plugins: Vec<&Plugin>) -> Vec<&Plugin> {
+    plugins.sort_by_key(|p| std::cmp::Reverse(priority(&p.name)));
+    plugins
+}
 
 /// The proxy listener's routes: every path goes to [`handle`].
 pub fn routes() -> Router<SharedState> {
@@ -172,11 +189,18 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     if let Some(unknown) = plugins.iter().find(|p| !executes(&p.name)) {
         return not_emulated::plugin(&unknown.name);
     }
-    for plugin in plugins {
-        if plugin.name == OPENID_CONNECT
-            && let Some(oidc_config) = &plugin.oidc
-            && let Err(response) = oidc::access(&state, oidc_config, &config, &mut proxied).await
-        {
+    for plugin in by_priority(plugins) {
+        let result = match plugin.name.as_str() {
+            OPENID_CONNECT => match &plugin.oidc {
+                Some(oidc_config) => oidc::access(&state, oidc_config, &config, &mut proxied).await,
+                None => Ok(()),
+            },
+            INTROSPECTION => {
+                introspection::access(&state, &plugin.config, &config, &mut proxied).await
+            }
+            _ => Ok(()),
+        };
+        if let Err(response) = result {
             return response;
         }
     }
