@@ -872,11 +872,19 @@ pub(crate) fn schema_problems(fields: &[FieldDef], file: &str) -> (Vec<String>, 
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("failed to read `{}`: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-    let properties = &schema["properties"]["config"]["properties"];
     let mut problems = Vec::new();
+    record_problems(fields, &schema["properties"]["config"], "", &mut problems);
+    (problems, schema)
+}
+
+/// The problems of one record's `fields` against Kong's record `real`, recursing into nested
+/// records (whose required sets must match too).
+fn record_problems(fields: &[FieldDef], real: &Value, prefix: &str, problems: &mut Vec<String>) {
+    let properties = &real["properties"];
     for field in fields {
+        let name = format!("{prefix}{}", field.name);
         let Some(real) = properties.get(field.name) else {
-            problems.push(format!("`{}` is not in Kong's schema", field.name));
+            problems.push(format!("`{name}` is not in Kong's schema"));
             continue;
         };
         let kind = real["type"].as_str().unwrap_or("");
@@ -888,6 +896,20 @@ pub(crate) fn schema_problems(fields: &[FieldDef], file: &str) -> (Vec<String>, 
             FieldType::Integer => kind == "integer",
             FieldType::StringMap => {
                 kind == "object" && real["additionalProperties"]["type"] == "string"
+            }
+            FieldType::IntegerArray => kind == "array" && items["type"] == "integer",
+            FieldType::ObjectArray => kind == "array" && items["type"] == "object",
+            FieldType::Record(inner, required) => {
+                let theirs = real.get("required").cloned().unwrap_or(json!([]));
+                if theirs != json!(required) {
+                    problems.push(format!("`{name}`: requires {required:?}, Kong {theirs}"));
+                }
+                record_problems(inner, real, &format!("{name}."), problems);
+                let kong = real["properties"].as_object().map_or(0, |p| p.len());
+                if kong != inner.len() {
+                    problems.push(format!("`{name}`: {} fields, Kong has {kong}", inner.len()));
+                }
+                kind == "object"
             }
             FieldType::Enum(values) => {
                 kind == "string" && choices(&real["enum"]) == choices(&json!(values))
@@ -901,22 +923,20 @@ pub(crate) fn schema_problems(fields: &[FieldDef], file: &str) -> (Vec<String>, 
         };
         if !ok {
             problems.push(format!(
-                "`{}`: type {:?} but Kong has {real}",
-                field.name, field.kind
+                "`{name}`: type {:?} but Kong has {real}",
+                field.kind
             ));
         }
         let ours: Option<Value> = field
             .default
             .map(|d| serde_json::from_str(d).expect("default"));
-        if ours.as_ref() != real.get("default") {
+        let theirs = real.get("default").filter(|d| !d.is_null());
+        if ours.as_ref() != theirs {
             problems.push(format!(
-                "`{}`: default {ours:?} but Kong has {:?}",
-                field.name,
-                real.get("default")
+                "`{name}`: default {ours:?} but Kong has {theirs:?}"
             ));
         }
     }
-    (problems, schema)
 }
 
 #[test]

@@ -309,4 +309,15 @@ fn plugin_schemas_match_kong() {
     let ours: Vec<&str> = introspection::FIELDS.iter().map(|f| f.name).collect();
     assert_eq!(ours, kong, "every field, in Kong's order");
     assert_eq!(config["required"], json!(introspection::REQUIRED));
+
+    use docflow::mock::control_planes::upstream_oauth_schema as upstream;
+    let (problems, schema) =
+        crate::mock_gateway::schema_problems(upstream::FIELDS, "3.15/UpstreamOauth.json");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let config = &schema["properties"]["config"];
+    assert_eq!(config["required"], json!(upstream::REQUIRED));
+    assert_eq!(
+        upstream::FIELDS.len(),
+        config["properties"].as_object().map_or(0, |p| p.len())
+    );
 }

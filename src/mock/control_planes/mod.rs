@@ -22,6 +22,7 @@ pub mod query;
 pub mod route;
 pub mod service;
 pub mod store;
+pub mod upstream_oauth_schema;
 
 pub use api::routes;
 pub use core_config::CoreConfig;

@@ -27,6 +27,13 @@ pub enum FieldType {
     Integer,
     /// `object` whose values are strings (`custom_introspection_headers`).
     StringMap,
+    /// `array` of `integer`.
+    IntegerArray,
+    /// `array` of `object`, stored as given (Redis `cluster_nodes`).
+    ObjectArray,
+    /// A nested record: its fields and the ones it requires. Absent, it is filled with its
+    /// fields' defaults, as Kong fills nested records.
+    Record(&'static [FieldDef], &'static [&'static str]),
     /// `string` restricted to the listed values.
     Enum(&'static [&'static str]),
     /// `array` of `string`.
@@ -237,6 +244,21 @@ pub fn check(kind: FieldType, value: &Value) -> Option<Value> {
         (FieldType::StringMap, Value::Object(map)) if map.values().all(Value::is_string) => None,
         (FieldType::StringMap, Value::Object(_)) => Some("expected a string".into()),
         (FieldType::StringMap, _) => Some("expected a map".into()),
+        (FieldType::IntegerArray, Value::Array(items)) => {
+            let bad = |i: &Value| !(i.is_i64() || i.is_u64());
+            items
+                .iter()
+                .any(bad)
+                .then(|| "expected an array of integers".into())
+        }
+        (FieldType::ObjectArray, Value::Array(items)) => items
+            .iter()
+            .any(|i| !i.is_object())
+            .then(|| "expected an array of records".into()),
+        (FieldType::IntegerArray | FieldType::ObjectArray, _) => Some("expected an array".into()),
+        // Records are checked field by field in `validate_record`.
+        (FieldType::Record(..), Value::Object(_)) => None,
+        (FieldType::Record(..), _) => Some("expected a record".into()),
         (FieldType::Enum(choices), Value::String(s)) if choices.contains(&s.as_str()) => None,
         (FieldType::Enum(choices), _) => Some(expected_one_of(choices).into()),
         (FieldType::StringArray | FieldType::EnumArray(_), Value::Array(items)) => {
@@ -283,6 +305,22 @@ pub fn validate_fields(
         Some(Value::Object(map)) => map,
         Some(_) => return Err(AdminError::field("config", "expected a record")),
     };
+    let (out, errors) = validate_record(fields, required, given);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        let mut fields = Map::new();
+        fields.insert("config".into(), Value::Object(errors));
+        Err(AdminError::Schema(fields))
+    }
+}
+
+/// One record: the filled record and its errors (nested records' errors nest by field name).
+fn validate_record(
+    fields: &[FieldDef],
+    required: &[&str],
+    given: &Map<String, Value>,
+) -> (Map<String, Value>, Map<String, Value>) {
     let mut errors = Map::new();
     for key in given.keys() {
         if !fields.iter().any(|f| f.name == key) {
@@ -293,9 +331,20 @@ pub fn validate_fields(
     for def in fields {
         // An absent field gets its default; an explicit `null` stays `null`, as in Kong
         // (its schema fills defaults only for missing fields).
-        let value = match given.get(def.name) {
-            Some(v) => v.clone(),
-            None => default(def),
+        let value = match (def.kind, given.get(def.name)) {
+            (FieldType::Record(inner, inner_required), Some(Value::Object(map))) => {
+                let (filled, inner_errors) = validate_record(inner, inner_required, map);
+                if !inner_errors.is_empty() {
+                    errors.insert(def.name.to_owned(), Value::Object(inner_errors));
+                }
+                Value::Object(filled)
+            }
+            // A missing record is filled with its defaults, unless it is itself required.
+            (FieldType::Record(inner, _), None) if !required.contains(&def.name) => {
+                Value::Object(validate_record(inner, &[], &Map::new()).0)
+            }
+            (_, Some(v)) => v.clone(),
+            (_, None) => default(def),
         };
         if let Some(error) = check(def.kind, &value) {
             errors.insert(def.name.to_owned(), error);
@@ -307,13 +356,7 @@ pub fn validate_fields(
             errors.insert((*name).to_owned(), Value::from("required field missing"));
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        let mut fields = Map::new();
-        fields.insert("config".into(), Value::Object(errors));
-        Err(AdminError::Schema(fields))
-    }
+    (out, errors)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::admin_error::AdminError;
 use super::core_config::{CoreConfig, Reference};
 use super::fields::{Fields, PROTOCOLS};
-use super::{introspection_schema, oidc_schema};
+use super::{introspection_schema, oidc_schema, upstream_oauth_schema};
 use crate::mock::gateway::OidcConfig;
 use crate::mock::gateway_version;
 
@@ -39,6 +39,19 @@ const KNOWN: &[&str] = &[
     "created_at",
     "updated_at",
 ];
+
+/// A plugin configuration validator: the filled `config`, or Kong's schema violations.
+type Validate = fn(Option<&Value>) -> Result<Map<String, Value>, AdminError>;
+
+/// The validator of plugin `name`, for the executed plugins besides `openid-connect` (whose
+/// configuration is also parsed). Other plugins are stored as given.
+fn schema_of(name: &str) -> Option<Validate> {
+    match name {
+        introspection_schema::NAME => Some(introspection_schema::validate),
+        upstream_oauth_schema::NAME => Some(upstream_oauth_schema::validate),
+        _ => None,
+    }
+}
 
 /// Where a plugin applies; the scoped endpoints (`/services/{id}/plugins`) fix one part.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -148,8 +161,8 @@ impl Plugin {
                 format!("plugin '{other}' not enabled; it is either not installed or not enabled"),
             ),
         }
-        let (config_out, oidc) = if name.as_deref() == Some(introspection_schema::NAME) {
-            match introspection_schema::validate(raw_config.as_ref()) {
+        let (config_out, oidc) = if let Some(validate) = name.as_deref().and_then(schema_of) {
+            match validate(raw_config.as_ref()) {
                 Ok(filled) => (filled, None),
                 Err(AdminError::Schema(errors)) => {
                     if let Some(inner) = errors.get("config") {

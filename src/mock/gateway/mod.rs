@@ -23,6 +23,7 @@ pub mod request;
 pub mod router;
 pub mod select;
 pub mod upstream;
+pub mod upstream_oauth;
 
 pub use cache::GatewayCache;
 pub use oidc::OidcConfig;

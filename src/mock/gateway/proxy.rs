@@ -13,7 +13,6 @@ use axum::response::Response;
 use axum::routing::any;
 use url::Url;
 
-use super::introspection;
 use super::kong_response::{decorate_proxied, kong_exit, request_id};
 use super::oidc;
 use super::plugins::applicable;
@@ -21,9 +20,11 @@ use super::request::ProxyRequest;
 use super::router::{Routed, find_route, upstream_path};
 use super::select::select;
 use super::upstream::{Upstream, forward};
+use super::{introspection, upstream_oauth};
 use crate::mock::control_planes::introspection_schema::NAME as INTROSPECTION;
 use crate::mock::control_planes::plugin::{OPENID_CONNECT, Plugin};
 use crate::mock::control_planes::service::Service;
+use crate::mock::control_planes::upstream_oauth_schema::NAME as UPSTREAM_OAUTH;
 use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
 
@@ -98,13 +99,14 @@ pub fn executes(name: &str) -> bool {
 }
 
 /// The plugins the data plane executes, with Kong's `PRIORITY` (higher runs first).
-pub const EXECUTED: &[&str] = &[INTROSPECTION, OPENID_CONNECT];
+pub const EXECUTED: &[&str] = &[INTROSPECTION, OPENID_CONNECT, UPSTREAM_OAUTH];
 
 /// Kong's handler priorities of the executed plugins.
 fn priority(name: &str) -> u32 {
     match name {
         INTROSPECTION => 1700,
         OPENID_CONNECT => 1050,
+        UPSTREAM_OAUTH => 760,
         _ => 0,
     }
 }
@@ -189,7 +191,8 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     if let Some(unknown) = plugins.iter().find(|p| !executes(&p.name)) {
         return not_emulated::plugin(&unknown.name);
     }
-    for plugin in by_priority(plugins) {
+    let plugins = by_priority(plugins);
+    for plugin in &plugins {
         let result = match plugin.name.as_str() {
             OPENID_CONNECT => match &plugin.oidc {
                 Some(oidc_config) => oidc::access(&state, oidc_config, &config, &mut proxied).await,
@@ -198,6 +201,7 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
             INTROSPECTION => {
                 introspection::access(&state, &plugin.config, &config, &mut proxied).await
             }
+            UPSTREAM_OAUTH => upstream_oauth::access(&state, &plugin.config, &mut proxied).await,
             _ => Ok(()),
         };
         if let Err(response) = result {
@@ -246,6 +250,10 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     match forward(&state, upstream).await {
         Ok(mut response) => {
             let upstream_ms = upstream_started.elapsed().as_millis();
+            // Kong's header_filter phase.
+            for plugin in plugins.iter().filter(|p| p.name == UPSTREAM_OAUTH) {
+                upstream_oauth::after_upstream(&state, &plugin.config, response.status().as_u16());
+            }
             decorate_proxied(
                 response.headers_mut(),
                 &version,
