@@ -7,6 +7,7 @@ pub(crate) mod files;
 pub(crate) mod image;
 pub(crate) mod logging;
 pub(crate) mod mock;
+pub(crate) mod mock_coverage;
 pub(crate) mod run;
 pub(crate) mod sweep;
 pub(crate) mod validate;
@@ -26,6 +27,9 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
         Command::Mock {
             command: MockCommand::Serve(args),
         } => mock::serve(args).await,
+        Command::Mock {
+            command: MockCommand::Coverage(args),
+        } => mock_coverage::coverage(args).await,
         Command::Image {
             command: ImageCommand::Build(args),
         } => image::build(args),

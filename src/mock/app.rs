@@ -23,6 +23,7 @@ pub fn api_app(state: SharedState) -> Router {
         .nest("/identity", issuer::routes())
         .nest(TEST_PREFIX, journal::routes().merge(faults::routes()))
         .fallback(not_emulated::unimplemented_path)
+        .method_not_allowed_fallback(not_emulated::unimplemented_path)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             faults::inject,

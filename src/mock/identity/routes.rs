@@ -68,4 +68,5 @@ pub fn routes() -> Router<SharedState> {
             get(clients::get_token).delete(clients::delete_token),
         )
         .fallback(not_emulated::unimplemented_path)
+        .method_not_allowed_fallback(not_emulated::unimplemented_path)
 }
