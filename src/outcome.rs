@@ -55,7 +55,19 @@ pub enum StepOutcome {
     Failed,
     /// Not run on this target.
     Skipped(String),
+    /// The target said it cannot emulate what the step needs (its answer carried
+    /// [`NOT_EMULATED_HEADER`]), or the step needs a value only such a step would have
+    /// captured. Neither a failure nor a doc defect; reported as skipped, with the reason.
+    OutOfReach {
+        /// The target's reason, or which out-of-reach step the value would have come from.
+        reason: String,
+    },
 }
+
+/// The response header by which Konnect-in-a-box marks an answer it does not emulate (the
+/// same name as `mock::not_emulated::HEADER`, which the runner does not import: it must not
+/// depend on the mock).
+pub const NOT_EMULATED_HEADER: &str = "docflow-not-emulated";
 
 /// The report of one step.
 #[derive(Debug, Clone)]

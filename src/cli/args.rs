@@ -134,6 +134,22 @@ pub(crate) struct RunArgs {
 pub(crate) enum MockCommand {
     /// Serve the mock: the Konnect API on one port, the data plane on another.
     Serve(ServeArgs),
+    /// Per Konnect OpenAPI spec, how many operations the mock implements, and which plugins
+    /// its data plane executes.
+    #[cfg(feature = "harness")]
+    Coverage(CoverageArgs),
+}
+
+/// `docflow mock coverage`.
+#[cfg(feature = "harness")]
+#[derive(Debug, Args)]
+pub(crate) struct CoverageArgs {
+    /// The folder of Konnect specs (default: `$DOCFLOW_SHARED/kong-docs/current-2026-08/api-specs/konnect`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) specs: Option<PathBuf>,
+    /// Print JSON: every operation, implemented or not.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `docflow mock serve`.

@@ -19,7 +19,7 @@ pub fn step_lines(report: &ScenarioReport) -> String {
             StepOutcome::KnownDefect => "defect",
             StepOutcome::DocDefect => "DEFECT",
             StepOutcome::Failed => "FAIL  ",
-            StepOutcome::Skipped(_) => "skip  ",
+            StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. } => "skip  ",
         };
         let status = step
             .status
@@ -35,8 +35,14 @@ pub fn step_lines(report: &ScenarioReport) -> String {
         if step.attempts > 1 {
             let _ = write!(out, "  ({} attempts)", step.attempts);
         }
-        if let StepOutcome::Skipped(reason) = &step.outcome {
-            let _ = write!(out, "  skipped: {reason}");
+        match &step.outcome {
+            StepOutcome::Skipped(reason) => {
+                let _ = write!(out, "  skipped: {reason}");
+            }
+            StepOutcome::OutOfReach { reason } => {
+                let _ = write!(out, "  out of reach: {reason}");
+            }
+            _ => {}
         }
         out.push('\n');
     }
@@ -53,7 +59,7 @@ pub fn summary(report: &ScenarioReport) -> String {
     let count = |f: fn(&StepOutcome) -> bool| report.steps.iter().filter(|s| f(&s.outcome)).count();
     let passed = count(|o| matches!(o, StepOutcome::Passed | StepOutcome::KnownDefect));
     let failed = count(|o| matches!(o, StepOutcome::Failed));
-    let skipped = count(|o| matches!(o, StepOutcome::Skipped(_)));
+    let skipped = count(|o| matches!(o, StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. }));
     let known = report.defects.iter().filter(|d| d.known.is_some()).count();
     let cleanups_failed = report.cleanups.iter().filter(|c| !c.ok).count();
     let verdict = if report.passed() { "passed" } else { "FAILED" };

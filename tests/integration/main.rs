@@ -6,6 +6,7 @@ mod doc;
 mod layering;
 mod mock_gateway;
 mod mock_identity;
+mod mock_not_emulated;
 mod openapi;
 mod runner;
 mod scenario_load;

@@ -28,6 +28,7 @@ use super::query::Query;
 use super::route::Route;
 use super::service::Service;
 use crate::mock::auth::CoreOrg;
+use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
 
 /// An entity collection.
@@ -41,6 +42,15 @@ pub enum Kind {
     Consumers,
     /// `plugins`.
     Plugins,
+}
+
+/// Whether a core-entities path names a collection the mock does not store (`upstreams`,
+/// `vaults`, `consumers/{id}/acls`, …): those are real Konnect paths, so they answer the
+/// "not emulated" 501 rather than Kong's 404.
+fn names_other_collection(rest: &str) -> bool {
+    rest.split('/')
+        .step_by(2)
+        .any(|segment| !segment.is_empty() && Kind::parse(segment).is_none())
 }
 
 impl Kind {
@@ -475,6 +485,10 @@ pub async fn dispatch(
         return invalid_id();
     };
     let Some(request) = Request::parse(&method, &rest) else {
+        if names_other_collection(&rest) {
+            let path = format!("/v2/control-planes/{cp}/core-entities/{rest}");
+            return not_emulated::path(&method, &path);
+        }
         return AdminError::NotFound.into_response();
     };
     let Some(config) = state.control_planes.config(&org, cp_id) else {

@@ -14,6 +14,7 @@
 //! data plane after `MockConfig::propagation_delay`.
 
 pub mod cache;
+pub mod introspection;
 pub mod kong_response;
 pub mod oidc;
 pub mod plugins;
@@ -22,6 +23,7 @@ pub mod request;
 pub mod router;
 pub mod select;
 pub mod upstream;
+pub mod upstream_oauth;
 
 pub use cache::GatewayCache;
 pub use oidc::OidcConfig;
