@@ -16,6 +16,8 @@ pub mod identity;
 pub mod issuer;
 pub mod journal;
 pub mod problem;
+pub mod redact_request;
+pub mod request_org;
 pub mod server;
 pub mod state;
 

@@ -3,9 +3,12 @@
 mod bench;
 mod cli;
 mod doc;
+mod fuzz;
+mod jwt_attacks;
 mod mock_gateway;
 mod mock_identity;
 mod openapi;
+mod reliability;
 mod runner;
 mod scenario_load;
 mod snapshot_hygiene;
