@@ -97,9 +97,13 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
                 let copy = bytes[at.min(end)..end].to_vec();
                 bytes.splice(at..at, copy.into_iter().cycle().take(rng.below(2000)));
             }
-            4 => bytes.splice(at..at, [0xff, 0xfe, 0xc3]),
-            _ => bytes.splice(at..at, b"\n- name: x\n  url: /$Y\n".iter().copied()),
-        };
+            4 => {
+                bytes.splice(at..at, [0xff, 0xfe, 0xc3]);
+            }
+            _ => {
+                bytes.splice(at..at, b"\n- name: x\n  url: /$Y\n".iter().copied());
+            }
+        }
     }
     bytes.truncate(256 * 1024);
     bytes
@@ -134,7 +138,8 @@ fn the_scenario_loader_survives_mutated_files() {
     while started.elapsed() < BUDGET {
         let seed = rng.next();
         let mut case_rng = Rng(seed | 1);
-        let bytes = mutate(&mut case_rng, &corpus[case_rng.below(corpus.len())]);
+        let pick = case_rng.below(corpus.len());
+        let bytes = mutate(&mut case_rng, &corpus[pick]);
         let case_started = Instant::now();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             if tried % 8 == 0 {

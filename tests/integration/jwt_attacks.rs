@@ -57,13 +57,14 @@ async fn only_a_valid_token_passes_the_gateway() {
     let t = now();
 
     // Another auth server of the same organization, and another organization's server.
-    let other_server = Flow::create(&mock, &flow.token, None).await;
+    let other_server = Flow::create_on(&mock, &flow.token, "second", None).await;
     let other_org = Flow::create(&mock, &pat(), None).await;
     let other_server_token = other_server.access_token().await;
     let other_org_token = other_org.access_token().await;
     let stranger = SigningKey::generate().expect("key");
     let public_key_as_hmac =
-        EncodingKey::from_secret(key.jwk("RS256")["n"].as_str().unwrap().as_bytes());
+        EncodingKey::from_secret(key.jwk("RS256")["n"].as_str().expect("n").as_bytes())
+            .expect("hmac key");
 
     let cases: Vec<(&str, String, &[u16])> = vec![
         ("valid", valid.clone(), &[200]),

@@ -66,13 +66,23 @@ pub(crate) struct Flow {
 
 impl Flow {
     pub(crate) async fn create(mock: &MockServer, token: &str, plugin: Option<Value>) -> Self {
+        Self::create_on(mock, token, "quickstart", plugin).await
+    }
+
+    /// The same on a control plane named `control_plane`.
+    pub(crate) async fn create_on(
+        mock: &MockServer,
+        token: &str,
+        control_plane: &str,
+        plugin: Option<Value>,
+    ) -> Self {
         let api = &mock.api_url;
         let t = Some(token);
         let (status, cp) = call(
             Method::POST,
             &format!("{api}/v2/control-planes"),
             t,
-            Some(json!({"name": "quickstart"})),
+            Some(json!({"name": control_plane})),
         )
         .await;
         assert_eq!(status, 201, "{cp}");
