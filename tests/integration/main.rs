@@ -5,6 +5,7 @@ mod cli;
 mod doc;
 mod fuzz;
 mod jwt_attacks;
+mod layering;
 mod mock_gateway;
 mod mock_identity;
 mod openapi;
