@@ -49,7 +49,7 @@ use super::markdown::Page;
 use super::ordered::Ordered;
 use crate::scenario::model::{
     BasicAuth, Body, Capture, Destination, DocRef, DocSource, Expect, Header, JqCheck, Request,
-    Retry, Scenario, SnapshotMode, Span, Step, Template, VarDef,
+    Retry, Scenario, SnapshotMode, Span, Step, StepKeys, Template, VarDef,
 };
 
 /// Variables a target provides (the quickstart script's exports, plus `RUN_ID`).
@@ -287,6 +287,7 @@ impl<'a> Builder<'a> {
             span,
         };
         let step = Step {
+            keys: StepKeys::default(),
             name: self.step_name("find-quickstart-control-plane"),
             span,
             source: None,
@@ -394,6 +395,7 @@ impl<'a> Builder<'a> {
                 ..request.clone()
             };
             let step = Step {
+                keys: StepKeys::default(),
                 name: self.step_name(&format!("create-{}", entity.name)),
                 span,
                 source: Some(DocSource {
@@ -828,6 +830,7 @@ impl<'a> Builder<'a> {
             span,
         };
         let step = Step {
+            keys: StepKeys::default(),
             name: self.step_name(&format!("gateway-enforces-{plugin}")),
             span,
             source: None,
@@ -985,6 +988,7 @@ fn doc_step(
     captures: Vec<Capture>,
 ) -> Step {
     Step {
+        keys: StepKeys::default(),
         name,
         span,
         source: Some(DocSource {

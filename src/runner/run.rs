@@ -16,7 +16,7 @@ use crate::outcome::{CheckCode, Code, DocCode, Mismatch, RunCode};
 use crate::outcome::{CleanupReport, Defect, Failure, ScenarioReport, StepOutcome, StepReport};
 use crate::redact::{Redactor, normalize};
 use crate::scenario::model::display_url;
-use crate::scenario::model::{Scenario, SnapshotMode, Span, Step};
+use crate::scenario::model::{Scenario, SnapshotMode, Span, Step, StepKeys};
 use crate::targets::session::Session;
 use crate::vars::{Origin, Vars};
 
@@ -117,6 +117,7 @@ pub async fn run_scenario_until(
             curl: None,
             exports: vec![],
             doc: None,
+            keys: StepKeys::default(),
         });
     }
     let cleanups = teardown(cleanups, session, &redactor).await;
@@ -155,6 +156,7 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
                         curl: None,
                         exports: vec![],
                         doc: None,
+                        keys: StepKeys::default(),
                     },
                 );
                 return;
@@ -687,5 +689,6 @@ fn step_failure(step: &Step, vars: &Vars, code: Code, message: String) -> Failur
             .source
             .as_ref()
             .map(|s| format!("{}:{}", s.file, s.line)),
+        keys: step.keys,
     }
 }
