@@ -81,6 +81,10 @@ pub struct Conversion {
     pub notes: Vec<StepNotes>,
     /// Blocks skipped and other things worth knowing.
     pub warnings: Vec<Diagnostic>,
+    /// Doc defects found without running anything: blocks that break the docs' own format.
+    pub defects: Vec<Diagnostic>,
+    /// The page's `min_version.gateway`.
+    pub min_gateway: Option<String>,
 }
 
 /// What the YAML printer needs beyond the model.
@@ -150,6 +154,7 @@ struct Builder<'a> {
     vars: Vec<VarDef>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    defects: Vec<Diagnostic>,
     /// Variables the doc writes anywhere; generated names avoid them.
     reserved: HashSet<String>,
     /// Variables defined so far.
@@ -196,6 +201,7 @@ impl<'a> Builder<'a> {
             vars: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            defects: Vec::new(),
             reserved,
             defined: TARGET_VARIABLES.iter().map(|s| (*s).to_owned()).collect(),
             last_request: None,
@@ -477,6 +483,16 @@ impl<'a> Builder<'a> {
                     self.implied_gateway_call(&h.text, at, entities);
                 }
             }
+            BlockKind::NotRun(n) => self.warnings.push(Diagnostic::warning(
+                "doc::not_run",
+                at.clone(),
+                format!("not run: `{}`: {}", n.construct, n.reason),
+            )),
+            BlockKind::Malformed(m) => self.defects.push(Diagnostic::error(
+                "doc::malformed_block",
+                at.clone(),
+                format!("`{}`: {}", m.construct, m.problem),
+            )),
             BlockKind::Heading(_) | BlockKind::Prose(_) => {}
         }
     }
@@ -978,6 +994,8 @@ impl<'a> Builder<'a> {
             scenario,
             notes: self.notes,
             warnings: self.warnings,
+            defects: self.defects,
+            min_gateway: page.frontmatter.min_gateway.clone(),
         })
     }
 }
