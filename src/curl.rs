@@ -1,7 +1,7 @@
 //! [`to_curl`]: a copy-pasteable `curl` command that reproduces a scenario request, with
 //! `$VARS` in place of every value (so no secret is ever printed).
 
-use crate::runner::prepare::display_url;
+use crate::scenario::model::display_url;
 use crate::scenario::model::{Body, Destination, Request};
 
 /// Renders `request` as a multi-line shell command. Variables stay as `$NAME`, quoted so the

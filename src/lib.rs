@@ -24,19 +24,20 @@
 pub mod claims;
 pub mod curl;
 pub mod doc;
+pub mod harness;
 pub mod http;
 pub mod jq;
-pub mod junit;
 pub mod mock;
+pub mod outcome;
 pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod secret;
-pub mod snapshot;
-pub mod target;
+pub mod targets;
+pub mod vars;
 
 pub use runner::run::{run_scenario, run_scenario_until};
 pub use scenario::load::{load_file, load_str};
 pub use scenario::model::Scenario;
-pub use target::Target;
+pub use targets::Target;

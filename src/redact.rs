@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-use crate::runner::vars::{Origin, Vars};
+use crate::vars::{Origin, Vars};
 
 /// Keys whose string values are credentials wherever they appear in a JSON body, whether or
 /// not the scenario captures them (a response's `client_secret` is a secret even when no

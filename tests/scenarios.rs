@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use docflow::runner::harness::{Verdict, test_scenario_file};
+use docflow::harness::{Verdict, test_scenario_file};
 use rstest::rstest;
 
 #[rstest]

@@ -69,7 +69,7 @@ pub(crate) struct ImageBuildArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SweepArgs {
     /// Delete docflow's resources created longer ago than this (`6h`, `30m`).
-    #[arg(long, default_value = "6h", value_parser = parse_duration)]
+    #[arg(long, default_value = "6h", value_parser = docflow::scenario::duration::parse_duration)]
     pub(crate) older_than: std::time::Duration,
     /// Print what would be deleted; delete nothing.
     #[arg(long)]
@@ -133,7 +133,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value_t = 8000)]
     pub(crate) proxy_port: u16,
     /// How long configuration takes to reach the data plane (`2s`, `500ms`).
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    #[arg(long, default_value = "0s", value_parser = docflow::scenario::duration::parse_duration)]
     pub(crate) propagation_delay: std::time::Duration,
     /// Public base URL of the API, used in issuer URLs (default: each request's `Host`).
     #[arg(long)]
@@ -143,30 +143,6 @@ pub(crate) struct ServeArgs {
     pub(crate) any_token: bool,
     /// Exit once no request has arrived for this long (`120s`); the container target uses it
     /// so that a container outliving its tests stops by itself.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = docflow::scenario::duration::parse_duration)]
     pub(crate) exit_when_idle: Option<std::time::Duration>,
-}
-
-/// Parses `250ms`, `2s`, `1m`.
-pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like `2s` or `500ms`"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" | "" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => {
-            return Err(format!(
-                "unknown unit `{unit}` in `{text}` (use ms, s, m or h)"
-            ));
-        }
-    };
-    std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
 }

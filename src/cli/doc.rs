@@ -15,10 +15,10 @@ use docflow::doc::infer::Inference;
 use docflow::doc::markdown::{Page, load_page};
 use docflow::doc::outline;
 use docflow::doc::source::DocsRoot;
-use docflow::report;
+use docflow::report::terminal as report;
 use docflow::scenario::load::load_file;
 use docflow::scenario::model::TargetKind;
-use docflow::target::Target;
+use docflow::targets::Target;
 
 use super::args::TargetArg;
 use super::files::scenario_files;

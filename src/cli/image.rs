@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use docflow::target::container::{IMAGE_NAME, IMAGE_TAG};
+use docflow::targets::container::{IMAGE_NAME, IMAGE_TAG};
 
 use super::args::ImageBuildArgs;
 

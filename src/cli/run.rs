@@ -3,10 +3,10 @@
 
 use std::process::ExitCode;
 
-use docflow::report;
+use docflow::report::terminal as report;
 use docflow::scenario::load::load_file;
 use docflow::scenario::model::TargetKind;
-use docflow::target::Target;
+use docflow::targets::Target;
 
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
@@ -82,7 +82,7 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         let cancelled = report.failures.iter().any(|f| f.code == "run::cancelled");
         reports.push(report);
         if let Some(path) = &args.junit
-            && let Err(e) = std::fs::write(path, docflow::junit::junit_xml(&reports))
+            && let Err(e) = std::fs::write(path, docflow::report::junit::junit_xml(&reports))
         {
             eprintln!(
                 "error: cannot write the JUnit report `{}`: {e}",

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use docflow::target::konnect::{KonnectApi, KonnectConfig, SweepAction, SweepOptions, sweep};
+use docflow::targets::konnect::{KonnectApi, KonnectConfig, SweepAction, SweepOptions, sweep};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

@@ -52,15 +52,8 @@ use crate::scenario::model::{
     Retry, Scenario, SnapshotMode, Span, Step, Template, VarDef,
 };
 
-/// Variables a target provides (the quickstart script's exports, plus `RUN_ID`), as
-/// `target::Session::vars` sets them.
-pub const TARGET_VARIABLES: &[&str] = &[
-    "KONNECT_TOKEN",
-    "KONNECT_CONTROL_PLANE_URL",
-    "KONNECT_PROXY_URL",
-    "DECK_KONNECT_CONTROL_PLANE_NAME",
-    "RUN_ID",
-];
+/// Variables a target provides (the quickstart script's exports, plus `RUN_ID`).
+pub use crate::scenario::TARGET_VARS as TARGET_VARIABLES;
 
 /// The variable the prerequisite step captures the quickstart control plane's id into.
 pub const QUICKSTART_ID: &str = "QUICKSTART_ID";
@@ -935,7 +928,7 @@ impl<'a> Builder<'a> {
             TARGET_VARIABLES.iter().map(|s| (*s).to_owned()).collect();
         defined.extend(self.vars.iter().map(|v| v.name.clone()));
         for step in &self.steps {
-            let mut used: Vec<String> = request_vars(&step.request);
+            let mut used: Vec<String> = Request::used_vars(&step.request);
             used.dedup();
             for var in used {
                 if !defined.contains(&var) {
@@ -997,49 +990,6 @@ impl<'a> Builder<'a> {
             defects: self.defects,
             min_gateway: page.frontmatter.min_gateway.clone(),
         })
-    }
-}
-
-/// The variables a request uses (URL, headers, query, body, basic auth), in order.
-fn request_vars(request: &Request) -> Vec<String> {
-    let mut out: Vec<String> = request.url.vars().map(str::to_owned).collect();
-    for h in &request.headers {
-        out.extend(h.value.vars().map(str::to_owned));
-    }
-    for (_, v) in &request.query {
-        out.extend(v.vars().map(str::to_owned));
-    }
-    if let Some(b) = &request.basic_auth {
-        out.extend(
-            b.username
-                .vars()
-                .chain(b.password.vars())
-                .map(str::to_owned),
-        );
-    }
-    match &request.body {
-        Some(Body::Json(v)) => json_vars(v, &mut out),
-        Some(Body::Form(fields)) => {
-            for (_, v) in fields {
-                out.extend(v.vars().map(str::to_owned));
-            }
-        }
-        Some(Body::Raw(t)) => out.extend(t.vars().map(str::to_owned)),
-        None => {}
-    }
-    out
-}
-
-fn json_vars(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => {
-            if let Ok(t) = Template::parse(s) {
-                out.extend(t.vars().map(str::to_owned));
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| json_vars(v, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| json_vars(v, out)),
-        _ => {}
     }
 }
 

@@ -137,12 +137,7 @@ impl Inference {
     }
 }
 
-/// Whether a variable name says it holds a secret.
-pub fn is_secret_name(variable: &str) -> bool {
-    ["SECRET", "TOKEN", "PASSWORD", "PAT", "KEY"]
-        .iter()
-        .any(|w| variable.split('_').any(|part| part == *w))
-}
+pub use crate::secret::is_secret_name;
 
 #[cfg(test)]
 mod tests {

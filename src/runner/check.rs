@@ -3,25 +3,11 @@
 
 use serde_json::Value;
 
-use super::vars::{UndefinedVar, Vars};
 use crate::http::Received;
 use crate::jq;
+use crate::outcome::Mismatch;
 use crate::scenario::model::{Expect, HeaderRule};
-
-/// One failed check.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mismatch {
-    /// Stable code (`check::status`, `check::body`, `check::jq`, `check::header`,
-    /// `check::capture`, `check::token`, or the `claims::…` code of a token that does not
-    /// verify).
-    pub code: &'static str,
-    /// What was checked, as a lowercase fragment (`status`, `body at `.name``).
-    pub what: String,
-    /// What was expected.
-    pub expected: String,
-    /// What the target answered (already redacted by the caller before printing).
-    pub actual: String,
-}
+use crate::vars::{UndefinedVar, Vars};
 
 /// Checks `received` against `expect`, with `status` as the expected status (the runner
 /// passes a known defect's real status instead of the doc's).

@@ -5,9 +5,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::vars::{UndefinedVar, Vars};
 use crate::http::Prepared;
-use crate::scenario::model::{Body, Destination, Request};
+use crate::scenario::model::{Body, Destination, Request, join_url};
+use crate::vars::{UndefinedVar, Vars};
 
 /// Characters escaped in query parameter names and values.
 const QUERY: &AsciiSet = &NON_ALPHANUMERIC
@@ -28,8 +28,8 @@ pub fn prepare(request: &Request, vars: &Vars) -> Result<Prepared, UndefinedVar>
     // would drop them too.
     let path = vars.render(&request.url)?.trim().to_owned();
     let mut url = match request.destination {
-        Destination::Api => join(&base("KONNECT_CONTROL_PLANE_URL")?, &path),
-        Destination::Proxy => join(&base("KONNECT_PROXY_URL")?, &path),
+        Destination::Api => join_url(&base("KONNECT_CONTROL_PLANE_URL")?, &path),
+        Destination::Proxy => join_url(&base("KONNECT_PROXY_URL")?, &path),
         Destination::Absolute => path,
     };
     if !request.query.is_empty() {
@@ -106,36 +106,14 @@ pub fn prepare(request: &Request, vars: &Vars) -> Result<Prepared, UndefinedVar>
     })
 }
 
-/// `File.join` as the docs use it for `$KONNECT_PROXY_URL` + path: exactly one slash between.
-fn join(base: &str, path: &str) -> String {
-    if path.is_empty() {
-        return base.to_owned();
-    }
-    format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
-}
-
-/// The URL as the scenario writes it, with the target's base as a variable:
-/// `$KONNECT_CONTROL_PLANE_URL/v1/auth-servers/$AUTH_SERVER_ID/scopes`.
-pub fn display_url(request: &Request) -> String {
-    let path = request.url.raw.trim();
-    match request.destination {
-        Destination::Api => join("$KONNECT_CONTROL_PLANE_URL", path),
-        Destination::Proxy => join("$KONNECT_PROXY_URL", path),
-        Destination::Absolute => path.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::runner::vars::Origin;
+    use crate::scenario::model::display_url;
     use crate::scenario::model::{BasicAuth, Header, Span, Template};
+    use crate::vars::Origin;
 
     fn vars() -> Vars {
         let mut v = Vars::default();

@@ -7,16 +7,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::check::{Mismatch, check, first_difference, jq_predicate};
-use super::prepare::{display_url, prepare};
-use super::result::{CleanupReport, Defect, Failure, ScenarioReport, StepOutcome, StepReport};
-use super::vars::{Origin, Vars};
+use super::check::{check, first_difference, jq_predicate};
+use super::prepare::prepare;
 use crate::claims;
 use crate::http::{Prepared, Received};
 use crate::jq;
+use crate::outcome::Mismatch;
+use crate::outcome::{CleanupReport, Defect, Failure, ScenarioReport, StepOutcome, StepReport};
 use crate::redact::{Redactor, normalize};
-use crate::scenario::model::{Body, Destination, Scenario, SnapshotMode, Span, Step, Template};
-use crate::target::session::Session;
+use crate::scenario::model::display_url;
+use crate::scenario::model::{Scenario, SnapshotMode, Span, Step};
+use crate::targets::session::Session;
+use crate::vars::{Origin, Vars};
 
 /// Response headers kept in snapshots: the ones a doc reader relies on and that do not vary
 /// between targets.
@@ -591,39 +593,12 @@ fn view(
 /// `$KONNECT_TOKEN` when the Konnect `Authorization` header is added.
 fn exports_for(step: &Step, vars: &Vars) -> Vec<String> {
     let request = &step.request;
-    let mut names: Vec<String> = Vec::new();
-    match request.destination {
-        Destination::Api => {
-            names.push("KONNECT_CONTROL_PLANE_URL".to_owned());
-            if request.konnect_auth {
-                names.push("KONNECT_TOKEN".to_owned());
-            }
-        }
-        Destination::Proxy => names.push("KONNECT_PROXY_URL".to_owned()),
-        Destination::Absolute => {}
-    }
-    let mut add = |template: &Template| names.extend(template.vars().map(str::to_owned));
-    add(&request.url);
-    for (_, value) in &request.query {
-        add(value);
-    }
-    for header in &request.headers {
-        add(&header.value);
-    }
-    if let Some(basic) = &request.basic_auth {
-        add(&basic.username);
-        add(&basic.password);
-    }
-    match &request.body {
-        Some(Body::Json(value)) => collect_json_vars(value, &mut names),
-        Some(Body::Form(fields)) => {
-            for (_, value) in fields {
-                names.extend(value.vars().map(str::to_owned));
-            }
-        }
-        Some(Body::Raw(template)) => names.extend(template.vars().map(str::to_owned)),
-        None => {}
-    }
+    let mut names: Vec<String> = request
+        .implicit_vars()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    names.extend(request.used_vars());
     names.sort_unstable();
     names.dedup();
     names
@@ -637,20 +612,6 @@ fn exports_for(step: &Step, vars: &Vars) -> Vec<String> {
             })
         })
         .collect()
-}
-
-/// The variables used in the strings of a JSON body, parsed as the renderer parses them.
-fn collect_json_vars(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::String(s) => {
-            if let Ok(template) = Template::parse(s) {
-                out.extend(template.vars().map(str::to_owned));
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_json_vars(v, out)),
-        Value::Object(map) => map.values().for_each(|v| collect_json_vars(v, out)),
-        _ => {}
-    }
 }
 
 /// Runs the cleanups in reverse order. A 404 counts as done: the thing is gone either way.

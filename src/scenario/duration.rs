@@ -1,10 +1,18 @@
-//! Durations as written in scenario files: `200ms`, `10s`, `1.5s`, `1m`, `1h`.
-//! [`parse_duration`] is the main function.
+//! Durations as written in scenario files and on the command line: `200ms`, `10s`, `1.5s`,
+//! `1m`, `1h`. [`parse_duration`] is the one parser; [`DURATION_PATTERN`] is the same rule for
+//! the JSON Schema, so a value that loads also validates and the reverse.
 
 use std::time::Duration;
 
-/// Parses a number followed by a unit (`ms`, `s`, `m`, `h`). The error is a lowercase
-/// fragment for the load error.
+/// The JSON Schema pattern of a duration: digits, an optional fraction, a unit.
+pub const DURATION_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$";
+
+/// The longest duration docflow accepts anywhere (a day): a larger retry interval or timeout
+/// is a typo, and an unbounded one overflows the clock arithmetic that uses it.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
+/// Parses digits, an optional `.digits` fraction and a unit (`ms`, `s`, `m`, `h`), exactly as
+/// [`DURATION_PATTERN`] says, up to [`MAX_DURATION`]. The error is a lowercase fragment.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -23,11 +31,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ));
         }
     };
+    if !is_decimal(number) {
+        return Err(format!("`{text}` is not a duration like `10s` or `200ms`"));
+    }
     let value: f64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration like `10s` or `200ms`"))?;
-    Duration::try_from_secs_f64(value * scale)
-        .map_err(|_| format!("`{text}` is out of range for a duration"))
+    match Duration::try_from_secs_f64(value * scale) {
+        Ok(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(format!("`{text}` is longer than the maximum of `24h`")),
+    }
+}
+
+/// `digits` or `digits.digits`: what the schema pattern allows before the unit.
+fn is_decimal(number: &str) -> bool {
+    let mut parts = number.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && parts.next().is_none_or(digits)
 }
 
 #[cfg(test)]
@@ -41,6 +62,7 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("24h"), Ok(MAX_DURATION));
     }
 
     #[test]
@@ -53,5 +75,15 @@ mod tests {
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("99999999999999999999999h").is_err());
+        assert!(parse_duration("9223372036854775807s").is_err());
+        assert!(parse_duration("25h").unwrap_err().contains("maximum"));
+    }
+
+    #[test]
+    fn agrees_with_the_schema_pattern_on_edge_forms() {
+        // `.5s` and `5.s` parse as f64 but the pattern refuses them; so does the parser.
+        for text in [".5s", "5.s", "1e3s", "+1s"] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
     }
 }

@@ -355,3 +355,87 @@ impl Template {
         })
     }
 }
+
+/// `File.join` as the docs use it for `$KONNECT_PROXY_URL` + path: exactly one slash between
+/// (a file join, not RFC 3986 resolution: `/v2` bases keep their path).
+pub fn join_url(base: &str, path: &str) -> String {
+    if path.is_empty() {
+        return base.to_owned();
+    }
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// The URL as the scenario writes it, with the target's base as a variable:
+/// `$KONNECT_CONTROL_PLANE_URL/v1/auth-servers/$AUTH_SERVER_ID/scopes`.
+pub fn display_url(request: &Request) -> String {
+    let path = request.url.raw.trim();
+    match request.destination {
+        Destination::Api => join_url("$KONNECT_CONTROL_PLANE_URL", path),
+        Destination::Proxy => join_url("$KONNECT_PROXY_URL", path),
+        Destination::Absolute => path.to_owned(),
+    }
+}
+
+impl Request {
+    /// The variables the request uses, in order of appearance (URL, query, headers, basic
+    /// auth, body; JSON strings parsed as the renderer parses them), repeats included. The one
+    /// rule for "which `$VARS` does this request need", used by reproductions and the doc
+    /// reader alike.
+    pub fn used_vars(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |t: &Template| out.extend(t.vars().map(str::to_owned));
+        add(&self.url);
+        for (_, value) in &self.query {
+            add(value);
+        }
+        for header in &self.headers {
+            add(&header.value);
+        }
+        if let Some(basic) = &self.basic_auth {
+            add(&basic.username);
+            add(&basic.password);
+        }
+        match &self.body {
+            Some(Body::Json(value)) => json_vars(value, &mut out),
+            Some(Body::Form(fields)) => {
+                for (_, value) in fields {
+                    out.extend(value.vars().map(str::to_owned));
+                }
+            }
+            Some(Body::Raw(template)) => out.extend(template.vars().map(str::to_owned)),
+            None => {}
+        }
+        out
+    }
+
+    /// The target variables the request uses without naming them: the base URL its
+    /// destination adds and `$KONNECT_TOKEN` when the Konnect `Authorization` header is added.
+    pub fn implicit_vars(&self) -> Vec<&'static str> {
+        match self.destination {
+            Destination::Api if self.konnect_auth => {
+                vec!["KONNECT_CONTROL_PLANE_URL", "KONNECT_TOKEN"]
+            }
+            Destination::Api => vec!["KONNECT_CONTROL_PLANE_URL"],
+            Destination::Proxy => vec!["KONNECT_PROXY_URL"],
+            Destination::Absolute => Vec::new(),
+        }
+    }
+}
+
+/// The variables used in the strings of a JSON body.
+fn json_vars(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => {
+            if let Ok(template) = Template::parse(s) {
+                out.extend(template.vars().map(str::to_owned));
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| json_vars(v, out)),
+        Value::Object(map) => map.values().for_each(|v| json_vars(v, out)),
+        _ => {}
+    }
+}

@@ -22,13 +22,7 @@ pub const TARGET_VARS: &[&str] = &[
     "RUN_ID",
 ];
 
-/// Whether a variable holds a secret, by name: it contains `SECRET`, `TOKEN`, `PASSWORD`
-/// or `KEY` (`CLIENT_SECRET`, `ACCESS_TOKEN`, `API_KEY`).
-pub fn is_secret_name(name: &str) -> bool {
-    ["SECRET", "TOKEN", "PASSWORD", "KEY"]
-        .iter()
-        .any(|word| name.contains(word))
-}
+pub use crate::secret::is_secret_name;
 
 /// A set of targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use docflow::doc::infer::Inference;
 use docflow::doc::markdown::{Page, load_page};
 use docflow::doc::source::DocsRoot;
 use docflow::scenario::model::TargetKind;
-use docflow::target::Target;
+use docflow::targets::Target;
 
 const DRAFT: &str = "app/_how-tos/configure-konnect-identity-oidc.md";
 const CURRENT: &str = "app/_how-tos/gateway/configure-kong-identity-oidc.md";
@@ -270,7 +270,7 @@ fn each_converted_doc_mirrors_itself_and_the_draft_drifts_from_the_current_doc()
 }
 
 /// Runs a doc as written on the embedded mock.
-async fn run_on_mock(conversion: &Conversion) -> docflow::runner::result::ScenarioReport {
+async fn run_on_mock(conversion: &Conversion) -> docflow::outcome::ScenarioReport {
     let target = Target::open(TargetKind::Mock)
         .await
         .unwrap_or_else(|e| panic!("error[{}]: {}", e.code, e.message));
@@ -285,7 +285,7 @@ async fn run_on_mock(conversion: &Conversion) -> docflow::runner::result::Scenar
 async fn running_the_draft_as_written_reports_exactly_its_defects() {
     let conversion = converted(&draft());
     let report = run_on_mock(&conversion).await;
-    let rendered = docflow::report::full(&report);
+    let rendered = docflow::report::terminal::full(&report);
     assert!(report.failures.is_empty(), "{rendered}");
     assert!(report.cleanups.iter().all(|c| c.ok), "{rendered}");
     let defects: Vec<String> = report
@@ -314,7 +314,7 @@ async fn running_the_draft_as_written_reports_exactly_its_defects() {
 async fn running_the_current_doc_as_written_reports_no_defect() {
     let conversion = converted(&current());
     let report = run_on_mock(&conversion).await;
-    let rendered = docflow::report::full(&report);
+    let rendered = docflow::report::terminal::full(&report);
     assert!(report.defects.is_empty(), "{rendered}");
     assert!(report.passed(), "{rendered}");
     assert!(rendered.contains("no doc defects"), "{rendered}");

@@ -25,12 +25,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use docflow::http::{HttpClient, RetryPolicy};
 use docflow::mock::{MockConfig, MockServer};
-use docflow::runner::result::{ScenarioReport, StepOutcome};
+use docflow::outcome::{ScenarioReport, StepOutcome};
+use docflow::report::terminal as report;
 use docflow::scenario::model::TargetKind;
 use docflow::secret::Secret;
-use docflow::target::Session;
-use docflow::target::session::random_alnum;
-use docflow::{Scenario, report, run_scenario, run_scenario_until};
+use docflow::targets::Session;
+use docflow::targets::session::random_alnum;
+use docflow::{Scenario, run_scenario, run_scenario_until};
 use serde_json::{Value, json};
 
 const FIXTURES: &str = "tests/fixtures/runner";

@@ -7,15 +7,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use docflow::harness::docker_required;
 use docflow::mock::config::TokenPolicy;
 use docflow::mock::{MockConfig, MockServer};
-use docflow::runner::harness::docker_required;
-use docflow::target::container::ContainerTarget;
-use docflow::target::container::engine::{Engine, IMAGE_NAME, IMAGE_TAG};
-use docflow::target::konnect::{
+use docflow::targets::container::ContainerTarget;
+use docflow::targets::container::engine::{Engine, IMAGE_NAME, IMAGE_TAG};
+use docflow::targets::konnect::{
     KonnectApi, KonnectConfig, KonnectTarget, SweepAction, SweepOptions, sweep,
 };
-use docflow::target::session::random_alnum;
+use docflow::targets::session::random_alnum;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -134,7 +134,7 @@ async fn konnect_target_survives_faults_and_leaves_nothing_labelled() {
     let session = target.open_session().await.unwrap();
     let scenario = docflow::load_file(Path::new(SCENARIO)).unwrap();
     let report = docflow::run_scenario(&scenario, &session).await;
-    let rendered = docflow::report::full(&report);
+    let rendered = docflow::report::terminal::full(&report);
     assert!(report.passed(), "{rendered}");
     assert!(
         !rendered.contains(&token),
@@ -546,7 +546,7 @@ async fn container_target_runs_the_oidc_scenario() {
     let session = target.open_session().await.unwrap();
     let scenario = docflow::load_file(Path::new(SCENARIO)).unwrap();
     let report = docflow::run_scenario(&scenario, &session).await;
-    let rendered = docflow::report::full(&report);
+    let rendered = docflow::report::terminal::full(&report);
     assert!(report.passed(), "{rendered}");
     println!("{rendered}");
     // The issuer is reachable from the host: the token's `iss` verified against its JWKS.

@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::check::Mismatch;
 use crate::scenario::model::{Span, TargetKind};
 
 /// The report of one scenario run.
@@ -136,4 +135,19 @@ pub struct Failure {
     pub exports: Vec<String>,
     /// Where the failing step comes from in the docs (`file:line`), if it is a doc step.
     pub doc: Option<String>,
+}
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    /// Stable code (`check::status`, `check::body`, `check::jq`, `check::header`,
+    /// `check::capture`, `check::token`, or the `claims::…` code of a token that does not
+    /// verify).
+    pub code: &'static str,
+    /// What was checked, as a lowercase fragment (`status`, `body at `.name``).
+    pub what: String,
+    /// What was expected.
+    pub expected: String,
+    /// What the target answered (already redacted by the caller before printing).
+    pub actual: String,
 }

@@ -16,8 +16,8 @@ use super::labels::{KonnectHooks, RunLabels};
 use super::pace::Pacer;
 use crate::http::HttpClient;
 use crate::scenario::model::TargetKind;
-use crate::target::error::TargetError;
-use crate::target::session::{Session, new_run_id};
+use crate::targets::error::TargetError;
+use crate::targets::session::{Session, new_run_id};
 
 /// The quickstart command of the docs' prerequisites, for the error when it was not run.
 pub const QUICKSTART_COMMAND: &str =

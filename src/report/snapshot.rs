@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::runner::result::ScenarioReport;
+use crate::outcome::ScenarioReport;
 
 /// The folder holding the snapshots: `DOCFLOW_SNAPSHOTS`, or `snapshots/` at the crate root.
 pub fn snapshot_dir() -> PathBuf {

@@ -33,9 +33,9 @@ use super::engine::{
     endpoints, is_running,
 };
 use crate::scenario::model::TargetKind;
-use crate::target::error::TargetError;
-use crate::target::mock::session_on;
-use crate::target::session::Session;
+use crate::targets::error::TargetError;
+use crate::targets::mock::session_on;
+use crate::targets::session::Session;
 
 /// The line `docflow mock serve` prints once both listeners accept connections.
 pub const READY_LINE: &str = "docflow mock ready";

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::config::KonnectConfig;
 use crate::http::{HttpClient, Prepared, Received};
 use crate::secret::Secret;
-use crate::target::error::TargetError;
+use crate::targets::error::TargetError;
 
 /// Most pages read from one list, so a misbehaving server cannot loop us forever.
 const MAX_PAGES: usize = 200;

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::report;
-use crate::runner::result::{ScenarioReport, StepOutcome};
+use crate::outcome::{ScenarioReport, StepOutcome};
+use crate::report::terminal as report;
 
 /// The JUnit document for `reports`.
 pub fn junit_xml(reports: &[ScenarioReport]) -> String {

@@ -7,7 +7,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use crate::runner::result::{Failure, ScenarioReport, StepOutcome};
+use crate::outcome::{Failure, ScenarioReport, StepOutcome};
 
 /// One line per step: outcome, name, method, URL with `$VARS`, status, time.
 pub fn step_lines(report: &ScenarioReport) -> String {

@@ -11,7 +11,7 @@ use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::models::ContainerInspectResponse;
 use testcontainers::bollard::query_parameters::RemoveContainerOptionsBuilder;
 
-use crate::target::error::TargetError;
+use crate::targets::error::TargetError;
 
 /// The image the container target runs; `docflow image build` makes it.
 pub const IMAGE_NAME: &str = "docflow-mock";

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::api::KonnectApi;
 use super::labels::{CREATED_LABEL, RUN_LABEL, RUN_TAG_PREFIX, TAG, is_docflow_tag};
-use crate::target::error::TargetError;
+use crate::targets::error::TargetError;
 
 /// Core entity collections swept, in deletion order.
 pub const CORE_KINDS: &[&str] = &["plugins", "routes", "services", "consumers"];

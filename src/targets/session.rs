@@ -1,9 +1,9 @@
 //! [`Session`]: one scenario's view of a target — endpoints, credentials, run id.
 
 use crate::http::HttpClient;
-use crate::runner::vars::{Origin, Vars};
 use crate::scenario::model::TargetKind;
 use crate::secret::Secret;
+use crate::vars::{Origin, Vars};
 
 /// Everything a scenario run needs from its target.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::http::RetryPolicy;
 use crate::secret::Secret;
-use crate::target::error::TargetError;
+use crate::targets::error::TargetError;
 
 /// The docs' default API URL (`app/_data/konnect_api_request.yml`: `region: us`).
 pub const DEFAULT_API_URL: &str = "https://us.api.konghq.com";

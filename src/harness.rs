@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use super::result::ScenarioReport;
-use crate::report;
+use crate::outcome::ScenarioReport;
+use crate::report::snapshot::assert_snapshots;
+use crate::report::terminal as report;
 use crate::scenario::load::load_file;
-use crate::snapshot::assert_snapshots;
-use crate::target::Target;
+use crate::targets::Target;
 
 /// How a scenario test ended without failing.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ pub async fn test_scenario_file(path: &Path) -> Result<Verdict, String> {
         .open_session()
         .await
         .map_err(|e| format!("error[{}]: {}", e.code, e.message))?;
-    let report = super::run::run_scenario(&scenario, &session).await;
+    let report = crate::runner::run::run_scenario(&scenario, &session).await;
     let rendered = report::full(&report);
     if !report.passed() {
         return Err(rendered);
