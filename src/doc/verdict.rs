@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::convert::Conversion;
 use super::diagnostic::Diagnostic;
-use crate::runner::result::{ScenarioReport, StepOutcome};
+use crate::outcome::{ScenarioReport, StepOutcome};
 use crate::scenario::model::Destination;
 
 /// The Kong Gateway version the mock emulates; pages whose `min_version.gateway` is above it
@@ -299,7 +299,7 @@ fn doc_order(at: &str) -> (String, usize) {
 fn step_verdict(
     report: Option<&ScenarioReport>,
     name: &str,
-    ran: &crate::runner::result::StepReport,
+    ran: &crate::outcome::StepReport,
 ) -> Verdict {
     if ran.status == Some(501) {
         return Verdict::OutOfReach(format!(
