@@ -279,7 +279,9 @@ async fn run_page(
     };
     let report = docflow::run_scenario_until(scenario, &session, interrupted).await;
     if full {
-        print!("{}", report::full(&report));
+        // The runner's own failure diagnostics point into the expanded page; the verdicts
+        // below name each step's file:line in the docs instead.
+        print!("{}", report::step_lines(&report));
     }
     let verdicts = PageVerdict::new(&conversion, Some(&report), None);
     print!("{}", verdicts.render());
@@ -345,7 +347,7 @@ fn converted_quietly(args: &ConvertArgs) -> Result<Conversion, Vec<Diagnostic>> 
             return Err(vec![Diagnostic::error(
                 "doc::bad_capture_option",
                 docflow::doc::diagnostic::DocLocation::new(format!("--capture {spec}"), 0),
-                e.to_string(),
+                e,
             )]);
         }
     }

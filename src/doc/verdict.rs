@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 
 use super::convert::Conversion;
 use super::diagnostic::Diagnostic;
-use crate::outcome::{ScenarioReport, StepOutcome};
-use crate::scenario::model::Destination;
+use crate::outcome::{ScenarioReport, StepOutcome, StepReport};
+use crate::scenario::model::{Destination, TargetKind};
 
 /// The Kong Gateway version the mock emulates; pages whose `min_version.gateway` is above it
 /// are out of reach on the mock. One knob, raised as the mock grows.
@@ -110,6 +110,8 @@ impl PageVerdict {
             steps.push(from_diagnostic(w, Verdict::OutOfReach(w.message.clone())));
         }
         let gateway = gateway_version_reason(conversion.min_gateway.as_deref());
+        // The verdict of the step the run stopped at: the steps after it inherit its kind.
+        let mut stopped: Option<Verdict> = None;
         for step in &conversion.scenario.steps {
             let Some(source) = &step.source else { continue };
             let at = format!("{}:{}", source.file, source.line);
@@ -119,11 +121,22 @@ impl PageVerdict {
                 (_, Some(reason)) if step.request.destination == Destination::Proxy => {
                     Verdict::OutOfReach(reason.clone())
                 }
-                (Some(ran), _) => step_verdict(report, &step.name, ran),
-                (None, _) => Verdict::DocflowError(run_error.map_or_else(
-                    || "not reached: the run stopped before this step".to_owned(),
-                    |e| format!("not run: {e}"),
-                )),
+                (Some(ran), _) => {
+                    let verdict = step_verdict(report, &step.name, ran);
+                    if ran.outcome == StepOutcome::Failed {
+                        stopped = Some(verdict.clone());
+                    }
+                    verdict
+                }
+                (None, _) => match (&stopped, run_error) {
+                    (Some(Verdict::OutOfReach(reason)), _) => Verdict::OutOfReach(format!(
+                        "not reached: the run stopped at a step out of reach ({reason})"
+                    )),
+                    (_, Some(e)) => Verdict::DocflowError(format!("not run: {e}")),
+                    _ => Verdict::DocflowError(
+                        "not reached: the run stopped before this step".to_owned(),
+                    ),
+                },
             };
             steps.push(StepVerdict { at, what, verdict });
         }
@@ -296,30 +309,29 @@ fn doc_order(at: &str) -> (String, usize) {
     }
 }
 
-fn step_verdict(
-    report: Option<&ScenarioReport>,
-    name: &str,
-    ran: &crate::outcome::StepReport,
-) -> Verdict {
+fn step_verdict(report: Option<&ScenarioReport>, name: &str, ran: &StepReport) -> Verdict {
     if ran.status == Some(501) {
         return Verdict::OutOfReach(format!(
             "the mock answered 501 ({NOT_EMULATED_HEADER}): not emulated by docflow's mock"
+        ));
+    }
+    if let Some(reason) = report.and_then(|r| mock_lacks_plugin(r, ran)) {
+        return Verdict::OutOfReach(reason);
+    }
+    // A disagreement with the doc's own claim is a doc defect even when a later check of
+    // the same step (a capture) then fails.
+    let defect = report.and_then(|r| r.defects.iter().find(|d| d.step == name));
+    if let Some(d) = defect.filter(|_| ran.outcome != StepOutcome::Passed) {
+        return Verdict::DocDefect(format!(
+            "the doc says `{}`, the target answered {}",
+            d.doc_says, d.actual
         ));
     }
     match &ran.outcome {
         StepOutcome::Passed | StepOutcome::KnownDefect => Verdict::Verified,
         StepOutcome::Skipped(reason) => Verdict::OutOfReach(reason.clone()),
         StepOutcome::DocDefect => {
-            let defect = report.and_then(|r| r.defects.iter().find(|d| d.step == name));
-            Verdict::DocDefect(defect.map_or_else(
-                || "the target disagrees with the doc".to_owned(),
-                |d| {
-                    format!(
-                        "the doc says `{}`, the target answered {}",
-                        d.doc_says, d.actual
-                    )
-                },
-            ))
+            Verdict::DocDefect("the target disagrees with the doc".to_owned())
         }
         StepOutcome::Failed => {
             let failure =
@@ -330,6 +342,32 @@ fn step_verdict(
             ))
         }
     }
+}
+
+/// On the mock, Kong's "plugin 'x' not enabled" schema violation means the mock does not run
+/// that plugin yet (Konnect enables every bundled plugin): out of reach, not a doc defect.
+/// The mock is moving to `501` + [`NOT_EMULATED_HEADER`] for this; both are recognised.
+fn mock_lacks_plugin(report: &ScenarioReport, ran: &StepReport) -> Option<String> {
+    if report.target != TargetKind::Mock || ran.status != Some(400) {
+        return None;
+    }
+    let defects = report
+        .defects
+        .iter()
+        .filter(|d| d.step == ran.name)
+        .map(|d| d.excerpt.as_str());
+    let failures = report
+        .failures
+        .iter()
+        .filter(|f| f.step.as_deref() == Some(ran.name.as_str()))
+        .filter_map(|f| f.excerpt.as_deref());
+    defects.chain(failures).find_map(|text| {
+        let at = text.find("plugin '")?;
+        let rest = &text[at + "plugin '".len()..];
+        let plugin = rest.split('\'').next()?;
+        rest.contains("not installed or not enabled")
+            .then(|| format!("the mock does not run the `{plugin}` plugin"))
+    })
 }
 
 #[cfg(test)]

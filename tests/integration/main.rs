@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod doc;
 mod doc_corpus;
+mod doc_mutation;
 mod mock_gateway;
 mod mock_identity;
 mod openapi;
