@@ -451,7 +451,15 @@ fn tagged_block(
             ))
         }
         Err(e) => {
-            location = e.location;
+            // `bad `status_code`: …` names the key: point at its line in the block.
+            let key = e
+                .message
+                .split_once("bad `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(key, _)| format!("{key}:"));
+            location = key
+                .and_then(|key| body.iter().find(|l| l.text.trim_start().starts_with(&key)))
+                .map_or(e.location, Line::location);
             BlockKind::Malformed(Malformed {
                 construct: construct.clone(),
                 problem: e.message,
@@ -941,13 +949,18 @@ mod tests {
         assert_eq!(
             &got[1..],
             [
-                ("doc defect", 9),
+                ("doc defect", 10),
                 ("doc defect", 13),
                 ("not run", 16),
                 ("not run", 20)
             ]
         );
-        let BlockKind::Malformed(m) = &x.blocks.iter().find(|b| b.location.line == 9).unwrap().kind
+        let BlockKind::Malformed(m) = &x
+            .blocks
+            .iter()
+            .find(|b| b.location.line == 10)
+            .unwrap()
+            .kind
         else {
             panic!("{x:?}")
         };

@@ -494,7 +494,7 @@ impl<'a> Builder<'a> {
             BlockKind::Malformed(m) => self.defects.push(Diagnostic::error(
                 "doc::malformed_block",
                 at.clone(),
-                format!("`{}`: {}", m.construct, m.problem),
+                m.problem.clone(),
             )),
             BlockKind::Heading(_) | BlockKind::Prose(_) => {}
         }

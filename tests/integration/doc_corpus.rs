@@ -107,3 +107,77 @@ fn every_how_to_of_the_corpus_parses_and_converts_without_aborting() {
         aborted.join("\n")
     );
 }
+
+/// `docflow doc run DIR`: one row per page in the health report, JUnit, and an exit code that
+/// tells "defects found" (1) from "docflow could not run" (2).
+#[test]
+fn doc_run_on_a_folder_prints_a_health_report_and_exit_codes_tell_defects_from_errors() {
+    let dir = std::env::temp_dir().join(format!("docflow-health-{}", std::process::id()));
+    let pages = dir.join("app/_how-tos");
+    std::fs::create_dir_all(&pages).unwrap();
+    std::fs::write(
+        pages.join("a-malformed.md"),
+        "---\ntitle: A\n---\n{% konnect_api_request %}\nurl: /v2/control-planes\nstatus_code: 2010\n{% endkonnect_api_request %}\n{% validation custom-command %}\ncommand: ls\n{% endvalidation %}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pages.join("b-clean.md"),
+        "---\ntitle: B\n---\n{% konnect_api_request %}\nurl: /v2/control-planes\nstatus_code: 200\n{% endkonnect_api_request %}\n",
+    )
+    .unwrap();
+    let junit = dir.join("junit.xml");
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_docflow"))
+            .args(["doc", "run", "--target", "mock", "--docs-root"])
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[pages.as_os_str(), "--junit".as_ref(), junit.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let report = stdout
+        .split("docs health report\n")
+        .nth(1)
+        .unwrap_or_default();
+    let rows: Vec<&str> = report.lines().map(str::trim).collect();
+    assert!(
+        rows[0].starts_with("app/_how-tos/a-malformed.md"),
+        "{report}"
+    );
+    assert!(
+        rows[0].contains("verified  0/2") && rows[0].contains("defects 1"),
+        "{report}"
+    );
+    assert!(
+        rows[1].starts_with("defect app/_how-tos/a-malformed.md:6: "),
+        "{report}"
+    );
+    assert!(rows[1].contains("bad `status_code`"), "{report}");
+    assert_eq!(
+        rows[2],
+        "out of reach: not run: `{% validation custom-command %}`: runs a shell command"
+    );
+    assert!(
+        rows[3].starts_with("app/_how-tos/b-clean.md") && rows[3].contains("verified  1/1"),
+        "{report}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<failure type=\"doc defect\""), "{xml}");
+    assert!(
+        xml.contains("<skipped message=\"not run: `{% validation custom-command %}`"),
+        "{xml}"
+    );
+    // The clean page alone: exit 0; a page that does not exist: docflow could not run it, 2.
+    assert_eq!(
+        run(&[pages.join("b-clean.md").as_os_str()]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&[pages.join("none.md").as_os_str()]).status.code(),
+        Some(2)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
