@@ -27,18 +27,20 @@ pub struct VerifiedToken {
     pub claims: Value,
 }
 
+pub use crate::outcome::ClaimsCode;
+
 /// Why a token was refused. Never holds the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ClaimsError {
     /// Stable code (`claims::malformed`, `claims::algorithm`, `claims::discovery`,
     /// `claims::unknown_key`, `claims::signature`, `claims::expired`, …).
-    pub code: &'static str,
+    pub code: ClaimsCode,
     /// Lowercase fragment.
     pub message: String,
 }
 
-fn err(code: &'static str, message: impl Into<String>) -> ClaimsError {
+fn err(code: ClaimsCode, message: impl Into<String>) -> ClaimsError {
     ClaimsError {
         code,
         message: message.into(),
@@ -58,26 +60,26 @@ pub const ALLOWED: &[Algorithm] = &[
 /// Decodes the parts of a compact JWS without verifying it: `(header, claims)`.
 pub fn decode_unverified(token: &str) -> Result<(Value, Value), ClaimsError> {
     if token.len() > MAX_TOKEN_LEN {
-        return Err(err("claims::malformed", "token is larger than 16 KiB"));
+        return Err(err(ClaimsCode::Malformed, "token is larger than 16 KiB"));
     }
     let parts: Vec<&str> = token.split('.').collect();
     let [header, payload, _signature] = parts.as_slice() else {
         return Err(err(
-            "claims::malformed",
+            ClaimsCode::Malformed,
             format!("expected 3 dot-separated parts, found {}", parts.len()),
         ));
     };
     let decode = |part: &str, what: &str| -> Result<Value, ClaimsError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(part)
-            .map_err(|_| err("claims::malformed", format!("{what} is not base64url")))?;
+            .map_err(|_| err(ClaimsCode::Malformed, format!("{what} is not base64url")))?;
         let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| err("claims::malformed", format!("{what} is not JSON")))?;
+            .map_err(|_| err(ClaimsCode::Malformed, format!("{what} is not JSON")))?;
         if value.is_object() {
             Ok(value)
         } else {
             Err(err(
-                "claims::malformed",
+                ClaimsCode::Malformed,
                 format!("{what} is not a JSON object"),
             ))
         }
@@ -101,7 +103,7 @@ pub async fn verify(
         .find(|a| format!("{a:?}") == alg_name)
         .ok_or_else(|| {
             err(
-                "claims::algorithm",
+                ClaimsCode::Algorithm,
                 format!(
                     "algorithm `{alg_name}` is not allowed (RS256/384/512, PS256/384/512 only)"
                 ),
@@ -110,17 +112,17 @@ pub async fn verify(
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
-        .ok_or_else(|| err("claims::malformed", "token has no `iss` claim"))?;
+        .ok_or_else(|| err(ClaimsCode::Malformed, "token has no `iss` claim"))?;
     if let Some(expected) = expected_iss
         && expected.trim_end_matches('/') != iss.trim_end_matches('/')
     {
         return Err(err(
-            "claims::issuer",
+            ClaimsCode::Issuer,
             format!("`iss` is not the expected issuer `{expected}`"),
         ));
     }
     if !(iss.starts_with("http://") || iss.starts_with("https://")) {
-        return Err(err("claims::issuer", "`iss` is not an http(s) URL"));
+        return Err(err(ClaimsCode::Issuer, "`iss` is not an http(s) URL"));
     }
     let discovery_url = format!(
         "{}/.well-known/openid-configuration",
@@ -134,7 +136,7 @@ pub async fn verify(
         != Some(iss.trim_end_matches('/'))
     {
         return Err(err(
-            "claims::discovery",
+            ClaimsCode::Discovery,
             "the discovery document's `issuer` differs from the token's `iss`",
         ));
     }
@@ -143,12 +145,12 @@ pub async fn verify(
         .and_then(Value::as_str)
         .ok_or_else(|| {
             err(
-                "claims::discovery",
+                ClaimsCode::Discovery,
                 "the discovery document has no `jwks_uri`",
             )
         })?;
     let jwks: JwkSet = serde_json::from_value(get_json(http, jwks_uri).await?)
-        .map_err(|e| err("claims::discovery", format!("the JWKS is not valid: {e}")))?;
+        .map_err(|e| err(ClaimsCode::Discovery, format!("the JWKS is not valid: {e}")))?;
     let kid = header.get("kid").and_then(Value::as_str);
     let jwk = match kid {
         Some(kid) => jwks.find(kid),
@@ -157,7 +159,7 @@ pub async fn verify(
     }
     .ok_or_else(|| {
         err(
-            "claims::unknown_key",
+            ClaimsCode::UnknownKey,
             format!(
                 "no key with `kid` {:?} in the issuer's JWKS",
                 kid.unwrap_or("")
@@ -166,7 +168,7 @@ pub async fn verify(
     })?;
     let key = DecodingKey::from_jwk(jwk).map_err(|e| {
         err(
-            "claims::unknown_key",
+            ClaimsCode::UnknownKey,
             format!("the JWKS key is unusable: {e}"),
         )
     })?;
@@ -182,13 +184,13 @@ pub async fn verify(
     jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         match e.kind() {
-            ErrorKind::ExpiredSignature => err("claims::expired", "token has expired"),
+            ErrorKind::ExpiredSignature => err(ClaimsCode::Expired, "token has expired"),
             ErrorKind::ImmatureSignature => {
-                err("claims::not_yet_valid", "token is not valid yet (`nbf`)")
+                err(ClaimsCode::NotYetValid, "token is not valid yet (`nbf`)")
             }
-            ErrorKind::InvalidSignature => err("claims::signature", "signature does not verify"),
-            ErrorKind::InvalidIssuer => err("claims::issuer", "`iss` does not match"),
-            other => err("claims::invalid", format!("token rejected: {other:?}")),
+            ErrorKind::InvalidSignature => err(ClaimsCode::Signature, "signature does not verify"),
+            ErrorKind::InvalidIssuer => err(ClaimsCode::Issuer, "`iss` does not match"),
+            other => err(ClaimsCode::Invalid, format!("token rejected: {other:?}")),
         }
     })?;
     Ok(VerifiedToken { header, claims })
@@ -203,15 +205,19 @@ async fn get_json(http: &HttpClient, url: &str) -> Result<Value, ClaimsError> {
             body: None,
         })
         .await
-        .map_err(|e| err("claims::discovery", format!("cannot fetch `{url}`: {e}")))?;
+        .map_err(|e| err(ClaimsCode::Discovery, format!("cannot fetch `{url}`: {e}")))?;
     if received.status != 200 {
         return Err(err(
-            "claims::discovery",
+            ClaimsCode::Discovery,
             format!("`{url}` answered {}", received.status),
         ));
     }
-    serde_json::from_slice(&received.body)
-        .map_err(|_| err("claims::discovery", format!("`{url}` did not answer JSON")))
+    serde_json::from_slice(&received.body).map_err(|_| {
+        err(
+            ClaimsCode::Discovery,
+            format!("`{url}` did not answer JSON"),
+        )
+    })
 }
 
 /// Checks the run-varying claims before they are redacted: `exp - iat` equals `lifetime`
@@ -222,7 +228,7 @@ pub fn check_time_claims(claims: &Value, lifetime: Option<u64>) -> Result<(), Cl
         && exp.saturating_sub(iat) != expected
     {
         return Err(err(
-            "claims::lifetime",
+            ClaimsCode::Lifetime,
             format!(
                 "`exp - iat` is {}s, expected {expected}s",
                 exp.saturating_sub(iat)
@@ -230,17 +236,17 @@ pub fn check_time_claims(claims: &Value, lifetime: Option<u64>) -> Result<(), Cl
         ));
     }
     if lifetime.is_some() && (int("iat").is_none() || int("exp").is_none()) {
-        return Err(err("claims::lifetime", "token lacks `iat` or `exp`"));
+        return Err(err(ClaimsCode::Lifetime, "token lacks `iat` or `exp`"));
     }
     if let (Some(nbf), Some(iat)) = (int("nbf"), int("iat"))
         && nbf > iat + LEEWAY_SECS
     {
-        return Err(err("claims::not_yet_valid", "`nbf` is after `iat`"));
+        return Err(err(ClaimsCode::NotYetValid, "`nbf` is after `iat`"));
     }
     if let Some(jti) = claims.get("jti")
         && !jti.as_str().is_some_and(crate::redact::is_uuid)
     {
-        return Err(err("claims::jti", "`jti` is not a UUID"));
+        return Err(err(ClaimsCode::Jti, "`jti` is not a UUID"));
     }
     Ok(())
 }
@@ -260,7 +266,7 @@ mod tests {
         for t in ["", "a", "a.b", "a.b.c.d", "!!.??.x", &"a".repeat(20_000)] {
             assert_eq!(
                 decode_unverified(t).unwrap_err().code,
-                "claims::malformed",
+                ClaimsCode::Malformed,
                 "{t:.20}"
             );
         }
@@ -279,7 +285,7 @@ mod tests {
             );
             assert_eq!(
                 verify(&t, None, &http).await.unwrap_err().code,
-                "claims::algorithm"
+                ClaimsCode::Algorithm
             );
         }
     }
@@ -290,12 +296,12 @@ mod tests {
         assert!(check_time_claims(&ok, Some(3600)).is_ok());
         assert_eq!(
             check_time_claims(&ok, Some(300)).unwrap_err().code,
-            "claims::lifetime"
+            ClaimsCode::Lifetime
         );
         let bad_jti = json!({"iat": 1, "exp": 2, "jti": "x"});
         assert_eq!(
             check_time_claims(&bad_jti, None).unwrap_err().code,
-            "claims::jti"
+            ClaimsCode::Jti
         );
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod doc;
 mod doc_corpus;
 mod doc_mutation;
+mod layering;
 mod mock_gateway;
 mod mock_identity;
 mod openapi;
