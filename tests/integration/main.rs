@@ -3,6 +3,8 @@
 mod bench;
 mod cli;
 mod doc;
+mod doc_corpus;
+mod doc_mutation;
 mod fuzz;
 mod jwt_attacks;
 mod layering;
