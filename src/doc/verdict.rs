@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::convert::Conversion;
 use super::diagnostic::Diagnostic;
 use crate::outcome::{ScenarioReport, StepOutcome, StepReport};
-use crate::scenario::model::{Destination, TargetKind};
+use crate::scenario::model::Destination;
 
 /// The Kong Gateway version the mock emulates; pages whose `min_version.gateway` is above it
 /// are out of reach on the mock. One knob, raised as the mock grows.
@@ -310,14 +310,6 @@ fn doc_order(at: &str) -> (String, usize) {
 }
 
 fn step_verdict(report: Option<&ScenarioReport>, name: &str, ran: &StepReport) -> Verdict {
-    if ran.status == Some(501) {
-        return Verdict::OutOfReach(format!(
-            "the mock answered 501 ({NOT_EMULATED_HEADER}): not emulated by docflow's mock"
-        ));
-    }
-    if let Some(reason) = report.and_then(|r| mock_lacks_plugin(r, ran)) {
-        return Verdict::OutOfReach(reason);
-    }
     // A disagreement with the doc's own claim is a doc defect even when a later check of
     // the same step (a capture) then fails.
     let defect = report.and_then(|r| r.defects.iter().find(|d| d.step == name));
@@ -329,7 +321,9 @@ fn step_verdict(report: Option<&ScenarioReport>, name: &str, ran: &StepReport) -
     }
     match &ran.outcome {
         StepOutcome::Passed | StepOutcome::KnownDefect => Verdict::Verified,
-        StepOutcome::Skipped(reason) => Verdict::OutOfReach(reason.clone()),
+        StepOutcome::Skipped(reason) | StepOutcome::OutOfReach { reason } => {
+            Verdict::OutOfReach(reason.clone())
+        }
         StepOutcome::DocDefect => {
             Verdict::DocDefect("the target disagrees with the doc".to_owned())
         }
@@ -342,32 +336,6 @@ fn step_verdict(report: Option<&ScenarioReport>, name: &str, ran: &StepReport) -
             ))
         }
     }
-}
-
-/// On the mock, Kong's "plugin 'x' not enabled" schema violation means the mock does not run
-/// that plugin yet (Konnect enables every bundled plugin): out of reach, not a doc defect.
-/// The mock is moving to `501` + [`NOT_EMULATED_HEADER`] for this; both are recognised.
-fn mock_lacks_plugin(report: &ScenarioReport, ran: &StepReport) -> Option<String> {
-    if report.target != TargetKind::Mock || ran.status != Some(400) {
-        return None;
-    }
-    let defects = report
-        .defects
-        .iter()
-        .filter(|d| d.step == ran.name)
-        .map(|d| d.excerpt.as_str());
-    let failures = report
-        .failures
-        .iter()
-        .filter(|f| f.step.as_deref() == Some(ran.name.as_str()))
-        .filter_map(|f| f.excerpt.as_deref());
-    defects.chain(failures).find_map(|text| {
-        let at = text.find("plugin '")?;
-        let rest = &text[at + "plugin '".len()..];
-        let plugin = rest.split('\'').next()?;
-        rest.contains("not installed or not enabled")
-            .then(|| format!("the mock does not run the `{plugin}` plugin"))
-    })
 }
 
 #[cfg(test)]

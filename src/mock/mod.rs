@@ -16,6 +16,7 @@ pub mod httpbin;
 pub mod identity;
 pub mod issuer;
 pub mod journal;
+pub mod konnect_paths;
 pub mod not_emulated;
 pub mod problem;
 pub mod redact_request;

@@ -8,8 +8,9 @@
 //! failure or a doc defect.
 //!
 //! Two cases use it:
-//! - an API path no handler serves ([`unimplemented_path`], the API listener's fallback and
-//!   core entities the mock does not store), and
+//! - an API path no handler serves but some Konnect API has ([`unimplemented_path`], the API
+//!   listener's fallback, and core entities the mock does not store; a versioned path no
+//!   Konnect spec has gets Konnect's 404 instead, see [`super::konnect_paths`]), and
 //! - a route whose applicable plugins include one the data plane does not execute
 //!   ([`plugin`]). The control plane accepts such a plugin (it is valid Konnect
 //!   configuration); only calling a route it applies to answers 501.
@@ -18,6 +19,9 @@ use axum::extract::OriginalUri;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use super::konnect_paths;
+use super::problem::{Family, Problem};
 
 /// The header marking a not-emulated answer; its value is a short reason.
 pub const HEADER: &str = "docflow-not-emulated";
@@ -52,10 +56,23 @@ pub fn path(method: &Method, path: &str) -> Response {
     )
 }
 
-/// Router fallback: [`path`] for the request's method and full path (as sent, before any
-/// nesting stripped its prefix).
+/// Router fallback for the request's method and full path (as sent, before any nesting
+/// stripped its prefix): Konnect's own 404 when no Konnect API has that path (a typo in a
+/// doc's URL is then a doc defect, as on Konnect), else [`path`]: Konnect has it and the mock
+/// does not emulate it. UNVERIFIED: the 404's body for a path no API routes; the facts sheet's
+/// example 404 (`{"status":404,"title":"Not Found","detail":"Not Found"}`) is for a missing
+/// resource. The status is what the docs' checks compare.
 pub async fn unimplemented_path(method: Method, OriginalUri(uri): OriginalUri) -> Response {
-    path(&method, uri.path())
+    let requested = uri.path();
+    if konnect_paths::is_versioned_api(requested) && !konnect_paths::is_konnect_path(requested) {
+        let family = if requested.starts_with("/v1/") {
+            Family::Identity
+        } else {
+            Family::ControlPlanes
+        };
+        return Problem::not_found(family).into_response();
+    }
+    path(&method, requested)
 }
 
 /// The data plane's answer for a route with plugin `name`, which it does not execute.

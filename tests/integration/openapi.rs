@@ -258,3 +258,69 @@ mod translation {
         }
     }
 }
+
+/// The mock's checked-in table of Konnect API paths (`src/mock/konnect_paths.txt`) is exactly
+/// what the corpus's specs say: every path of every `api-specs/konnect/**/openapi.yaml`, with
+/// the server's base path, parameters written `{}`.
+#[test]
+fn the_mock_knows_every_konnect_path_of_the_corpus() {
+    let root = shared_dir().join("kong-docs/current-2026-08/api-specs/konnect");
+    let mut specs = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "openapi.yaml") {
+                specs.push(path);
+            }
+        }
+    }
+    assert!(specs.len() >= 20, "found only {} specs", specs.len());
+    let mut expected = std::collections::BTreeSet::new();
+    for spec in &specs {
+        let text = std::fs::read_to_string(spec).unwrap();
+        let doc: serde_json::Value =
+            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
+        let base = doc["servers"][0]["url"]
+            .as_str()
+            .and_then(|u| url::Url::parse(u).ok())
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        for path in doc["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(p, _)| p)
+        {
+            let joined = format!("{base}{path}");
+            let normal: Vec<String> = joined
+                .split('/')
+                .map(|s| {
+                    if s.starts_with('{') && s.ends_with('}') {
+                        "{}".to_owned()
+                    } else {
+                        s.to_owned()
+                    }
+                })
+                .collect();
+            let normal = normal.join("/");
+            let normal = normal.trim_end_matches('/');
+            expected.insert(if normal.is_empty() {
+                "/".to_owned()
+            } else {
+                normal.to_owned()
+            });
+        }
+    }
+    let table: std::collections::BTreeSet<String> = docflow::mock::konnect_paths::table()
+        .map(str::to_owned)
+        .collect();
+    let missing: Vec<_> = expected.difference(&table).collect();
+    let extra: Vec<_> = table.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "src/mock/konnect_paths.txt is stale: missing {missing:?}, extra {extra:?}"
+    );
+}

@@ -28,8 +28,8 @@ use super::query::Query;
 use super::route::Route;
 use super::service::Service;
 use crate::mock::auth::CoreOrg;
-use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
+use crate::mock::{konnect_paths, not_emulated};
 
 /// An entity collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -486,8 +486,10 @@ pub async fn dispatch(
         return invalid_id();
     };
     let Some(request) = Request::parse(&method, &rest) else {
-        if names_other_collection(&rest) {
-            let path = format!("/v2/control-planes/{cp}/core-entities/{rest}");
+        // A collection Konnect has but the mock does not store is out of reach; a path no
+        // Konnect spec has (a typo such as `/plugin/`) gets the Admin API's own 404.
+        let path = format!("/v2/control-planes/{cp}/core-entities/{rest}");
+        if names_other_collection(&rest) && konnect_paths::is_konnect_path(&path) {
             return not_emulated::path(&method, &path);
         }
         return AdminError::NotFound.into_response();
