@@ -183,8 +183,12 @@ impl PageVerdict {
                 s.at,
                 s.what
             );
-            if let Some(detail) = s.verdict.detail() {
-                let _ = write!(out, ": {detail}");
+            match s.verdict.detail() {
+                Some(detail) if s.what.is_empty() => out.push_str(detail),
+                Some(detail) => {
+                    let _ = write!(out, ": {detail}");
+                }
+                None => {}
             }
             out.push('\n');
         }
