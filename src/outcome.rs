@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::scenario::model::{Span, TargetKind};
+use crate::scenario::model::{Span, StepKey, StepKeys, TargetKind};
 
 /// The report of one scenario run.
 #[derive(Debug, Clone)]
@@ -147,6 +147,8 @@ pub struct Failure {
     pub exports: Vec<String>,
     /// Where the failing step comes from in the docs (`file:line`), if it is a doc step.
     pub doc: Option<String>,
+    /// Where the failing step's checked keys are written, to point at the failing one.
+    pub keys: StepKeys,
 }
 
 /// One failed check.
@@ -377,5 +379,25 @@ impl std::fmt::Display for ClaimsCode {
 impl PartialEq<&str> for ClaimsCode {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
+    }
+}
+
+impl Code {
+    /// The step key a failure with this code comes from, and the label to put on it.
+    pub fn step_key(self) -> Option<(StepKey, &'static str)> {
+        Some(match self {
+            Code::Check(CheckCode::Status) | Code::Doc(DocCode::DefectFixed) => {
+                (StepKey::StatusCode, "expected status")
+            }
+            Code::Check(CheckCode::Body | CheckCode::Jq | CheckCode::Header) => {
+                (StepKey::Expect, "expectation")
+            }
+            Code::Check(CheckCode::Capture) => (StepKey::Capture, "capture"),
+            Code::Check(CheckCode::Token) | Code::Claims(_) => (StepKey::Token, "token check"),
+            Code::Check(CheckCode::Failed)
+            | Code::Run(_)
+            | Code::Doc(DocCode::Defect)
+            | Code::Transport => return None,
+        })
     }
 }

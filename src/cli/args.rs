@@ -173,6 +173,10 @@ pub(crate) struct ServeArgs {
     /// Accept any bearer token, not only `kpat_…`/`spat_…` personal access tokens.
     #[arg(long)]
     pub(crate) any_token: bool,
+    /// Serve this organization's `quickstart` at the proxy's root (its token; default: the
+    /// first organization that creates one). Other organizations use `/dp/{id}`.
+    #[arg(long, env = "DOCFLOW_PROXY_ORG", hide_env_values = true)]
+    pub(crate) proxy_org: Option<String>,
     /// Exit once no request has arrived for this long (`120s`); the container target uses it
     /// so that a container outliving its tests stops by itself.
     #[arg(long, value_parser = docflow::duration::parse_duration)]

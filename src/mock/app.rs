@@ -9,7 +9,8 @@ use super::state::SharedState;
 use super::{control_planes, faults, gateway, identity, issuer, journal, not_emulated};
 
 /// The reserved path prefix of the test endpoints (journal, reset, faults). Konnect has no
-/// path starting with `/_docflow`, so it cannot shadow a real endpoint.
+/// path starting with `/_docflow`, so it cannot shadow a real endpoint. They need an
+/// organization's token and act on that organization only.
 pub const TEST_PREFIX: &str = "/_docflow";
 
 /// The API listener: Kong Identity (`/v1`), control planes and core entities (`/v2`), every
@@ -25,7 +26,7 @@ pub fn api_app(state: SharedState) -> Router {
         .fallback(not_emulated::unimplemented_path)
         .method_not_allowed_fallback(not_emulated::unimplemented_path)
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), "api"),
             faults::inject,
         ))
         .layer(middleware::from_fn_with_state(
@@ -39,7 +40,7 @@ pub fn api_app(state: SharedState) -> Router {
 pub fn proxy_app(state: SharedState) -> Router {
     gateway::routes()
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), "proxy"),
             faults::inject,
         ))
         .layer(middleware::from_fn_with_state(

@@ -32,6 +32,9 @@ pub struct MockConfig {
     /// (`KONNECT_PROXY_URL=http://localhost:8000`), as the quickstart data plane does.
     /// Every control plane is also served under `/dp/{control_plane_id}/` on the proxy.
     pub root_control_plane: String,
+    /// The organization whose `root_control_plane` the proxy serves at its root
+    /// (`mock serve --proxy-org`); `None`: the first organization that created one.
+    pub proxy_org: Option<super::auth::OrgId>,
     /// Status of the token endpoint's `invalid_client` error. RFC 6749 allows 400 or 401;
     /// the real Kong Identity answer was not observed (UNVERIFIED), 401 is the likelier.
     pub invalid_client_status: u16,
@@ -63,6 +66,7 @@ impl Default for MockConfig {
             public_api_url: None,
             region: "us".to_owned(),
             root_control_plane: "quickstart".to_owned(),
+            proxy_org: None,
             invalid_client_status: 401,
             accept_unknown_plugins: false,
             kong_version: format!("{GATEWAY_VERSION}.0.0-enterprise-edition"),

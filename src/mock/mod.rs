@@ -18,6 +18,8 @@ pub mod issuer;
 pub mod journal;
 pub mod not_emulated;
 pub mod problem;
+pub mod redact_request;
+pub mod request_org;
 pub mod server;
 pub mod state;
 

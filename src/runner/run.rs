@@ -18,7 +18,7 @@ use crate::outcome::{
 };
 use crate::redact::{Redactor, normalize};
 use crate::scenario::model::display_url;
-use crate::scenario::model::{Scenario, SnapshotMode, Span, Step};
+use crate::scenario::model::{Scenario, SnapshotMode, Span, Step, StepKeys};
 use crate::targets::session::Session;
 use crate::vars::{Origin, Vars};
 
@@ -122,6 +122,7 @@ pub async fn run_scenario_until(
             curl: None,
             exports: vec![],
             doc: None,
+            keys: StepKeys::default(),
         });
     }
     let cleanups = teardown(cleanups, session, &redactor).await;
@@ -160,6 +161,7 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
                         curl: None,
                         exports: vec![],
                         doc: None,
+                        keys: StepKeys::default(),
                     },
                 );
                 return;
@@ -746,5 +748,6 @@ fn step_failure(step: &Step, vars: &Vars, code: Code, message: String) -> Failur
             .source
             .as_ref()
             .map(|s| format!("{}:{}", s.file, s.line)),
+        keys: step.keys,
     }
 }

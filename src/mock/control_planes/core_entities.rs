@@ -293,7 +293,8 @@ fn list(
         .map(|(v, _)| v)
         .collect();
     let mut page = json!({ "data": data, "next": null });
-    if start + size < total {
+    // Saturating: the offset is the client's, and a huge one means "past the end".
+    if start.saturating_add(size) < total {
         let offset = URL_SAFE_NO_PAD.encode((start + size).to_string());
         page["next"] = json!(format!("{base}?offset={offset}&size={size}"));
         page["offset"] = json!(offset);
