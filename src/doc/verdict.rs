@@ -329,7 +329,9 @@ fn step_verdict(report: Option<&ScenarioReport>, name: &str, ran: &StepReport) -
     }
     match &ran.outcome {
         StepOutcome::Passed | StepOutcome::KnownDefect => Verdict::Verified,
-        StepOutcome::Skipped(reason) => Verdict::OutOfReach(reason.clone()),
+        StepOutcome::Skipped(reason) | StepOutcome::OutOfReach { reason } => {
+            Verdict::OutOfReach(reason.clone())
+        }
         StepOutcome::DocDefect => {
             Verdict::DocDefect("the target disagrees with the doc".to_owned())
         }
