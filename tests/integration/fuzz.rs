@@ -317,7 +317,7 @@ async fn the_mock_survives_malformed_requests() {
             .await;
         match outcome {
             Ok(r) if r.status().as_u16() < 500 => {}
-            // The mock's "not emulated" answer is a deliberate 501, not a crash.
+            // The mock's deliberate "not emulated" answer (a method or path it lacks), not a crash.
             Ok(r) if r.status() == 501 && r.headers().contains_key("docflow-not-emulated") => {}
             Ok(r) => failures.push(format!("{method} {path} {body:?}: {}", r.status())),
             Err(e) => failures.push(format!("{method} {path} {body:?}: {e}")),

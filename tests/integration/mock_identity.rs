@@ -694,10 +694,14 @@ async fn unknown_and_malformed_ids_are_404() -> TestResult {
         assert_eq!(reply.body["detail"], "Not Found");
         spec.assert_valid("NotFoundError", &reply.body);
     }
-    // A path outside Kong Identity's API is not Konnect's 404 but the mock's "not emulated".
+    // A path no Konnect API has is Konnect's 404 (a doc's typo is a doc defect)…
     let other = api.get("/v1/no-such-resource").await?;
-    assert_eq!(other.status, StatusCode::NOT_IMPLEMENTED);
-    assert_eq!(other.body["title"], "not emulated by docflow's mock");
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.body["detail"], "Not Found");
+    // …and one Konnect has but the mock lacks is the mock's "not emulated".
+    let lacking = api.get("/v1/event-gateways").await?;
+    assert_eq!(lacking.status, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(lacking.body["title"], "not emulated by docflow's mock");
     Ok(())
 }
 

@@ -366,3 +366,59 @@ fn mock_coverage_counts_operations_per_spec() {
         json!([])
     );
 }
+
+/// Conformance of status codes: every operation the mock implements in Kong Identity v1 and
+/// control planes v2 answers, to a probe with unknown ids and an empty body, a status its
+/// spec lists under `responses`.
+#[tokio::test]
+async fn implemented_operations_answer_statuses_their_spec_lists() -> TestResult {
+    let mock = mock().await;
+    let org = Org::new(&mock);
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for file in [
+        "kong-identity/v1/openapi.yaml",
+        "control-planes/v2/openapi.yaml",
+    ] {
+        let path = crate::openapi::shared_dir()
+            .join("kong-docs/current-2026-08/api-specs/konnect")
+            .join(file);
+        let spec: Value = serde_saphyr::from_str(&std::fs::read_to_string(&path)?)?;
+        let base = spec["servers"][0]["url"]
+            .as_str()
+            .and_then(|u| u.strip_prefix("https://us.api.konghq.com"))
+            .unwrap_or("");
+        for (template, item) in spec["paths"].as_object().ok_or("no paths")? {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let Some(op) = item.get(method) else { continue };
+                let filled = template
+                    .split('/')
+                    .map(|s| {
+                        if s.starts_with('{') {
+                            "7f3c2a8e-1d4b-4c6e-9a0f-2b5d8e1c3a7f"
+                        } else {
+                            s
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())?;
+                let body = matches!(method, "post" | "put" | "patch").then(|| json!({}));
+                let (status, headers, _) = org.send(verb, &format!("{base}{filled}"), body).await?;
+                if headers.get(HEADER).is_some() {
+                    continue;
+                }
+                checked += 1;
+                let listed = op["responses"]
+                    .as_object()
+                    .is_some_and(|r| r.contains_key(status.as_str()) || r.contains_key("default"));
+                if !listed {
+                    problems.push(format!("{file}: {method} {template} answered {status}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked >= 30, "only {checked} operations checked");
+    Ok(())
+}

@@ -44,13 +44,48 @@ pub enum Kind {
     Plugins,
 }
 
-/// Whether a core-entities path names a collection the mock does not store (`upstreams`,
-/// `vaults`, `consumers/{id}/acls`, …): those are real Konnect paths, so they answer the
-/// "not emulated" 501 rather than Kong's 404.
+/// The core-entities collections of the control-planes-config v2 spec the mock does not
+/// store.
+const OTHER_COLLECTIONS: &[&str] = &[
+    "acls",
+    "basic-auth",
+    "basic-auths",
+    "ca_certificates",
+    "certificates",
+    "consumer_groups",
+    "costs",
+    "custom-plugins",
+    "degraphql",
+    "degraphql_routes",
+    "graphql-rate-limiting-advanced",
+    "hmac-auth",
+    "hmac-auths",
+    "jwt",
+    "jwts",
+    "key-auth",
+    "key-auths",
+    "key-sets",
+    "keys",
+    "links",
+    "mtls-auth",
+    "mtls-auths",
+    "partials",
+    "plugin-schemas",
+    "schemas",
+    "snis",
+    "targets",
+    "upstreams",
+    "validate",
+    "vaults",
+];
+
+/// Whether a core-entities path names a real Konnect collection the mock does not store
+/// (`upstreams`, `vaults`, `consumers/{id}/acls`, …): those answer the "not emulated" 501;
+/// any other unknown path keeps Kong's 404.
 fn names_other_collection(rest: &str) -> bool {
     rest.split('/')
         .step_by(2)
-        .any(|segment| !segment.is_empty() && Kind::parse(segment).is_none())
+        .any(|segment| OTHER_COLLECTIONS.contains(&segment))
 }
 
 impl Kind {
