@@ -27,6 +27,7 @@ pub mod doc;
 pub mod harness;
 pub mod http;
 pub mod jq;
+pub mod jws;
 pub mod mock;
 pub mod outcome;
 pub mod redact;
