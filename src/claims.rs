@@ -31,18 +31,76 @@ pub struct VerifiedToken {
     pub claims: Value,
 }
 
+/// Why a token was refused. The string form (`claims::expired`) is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClaimsCode {
+    /// The token is not a well-formed compact JWS.
+    Malformed,
+    /// The token's algorithm is not an allowed asymmetric one.
+    Algorithm,
+    /// `iss` is missing, not an http(s) URL, or not the expected one.
+    Issuer,
+    /// The issuer's discovery document or JWKS cannot be fetched or read.
+    Discovery,
+    /// No key of the JWKS matches the token.
+    UnknownKey,
+    /// `exp` is past.
+    Expired,
+    /// `nbf` is in the future, or after `iat`.
+    NotYetValid,
+    /// The signature does not verify.
+    Signature,
+    /// Any other rejection.
+    Invalid,
+    /// `iat`/`exp` are missing or the lifetime is not the expected one.
+    Lifetime,
+    /// `jti` is not a UUID.
+    Jti,
+}
+
+impl ClaimsCode {
+    /// The stable name, `claims::<kind>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "claims::malformed",
+            Self::Algorithm => "claims::algorithm",
+            Self::Issuer => "claims::issuer",
+            Self::Discovery => "claims::discovery",
+            Self::UnknownKey => "claims::unknown_key",
+            Self::Expired => "claims::expired",
+            Self::NotYetValid => "claims::not_yet_valid",
+            Self::Signature => "claims::signature",
+            Self::Invalid => "claims::invalid",
+            Self::Lifetime => "claims::lifetime",
+            Self::Jti => "claims::jti",
+        }
+    }
+}
+
+impl std::fmt::Display for ClaimsCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ClaimsCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// Why a token was refused. Never holds the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ClaimsError {
     /// Stable code (`claims::malformed`, `claims::algorithm`, `claims::discovery`,
     /// `claims::unknown_key`, `claims::signature`, `claims::expired`, …).
-    pub code: &'static str,
+    pub code: ClaimsCode,
     /// Lowercase fragment.
     pub message: String,
 }
 
-fn err(code: &'static str, message: impl Into<String>) -> ClaimsError {
+fn err(code: ClaimsCode, message: impl Into<String>) -> ClaimsError {
     ClaimsError {
         code,
         message: message.into(),
@@ -62,26 +120,26 @@ pub const ALLOWED: &[Algorithm] = &[
 /// Decodes the parts of a compact JWS without verifying it: `(header, claims)`.
 pub fn decode_unverified(token: &str) -> Result<(Value, Value), ClaimsError> {
     if token.len() > MAX_TOKEN_LEN {
-        return Err(err("claims::malformed", "token is larger than 16 KiB"));
+        return Err(err(ClaimsCode::Malformed, "token is larger than 16 KiB"));
     }
     let parts: Vec<&str> = token.split('.').collect();
     let [header, payload, _signature] = parts.as_slice() else {
         return Err(err(
-            "claims::malformed",
+            ClaimsCode::Malformed,
             format!("expected 3 dot-separated parts, found {}", parts.len()),
         ));
     };
     let decode = |part: &str, what: &str| -> Result<Value, ClaimsError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(part)
-            .map_err(|_| err("claims::malformed", format!("{what} is not base64url")))?;
+            .map_err(|_| err(ClaimsCode::Malformed, format!("{what} is not base64url")))?;
         let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| err("claims::malformed", format!("{what} is not JSON")))?;
+            .map_err(|_| err(ClaimsCode::Malformed, format!("{what} is not JSON")))?;
         if value.is_object() {
             Ok(value)
         } else {
             Err(err(
-                "claims::malformed",
+                ClaimsCode::Malformed,
                 format!("{what} is not a JSON object"),
             ))
         }
@@ -105,7 +163,7 @@ pub async fn verify(
         .find(|a| format!("{a:?}") == alg_name)
         .ok_or_else(|| {
             err(
-                "claims::algorithm",
+                ClaimsCode::Algorithm,
                 format!(
                     "algorithm `{alg_name}` is not allowed (RS256/384/512, PS256/384/512 only)"
                 ),
@@ -114,17 +172,17 @@ pub async fn verify(
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
-        .ok_or_else(|| err("claims::malformed", "token has no `iss` claim"))?;
+        .ok_or_else(|| err(ClaimsCode::Malformed, "token has no `iss` claim"))?;
     if let Some(expected) = expected_iss
         && expected.trim_end_matches('/') != iss.trim_end_matches('/')
     {
         return Err(err(
-            "claims::issuer",
+            ClaimsCode::Issuer,
             format!("`iss` is not the expected issuer `{expected}`"),
         ));
     }
     if !(iss.starts_with("http://") || iss.starts_with("https://")) {
-        return Err(err("claims::issuer", "`iss` is not an http(s) URL"));
+        return Err(err(ClaimsCode::Issuer, "`iss` is not an http(s) URL"));
     }
     let discovery_url = format!(
         "{}/.well-known/openid-configuration",
@@ -138,7 +196,7 @@ pub async fn verify(
         != Some(iss.trim_end_matches('/'))
     {
         return Err(err(
-            "claims::discovery",
+            ClaimsCode::Discovery,
             "the discovery document's `issuer` differs from the token's `iss`",
         ));
     }
@@ -147,12 +205,12 @@ pub async fn verify(
         .and_then(Value::as_str)
         .ok_or_else(|| {
             err(
-                "claims::discovery",
+                ClaimsCode::Discovery,
                 "the discovery document has no `jwks_uri`",
             )
         })?;
     let jwks: JwkSet = serde_json::from_value(get_json(http, jwks_uri).await?)
-        .map_err(|e| err("claims::discovery", format!("the JWKS is not valid: {e}")))?;
+        .map_err(|e| err(ClaimsCode::Discovery, format!("the JWKS is not valid: {e}")))?;
     let kid = header.get("kid").and_then(Value::as_str);
     let jwk = match kid {
         Some(kid) => jwks.find(kid),
@@ -161,7 +219,7 @@ pub async fn verify(
     }
     .ok_or_else(|| {
         err(
-            "claims::unknown_key",
+            ClaimsCode::UnknownKey,
             format!(
                 "no key with `kid` {:?} in the issuer's JWKS",
                 kid.unwrap_or("")
@@ -170,9 +228,9 @@ pub async fn verify(
     })?;
     let key = rsa_key(jwk)?;
     let parts = jws::split(token)
-        .ok_or_else(|| err("claims::malformed", "the signature is not base64url"))?;
+        .ok_or_else(|| err(ClaimsCode::Malformed, "the signature is not base64url"))?;
     if !key.verify(alg, parts.signing_input.as_bytes(), &parts.signature) {
-        return Err(err("claims::signature", "signature does not verify"));
+        return Err(err(ClaimsCode::Signature, "signature does not verify"));
     }
     check_validity(&claims, iss, now())?;
     Ok(VerifiedToken { header, claims })
@@ -186,7 +244,7 @@ fn rsa_key(jwk: &Jwk) -> Result<Arc<RsaPublicKey>, ClaimsError> {
     const MAX_KEYS: usize = 1024;
     let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
         return Err(err(
-            "claims::unknown_key",
+            ClaimsCode::UnknownKey,
             "the JWKS key is not an RSA key",
         ));
     };
@@ -198,7 +256,7 @@ fn rsa_key(jwk: &Jwk) -> Result<Arc<RsaPublicKey>, ClaimsError> {
     }
     let key = RsaPublicKey::from_jwk_components(&rsa.n, &rsa.e)
         .map(Arc::new)
-        .ok_or_else(|| err("claims::unknown_key", "the JWKS key is unusable: `n` or `e` is not base64url"))?;
+        .ok_or_else(|| err(ClaimsCode::UnknownKey, "the JWKS key is unusable: `n` or `e` is not base64url"))?;
     if keys.len() >= MAX_KEYS {
         keys.clear();
     }
@@ -217,20 +275,20 @@ fn check_validity(claims: &Value, iss: &str, now: i64) -> Result<(), ClaimsError
     let number = |name: &str| claims.get(name).and_then(Value::as_f64).map(|n| n as i64);
     let exp = number("exp").ok_or_else(|| {
         err(
-            "claims::invalid",
+            ClaimsCode::Invalid,
             "token rejected: `exp` is missing or not a number",
         )
     })?;
     if claims.get("iss").and_then(Value::as_str) != Some(iss) {
-        return Err(err("claims::issuer", "`iss` does not match"));
+        return Err(err(ClaimsCode::Issuer, "`iss` does not match"));
     }
     if exp < now - leeway {
-        return Err(err("claims::expired", "token has expired"));
+        return Err(err(ClaimsCode::Expired, "token has expired"));
     }
     if let Some(nbf) = number("nbf")
         && nbf > now + leeway
     {
-        return Err(err("claims::not_yet_valid", "token is not valid yet (`nbf`)"));
+        return Err(err(ClaimsCode::NotYetValid, "token is not valid yet (`nbf`)"));
     }
     Ok(())
 }
@@ -244,15 +302,19 @@ async fn get_json(http: &HttpClient, url: &str) -> Result<Value, ClaimsError> {
             body: None,
         })
         .await
-        .map_err(|e| err("claims::discovery", format!("cannot fetch `{url}`: {e}")))?;
+        .map_err(|e| err(ClaimsCode::Discovery, format!("cannot fetch `{url}`: {e}")))?;
     if received.status != 200 {
         return Err(err(
-            "claims::discovery",
+            ClaimsCode::Discovery,
             format!("`{url}` answered {}", received.status),
         ));
     }
-    serde_json::from_slice(&received.body)
-        .map_err(|_| err("claims::discovery", format!("`{url}` did not answer JSON")))
+    serde_json::from_slice(&received.body).map_err(|_| {
+        err(
+            ClaimsCode::Discovery,
+            format!("`{url}` did not answer JSON"),
+        )
+    })
 }
 
 /// Checks the run-varying claims before they are redacted: `exp - iat` equals `lifetime`
@@ -263,7 +325,7 @@ pub fn check_time_claims(claims: &Value, lifetime: Option<u64>) -> Result<(), Cl
         && exp.saturating_sub(iat) != expected
     {
         return Err(err(
-            "claims::lifetime",
+            ClaimsCode::Lifetime,
             format!(
                 "`exp - iat` is {}s, expected {expected}s",
                 exp.saturating_sub(iat)
@@ -271,17 +333,17 @@ pub fn check_time_claims(claims: &Value, lifetime: Option<u64>) -> Result<(), Cl
         ));
     }
     if lifetime.is_some() && (int("iat").is_none() || int("exp").is_none()) {
-        return Err(err("claims::lifetime", "token lacks `iat` or `exp`"));
+        return Err(err(ClaimsCode::Lifetime, "token lacks `iat` or `exp`"));
     }
     if let (Some(nbf), Some(iat)) = (int("nbf"), int("iat"))
         && nbf > iat + LEEWAY_SECS
     {
-        return Err(err("claims::not_yet_valid", "`nbf` is after `iat`"));
+        return Err(err(ClaimsCode::NotYetValid, "`nbf` is after `iat`"));
     }
     if let Some(jti) = claims.get("jti")
         && !jti.as_str().is_some_and(crate::redact::is_uuid)
     {
-        return Err(err("claims::jti", "`jti` is not a UUID"));
+        return Err(err(ClaimsCode::Jti, "`jti` is not a UUID"));
     }
     Ok(())
 }
@@ -301,7 +363,7 @@ mod tests {
         for t in ["", "a", "a.b", "a.b.c.d", "!!.??.x", &"a".repeat(20_000)] {
             assert_eq!(
                 decode_unverified(t).unwrap_err().code,
-                "claims::malformed",
+                ClaimsCode::Malformed,
                 "{t:.20}"
             );
         }
@@ -320,7 +382,7 @@ mod tests {
             );
             assert_eq!(
                 verify(&t, None, &http).await.unwrap_err().code,
-                "claims::algorithm"
+                ClaimsCode::Algorithm
             );
         }
     }
@@ -345,12 +407,12 @@ mod tests {
         assert!(check_time_claims(&ok, Some(3600)).is_ok());
         assert_eq!(
             check_time_claims(&ok, Some(300)).unwrap_err().code,
-            "claims::lifetime"
+            ClaimsCode::Lifetime
         );
         let bad_jti = json!({"iat": 1, "exp": 2, "jti": "x"});
         assert_eq!(
             check_time_claims(&bad_jti, None).unwrap_err().code,
-            "claims::jti"
+            ClaimsCode::Jti
         );
     }
 }

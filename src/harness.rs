@@ -8,7 +8,7 @@ use crate::outcome::ScenarioReport;
 use crate::report::snapshot::assert_snapshots;
 use crate::report::terminal as report;
 use crate::scenario::load::load_file;
-use crate::targets::Target;
+use crate::targets::{Target, TargetCode};
 
 /// How a scenario test ended without failing.
 #[derive(Debug)]
@@ -30,11 +30,11 @@ pub async fn test_scenario_file(path: &Path) -> Result<Verdict, String> {
     let scenario = load_file(path).map_err(|e| e.to_string())?;
     let target = match Target::from_env().await {
         Ok(t) => t,
-        Err(e) if e.code == "target::no_docker" && !docker_required() => {
-            return Ok(Verdict::Skipped(e.message));
-        }
-        Err(e) if e.code == "target::not_configured" => return Ok(Verdict::Skipped(e.message)),
-        Err(e) => return Err(format!("error[{}]: {}", e.code, e.message)),
+        Err(e) => match e.code {
+            TargetCode::NoDocker if !docker_required() => return Ok(Verdict::Skipped(e.message)),
+            TargetCode::NotConfigured => return Ok(Verdict::Skipped(e.message)),
+            _ => return Err(format!("error[{}]: {}", e.code, e.message)),
+        },
     };
     if !scenario.runs_on(target.kind()) {
         return Ok(Verdict::Skipped(format!(

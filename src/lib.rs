@@ -21,24 +21,45 @@
 //! [`mock`] is Konnect-in-a-box: Kong Identity, control planes, and a data plane running the
 //! OpenID Connect plugin, served over real sockets.
 
-pub mod claims;
-pub mod curl;
-pub mod doc;
-pub mod harness;
-pub mod http;
-pub mod jq;
+// Konnect-in-a-box and what it depends on: built alone with `--features mock-server`.
+pub mod duration;
 pub mod jws;
 pub mod mock;
-pub mod outcome;
-pub mod redact;
-pub mod report;
-pub mod runner;
-pub mod scenario;
 pub mod secret;
+
+// The harness, layered bottom-up (see CONTRIBUTING.md and the layering test).
+#[cfg(feature = "harness")]
+pub mod claims;
+#[cfg(feature = "harness")]
+pub mod curl;
+#[cfg(feature = "harness")]
+pub mod doc;
+#[cfg(feature = "harness")]
+pub mod harness;
+#[cfg(feature = "harness")]
+pub mod http;
+#[cfg(feature = "harness")]
+pub mod jq;
+#[cfg(feature = "harness")]
+pub mod outcome;
+#[cfg(feature = "harness")]
+pub mod redact;
+#[cfg(feature = "harness")]
+pub mod report;
+#[cfg(feature = "harness")]
+pub mod runner;
+#[cfg(feature = "harness")]
+pub mod scenario;
+#[cfg(feature = "harness")]
 pub mod targets;
+#[cfg(feature = "harness")]
 pub mod vars;
 
+#[cfg(feature = "harness")]
 pub use runner::run::{run_scenario, run_scenario_until};
+#[cfg(feature = "harness")]
 pub use scenario::load::{load_file, load_str};
+#[cfg(feature = "harness")]
 pub use scenario::model::Scenario;
+#[cfg(feature = "harness")]
 pub use targets::Target;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::claims::ClaimsCode;
 use crate::scenario::model::{Span, TargetKind};
 
 /// The report of one scenario run.
@@ -118,7 +119,7 @@ pub struct CleanupReport {
 pub struct Failure {
     /// Stable code (`check::status`, `run::undefined_variable`, `http::transport`,
     /// `doc::defect_fixed`, `run::panic`, …).
-    pub code: &'static str,
+    pub code: Code,
     /// The step, if the failure belongs to one.
     pub step: Option<String>,
     /// Where in the scenario.
@@ -143,11 +144,169 @@ pub struct Mismatch {
     /// Stable code (`check::status`, `check::body`, `check::jq`, `check::header`,
     /// `check::capture`, `check::token`, or the `claims::…` code of a token that does not
     /// verify).
-    pub code: &'static str,
+    pub code: Code,
     /// What was checked, as a lowercase fragment (`status`, `body at `.name``).
     pub what: String,
     /// What was expected.
     pub expected: String,
     /// What the target answered (already redacted by the caller before printing).
     pub actual: String,
+}
+
+/// The stable code of a failure or a failed check: the area it comes from and, within it,
+/// the kind. Its string form (`check::status`, `claims::expired`) is what users see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// An expectation of the scenario did not hold.
+    Check(CheckCode),
+    /// A token did not verify.
+    Claims(ClaimsCode),
+    /// The run could not go on.
+    Run(RunCode),
+    /// The doc's expectation and the target disagree.
+    Doc(DocCode),
+    /// A request got no response (`http::transport`).
+    Transport,
+}
+
+impl Code {
+    /// The stable name, `area::kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Check(c) => c.as_str(),
+            Self::Claims(c) => c.as_str(),
+            Self::Run(c) => c.as_str(),
+            Self::Doc(c) => c.as_str(),
+            Self::Transport => "http::transport",
+        }
+    }
+}
+
+/// A failed expectation of the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckCode {
+    /// `status_code:` differs.
+    Status,
+    /// `expect: body` differs.
+    Body,
+    /// `expect: headers` differs.
+    Header,
+    /// An `expect: jq` predicate is not true.
+    Jq,
+    /// A `capture:` found nothing.
+    Capture,
+    /// A `token:` check differs.
+    Token,
+    /// A check failed without a more precise code.
+    Failed,
+}
+
+impl CheckCode {
+    /// The stable name, `check::<kind>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "check::status",
+            Self::Body => "check::body",
+            Self::Header => "check::header",
+            Self::Jq => "check::jq",
+            Self::Capture => "check::capture",
+            Self::Token => "check::token",
+            Self::Failed => "check::failed",
+        }
+    }
+}
+
+/// Why the run itself stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunCode {
+    /// The runner panicked.
+    Panic,
+    /// The run was cancelled or interrupted.
+    Cancelled,
+    /// A `$VAR` has no value when the step runs.
+    UndefinedVariable,
+}
+
+impl RunCode {
+    /// The stable name, `run::<kind>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Panic => "run::panic",
+            Self::Cancelled => "run::cancelled",
+            Self::UndefinedVariable => "run::undefined_variable",
+        }
+    }
+}
+
+/// A doc defect as the runner reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocCode {
+    /// The doc's expectation fails and the scenario does not know it.
+    Defect,
+    /// A known defect no longer happens: the doc or the target was fixed.
+    DefectFixed,
+}
+
+impl DocCode {
+    /// The stable name, `doc::<kind>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Defect => "doc::defect",
+            Self::DefectFixed => "doc::defect_fixed",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for CheckCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for RunCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for DocCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<CheckCode> for Code {
+    fn from(c: CheckCode) -> Self {
+        Self::Check(c)
+    }
+}
+
+impl From<ClaimsCode> for Code {
+    fn from(c: ClaimsCode) -> Self {
+        Self::Claims(c)
+    }
+}
+
+impl From<RunCode> for Code {
+    fn from(c: RunCode) -> Self {
+        Self::Run(c)
+    }
+}
+
+impl From<DocCode> for Code {
+    fn from(c: DocCode) -> Self {
+        Self::Doc(c)
+    }
 }

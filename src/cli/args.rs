@@ -1,9 +1,12 @@
 //! Command-line arguments (clap derive).
 
 use std::net::IpAddr;
+#[cfg(feature = "harness")]
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+#[cfg(feature = "harness")]
+use clap::ValueEnum;
+use clap::{Args, Parser, Subcommand};
 
 /// docflow: proves documentation flows work, end to end.
 #[derive(Debug, Parser)]
@@ -20,14 +23,19 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run scenarios and print one line per step, the doc defects and a summary.
+    #[cfg(feature = "harness")]
     Run(RunArgs),
     /// Check scenario files without running them; prints every problem with file:line:col.
+    #[cfg(feature = "harness")]
     Validate(PathsArgs),
     /// Print the JSON Schema of the scenario format.
+    #[cfg(feature = "harness")]
     Schema,
     /// Measure the mock's speed and memory in one run and print the figures with targets.
+    #[cfg(feature = "harness")]
     Bench(super::bench::BenchArgs),
     /// Kong docs markdown: list a how-to's steps, convert it, check drift, run it as written.
+    #[cfg(feature = "harness")]
     Doc {
         #[command(subcommand)]
         command: super::doc::DocCommand,
@@ -38,15 +46,18 @@ pub(crate) enum Command {
         command: MockCommand,
     },
     /// The `docflow-mock` container image (the `container` target's).
+    #[cfg(feature = "harness")]
     Image {
         #[command(subcommand)]
         command: ImageCommand,
     },
     /// Delete what docflow runs left on a Konnect organization (`KONNECT_TOKEN`): only
     /// resources carrying docflow's label or tag, only those older than `--older-than`.
+    #[cfg(feature = "harness")]
     Sweep(SweepArgs),
 }
 
+#[cfg(feature = "harness")]
 /// `docflow image …`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImageCommand {
@@ -54,6 +65,7 @@ pub(crate) enum ImageCommand {
     Build(ImageBuildArgs),
 }
 
+#[cfg(feature = "harness")]
 /// `docflow image build`.
 #[derive(Debug, Args)]
 pub(crate) struct ImageBuildArgs {
@@ -65,17 +77,19 @@ pub(crate) struct ImageBuildArgs {
     pub(crate) source: Option<PathBuf>,
 }
 
+#[cfg(feature = "harness")]
 /// `docflow sweep`.
 #[derive(Debug, Args)]
 pub(crate) struct SweepArgs {
     /// Delete docflow's resources created longer ago than this (`6h`, `30m`).
-    #[arg(long, default_value = "6h", value_parser = docflow::scenario::duration::parse_duration)]
+    #[arg(long, default_value = "6h", value_parser = docflow::duration::parse_duration)]
     pub(crate) older_than: std::time::Duration,
     /// Print what would be deleted; delete nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
 }
 
+#[cfg(feature = "harness")]
 /// Scenario files or folders.
 #[derive(Debug, Args)]
 pub(crate) struct PathsArgs {
@@ -84,6 +98,7 @@ pub(crate) struct PathsArgs {
     pub(crate) paths: Vec<PathBuf>,
 }
 
+#[cfg(feature = "harness")]
 /// Which target to run on.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum TargetArg {
@@ -95,6 +110,7 @@ pub(crate) enum TargetArg {
     Konnect,
 }
 
+#[cfg(feature = "harness")]
 /// `docflow run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
@@ -133,7 +149,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value_t = 8000)]
     pub(crate) proxy_port: u16,
     /// How long configuration takes to reach the data plane (`2s`, `500ms`).
-    #[arg(long, default_value = "0s", value_parser = docflow::scenario::duration::parse_duration)]
+    #[arg(long, default_value = "0s", value_parser = docflow::duration::parse_duration)]
     pub(crate) propagation_delay: std::time::Duration,
     /// Public base URL of the API, used in issuer URLs (default: each request's `Host`).
     #[arg(long)]
@@ -143,6 +159,6 @@ pub(crate) struct ServeArgs {
     pub(crate) any_token: bool,
     /// Exit once no request has arrived for this long (`120s`); the container target uses it
     /// so that a container outliving its tests stops by itself.
-    #[arg(long, value_parser = docflow::scenario::duration::parse_duration)]
+    #[arg(long, value_parser = docflow::duration::parse_duration)]
     pub(crate) exit_when_idle: Option<std::time::Duration>,
 }

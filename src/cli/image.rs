@@ -1,9 +1,10 @@
 //! `docflow image build`: builds the `docflow-mock` image the container target runs, from
 //! this source tree, without any registry.
 //!
-//! 1. `cargo build --bin docflow --target x86_64-unknown-linux-gnu` with
-//!    `-C target-feature=+crt-static`: a statically linked binary (the explicit `--target`
-//!    keeps its artefacts apart from the normal build's, in the same target directory);
+//! 1. `cargo build --bin docflow --no-default-features --features mock-server --target
+//!    x86_64-unknown-linux-gnu` with `-C target-feature=+crt-static`: a statically linked
+//!    binary of the mock alone, without the harness (the explicit `--target` keeps its
+//!    artefacts apart from the normal build's, in the same target directory);
 //! 2. checks the binary really is static (no ELF interpreter), since `FROM scratch` has no
 //!    loader and would fail with an unhelpful "no such file or directory";
 //! 3. `docker build` on a context holding only the binary, the CA certificates and the
@@ -15,6 +16,10 @@ use std::process::{Command, ExitCode};
 use docflow::targets::container::{IMAGE_NAME, IMAGE_TAG};
 
 use super::args::ImageBuildArgs;
+
+/// The cargo arguments that build the mock alone: the image needs `mock serve` and nothing
+/// of the harness (no testcontainers, insta or jaq), which also halves the build.
+const MOCK_ONLY: [&str; 3] = ["--no-default-features", "--features", "mock-server"];
 
 /// The target triple of the static build.
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
@@ -58,7 +63,8 @@ fn run(args: &ImageBuildArgs) -> Result<(), String> {
         _ => "-C target-feature=+crt-static".to_owned(),
     };
     println!(
-        "  $ RUSTFLAGS='{rustflags}' cargo build --bin docflow --target {TRIPLE} --profile {}",
+        "  $ RUSTFLAGS='{rustflags}' cargo build --bin docflow {} --target {TRIPLE} --profile {}",
+        MOCK_ONLY.join(" "),
         args.profile
     );
     let status = Command::new(&cargo)
@@ -69,7 +75,9 @@ fn run(args: &ImageBuildArgs) -> Result<(), String> {
             format!("CARGO_PROFILE_{}_DEBUG", args.profile.to_uppercase()),
             "false",
         )
-        .args(["build", "--bin", "docflow", "--target", TRIPLE, "--profile"])
+        .args(["build", "--bin", "docflow"])
+        .args(MOCK_ONLY)
+        .args(["--target", TRIPLE, "--profile"])
         .arg(&args.profile)
         .status()
         .map_err(|e| format!("cannot run `{cargo}`: {e}"))?;

@@ -14,7 +14,7 @@ use super::args::ServeArgs;
 
 /// The line printed once both listeners accept connections; the container target waits for
 /// it.
-pub(crate) const READY: &str = docflow::targets::container::READY_LINE;
+pub(crate) const READY: &str = docflow::mock::server::READY_LINE;
 
 /// Serves until a signal.
 pub(crate) async fn serve(args: ServeArgs) -> ExitCode {

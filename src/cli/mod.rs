@@ -1,34 +1,50 @@
 //! The CLI's commands, one module each.
 
 pub(crate) mod args;
+#[cfg(feature = "harness")]
 pub(crate) mod bench;
+#[cfg(feature = "harness")]
 pub(crate) mod doc;
+#[cfg(feature = "harness")]
 pub(crate) mod files;
+#[cfg(feature = "harness")]
 pub(crate) mod image;
 pub(crate) mod logging;
 pub(crate) mod mock;
+#[cfg(feature = "harness")]
 pub(crate) mod run;
+#[cfg(feature = "harness")]
 pub(crate) mod sweep;
+#[cfg(feature = "harness")]
 pub(crate) mod validate;
 
 use std::process::ExitCode;
 
-use args::{Cli, Command, ImageCommand, MockCommand};
+#[cfg(feature = "harness")]
+use args::ImageCommand;
+use args::{Cli, Command, MockCommand};
 
 /// Runs the parsed command.
 pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
+        #[cfg(feature = "harness")]
         Command::Run(args) => run::run(args).await,
+        #[cfg(feature = "harness")]
         Command::Validate(args) => validate::validate(&args.paths),
+        #[cfg(feature = "harness")]
         Command::Schema => validate::schema(),
+        #[cfg(feature = "harness")]
         Command::Bench(args) => bench::bench(args).await,
+        #[cfg(feature = "harness")]
         Command::Doc { command } => doc::doc(command).await,
         Command::Mock {
             command: MockCommand::Serve(args),
         } => mock::serve(args).await,
+        #[cfg(feature = "harness")]
         Command::Image {
             command: ImageCommand::Build(args),
         } => image::build(args),
+        #[cfg(feature = "harness")]
         Command::Sweep(args) => sweep::run(args).await,
     }
 }

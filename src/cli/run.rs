@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use docflow::outcome::{Code, RunCode};
 use docflow::report::terminal as report;
 use docflow::scenario::load::load_file;
 use docflow::scenario::model::TargetKind;
@@ -79,7 +80,10 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         } else {
             failed += 1;
         }
-        let cancelled = report.failures.iter().any(|f| f.code == "run::cancelled");
+        let cancelled = report
+            .failures
+            .iter()
+            .any(|f| matches!(f.code, Code::Run(RunCode::Cancelled)));
         reports.push(report);
         if let Some(path) = &args.junit
             && let Err(e) = std::fs::write(path, docflow::report::junit::junit_xml(&reports))

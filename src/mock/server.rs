@@ -11,6 +11,9 @@ use super::app::{api_app, proxy_app};
 use super::config::MockConfig;
 use super::state::{MockState, SharedState};
 
+/// The line `docflow mock serve` prints once both listeners accept connections.
+pub const READY_LINE: &str = "docflow mock ready";
+
 /// A running mock: its two base URLs and the handle that stops it.
 #[derive(Debug)]
 pub struct MockServer {

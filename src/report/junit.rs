@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::outcome::{ScenarioReport, StepOutcome};
+use crate::outcome::{Code, DocCode, ScenarioReport, StepOutcome};
 use crate::report::terminal as report;
 
 /// The JUnit document for `reports`.
@@ -58,7 +58,7 @@ pub fn junit_xml(reports: &[ScenarioReport]) -> String {
                         .find(|f| f.step.as_deref() == Some(step.name.as_str()));
                     let (code, text) = match failure {
                         Some(f) => (f.code, report::render_failure(r, f)),
-                        None => ("doc::defect", report::defect_list(r)),
+                        None => (Code::Doc(DocCode::Defect), report::defect_list(r)),
                     };
                     let _ = writeln!(
                         out,

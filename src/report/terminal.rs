@@ -7,7 +7,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use crate::outcome::{Failure, ScenarioReport, StepOutcome};
+use crate::outcome::{CheckCode, Code, DocCode, Failure, ScenarioReport, StepOutcome};
 
 /// One line per step: outcome, name, method, URL with `$VARS`, status, time.
 pub fn step_lines(report: &ScenarioReport) -> String {
@@ -264,14 +264,20 @@ pub fn render_failure(report: &ScenarioReport, failure: &Failure) -> String {
 }
 
 /// The scenario key a check comes from, and the label to put on it.
-fn key_of(code: &str) -> Option<(&'static str, &'static str)> {
+fn key_of(code: Code) -> Option<(&'static str, &'static str)> {
     Some(match code {
-        "check::status" | "doc::defect_fixed" => ("status_code:", "expected status"),
-        "check::body" | "check::jq" | "check::header" => ("expect:", "expectation"),
-        "check::capture" => ("capture:", "capture"),
-        "check::token" => ("token:", "token check"),
-        c if c.starts_with("claims::") => ("token:", "token check"),
-        _ => return None,
+        Code::Check(CheckCode::Status) | Code::Doc(DocCode::DefectFixed) => {
+            ("status_code:", "expected status")
+        }
+        Code::Check(CheckCode::Body | CheckCode::Jq | CheckCode::Header) => {
+            ("expect:", "expectation")
+        }
+        Code::Check(CheckCode::Capture) => ("capture:", "capture"),
+        Code::Check(CheckCode::Token) | Code::Claims(_) => ("token:", "token check"),
+        Code::Check(CheckCode::Failed)
+        | Code::Run(_)
+        | Code::Doc(DocCode::Defect)
+        | Code::Transport => return None,
     })
 }
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::http::Received;
 use crate::jq;
-use crate::outcome::Mismatch;
+use crate::outcome::{CheckCode, Code, Mismatch};
 use crate::scenario::model::{Expect, HeaderRule};
 use crate::vars::{UndefinedVar, Vars};
 
@@ -23,7 +23,7 @@ pub fn check(
         && expected != received.status
     {
         out.push(Mismatch {
-            code: "check::status",
+            code: Code::Check(CheckCode::Status),
             what: "status".to_owned(),
             expected: expected.to_string(),
             actual: received.status.to_string(),
@@ -33,7 +33,7 @@ pub fn check(
         let subset = vars.render_json(subset)?;
         if let Some((path, expected, actual)) = first_difference(&subset, body, "") {
             out.push(Mismatch {
-                code: "check::body",
+                code: Code::Check(CheckCode::Body),
                 what: format!("body at `{}`", if path.is_empty() { "." } else { &path }),
                 expected,
                 actual,
@@ -67,7 +67,7 @@ pub fn check(
         };
         if !ok {
             out.push(Mismatch {
-                code: "check::header",
+                code: Code::Check(CheckCode::Header),
                 what: format!("header `{}`", header.name),
                 expected,
                 actual: actual.unwrap_or_else(|| "(absent)".to_owned()),
@@ -80,7 +80,7 @@ pub fn check(
 /// Runs a jq predicate; `None` when every output is truthy (and there is at least one).
 pub fn jq_predicate(expr: &str, input: &Value) -> Option<Mismatch> {
     let mismatch = |actual: String| Mismatch {
-        code: "check::jq",
+        code: Code::Check(CheckCode::Jq),
         what: format!("jq `{expr}`"),
         expected: "true".to_owned(),
         actual,

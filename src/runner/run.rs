@@ -12,7 +12,7 @@ use super::prepare::prepare;
 use crate::claims;
 use crate::http::{Prepared, Received};
 use crate::jq;
-use crate::outcome::Mismatch;
+use crate::outcome::{CheckCode, Code, DocCode, Mismatch, RunCode};
 use crate::outcome::{CleanupReport, Defect, Failure, ScenarioReport, StepOutcome, StepReport};
 use crate::redact::{Redactor, normalize};
 use crate::scenario::model::display_url;
@@ -75,16 +75,16 @@ pub async fn run_scenario_until(
     ));
     let outcome = tokio::select! {
         joined = &mut task => joined.err().map(|e| if e.is_panic() {
-            ("run::panic", "the runner panicked; cleanups still run".to_owned())
+            (Code::Run(RunCode::Panic), "the runner panicked; cleanups still run".to_owned())
         } else {
-            ("run::cancelled", "the run was cancelled".to_owned())
+            (Code::Run(RunCode::Cancelled), "the run was cancelled".to_owned())
         }),
         () = cancel => {
             task.abort();
             // Wait for the abort to land: on a multi-threaded runtime the step may be
             // running right now and still register a cleanup, which must not be lost.
             let _ = (&mut task).await;
-            Some(("run::cancelled", "the run was interrupted; cleanups still run".to_owned()))
+            Some((Code::Run(RunCode::Cancelled), "the run was interrupted; cleanups still run".to_owned()))
         }
     };
     let (steps, defects, mut failures, cleanups, redactor, current) = {
@@ -143,7 +143,7 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
                 record_failure(
                     &progress,
                     Failure {
-                        code: "run::undefined_variable",
+                        code: Code::Run(RunCode::UndefinedVariable),
                         step: None,
                         span: def.span,
                         message: format!(
@@ -224,7 +224,7 @@ async fn run_step(
                 "step `{}` uses `${}` before it is defined",
                 step.name, missing.0
             );
-            let failure = step_failure(step, vars, "run::undefined_variable", message);
+            let failure = step_failure(step, vars, Code::Run(RunCode::UndefinedVariable), message);
             return abort_step(progress, report, failure);
         }
     };
@@ -255,7 +255,7 @@ async fn run_step(
                     e.attempts,
                     if e.attempts == 1 { "" } else { "s" }
                 );
-                let failure = step_failure(step, vars, "http::transport", message);
+                let failure = step_failure(step, vars, Code::Transport, message);
                 return abort_step(progress, report, failure);
             }
         };
@@ -271,7 +271,8 @@ async fn run_step(
                     "step `{}` expects `${}`, which is not defined",
                     step.name, missing.0
                 );
-                let failure = step_failure(step, vars, "run::undefined_variable", message);
+                let failure =
+                    step_failure(step, vars, Code::Run(RunCode::UndefinedVariable), message);
                 return abort_step(progress, report, failure);
             }
         };
@@ -323,7 +324,7 @@ async fn run_step(
                 );
                 // A defect without `status` accepts whatever the target answers; the check
                 // against the doc's status is the defect itself, not a failure.
-                mismatches.retain(|m| m.code != "check::status");
+                mismatches.retain(|m| !matches!(m.code, Code::Check(CheckCode::Status)));
             }
             (_, true) => {
                 report.outcome = StepOutcome::DocDefect;
@@ -340,16 +341,16 @@ async fn run_step(
                 );
                 // The run goes on, so one pass finds every defect; the status check itself
                 // is reported as the defect, not as a second failure.
-                mismatches.retain(|m| m.code != "check::status");
+                mismatches.retain(|m| !matches!(m.code, Code::Check(CheckCode::Status)));
             }
             (Some(defect), false) => {
                 // The status check against the recorded (now wrong) status says the same
                 // thing less clearly; report only that the doc was fixed.
-                mismatches.retain(|m| m.code != "check::status");
+                mismatches.retain(|m| !matches!(m.code, Code::Check(CheckCode::Status)));
                 mismatches.insert(
                     0,
                     Mismatch {
-                        code: "doc::defect_fixed",
+                        code: Code::Doc(DocCode::DefectFixed),
                         what: "known defect".to_owned(),
                         expected: format!("the doc to be wrong: {}", defect.reason),
                         actual: format!("the target answered {doc_status}, as the doc says"),
@@ -375,7 +376,7 @@ async fn run_step(
                 }
             }
             Err(missing) => mismatches.push(Mismatch {
-                code: "run::undefined_variable",
+                code: Code::Run(RunCode::UndefinedVariable),
                 what: "cleanup".to_owned(),
                 expected: format!("`${}` to be defined for the cleanup", missing.0),
                 actual: "undefined; nothing will undo this step".to_owned(),
@@ -398,7 +399,7 @@ async fn run_step(
         let first = mismatches
             .first()
             .map(|m| m.code)
-            .unwrap_or("check::failed");
+            .unwrap_or(Code::Check(CheckCode::Failed));
         let mut failure = step_failure(
             step,
             vars,
@@ -434,14 +435,14 @@ fn capture(
             Ok(values) => match values.into_iter().find(|v| !v.is_null()) {
                 Some(value) => out.push((c.variable.clone(), value, c.secret)),
                 None => mismatches.push(Mismatch {
-                    code: "check::capture",
+                    code: Code::Check(CheckCode::Capture),
                     what: format!("capture `{}` (jq `{}`)", c.variable, c.jq),
                     expected: "a value".to_owned(),
                     actual: "nothing (null or no output)".to_owned(),
                 }),
             },
             Err(e) => mismatches.push(Mismatch {
-                code: "check::capture",
+                code: Code::Check(CheckCode::Capture),
                 what: format!("capture `{}` (jq `{}`)", c.variable, c.jq),
                 expected: "a value".to_owned(),
                 actual: format!("jq error: {e}"),
@@ -463,7 +464,7 @@ async fn verify_tokens(
         // A token that does not verify (or whose time claims are inconsistent) fails with the
         // `claims::…` code that says why; a claim that differs from the scenario's is
         // `check::token`.
-        let mut fail = |code: &'static str, what: String, expected: String, actual: String| {
+        let mut fail = |code: Code, what: String, expected: String, actual: String| {
             mismatches.push(Mismatch {
                 code,
                 what,
@@ -473,7 +474,7 @@ async fn verify_tokens(
         };
         let Some(token) = vars.get(&t.variable) else {
             fail(
-                "check::token",
+                Code::Check(CheckCode::Token),
                 format!("token `{}`", t.variable),
                 "a captured token".to_owned(),
                 "undefined".to_owned(),
@@ -493,7 +494,7 @@ async fn verify_tokens(
                 Ok(v) => v,
                 Err(e) => {
                     fail(
-                        e.code,
+                        Code::Claims(e.code),
                         format!("token `{}`", t.variable),
                         "a token signed by its issuer".to_owned(),
                         e.message,
@@ -503,7 +504,7 @@ async fn verify_tokens(
             };
         if let Err(e) = claims::check_time_claims(&verified.claims, t.lifetime) {
             fail(
-                e.code,
+                Code::Claims(e.code),
                 format!("token `{}`", t.variable),
                 "consistent time claims".to_owned(),
                 e.message,
@@ -518,7 +519,7 @@ async fn verify_tokens(
                 Ok(subset) => {
                     if let Some((path, e, a)) = first_difference(&subset, actual, "") {
                         fail(
-                            "check::token",
+                            Code::Check(CheckCode::Token),
                             format!("token `{}` {what} at `{path}`", t.variable),
                             e,
                             a,
@@ -526,7 +527,7 @@ async fn verify_tokens(
                     }
                 }
                 Err(missing) => fail(
-                    "check::token",
+                    Code::Check(CheckCode::Token),
                     format!("token `{}` {what}", t.variable),
                     format!("`${}` to be defined", missing.0),
                     "undefined".to_owned(),
@@ -535,7 +536,7 @@ async fn verify_tokens(
         }
         for predicate in &t.jq {
             if let Some(mut m) = jq_predicate(&predicate.expr, &verified.claims) {
-                m.code = "check::token";
+                m.code = Code::Check(CheckCode::Token);
                 m.what = format!("token `{}` {}", t.variable, m.what);
                 mismatches.push(m);
             }
@@ -672,7 +673,7 @@ fn abort_step(progress: &Mutex<Progress>, mut report: StepReport, failure: Failu
 }
 
 /// A failure of `step`, with its curl reproduction and the exports it needs.
-fn step_failure(step: &Step, vars: &Vars, code: &'static str, message: String) -> Failure {
+fn step_failure(step: &Step, vars: &Vars, code: Code, message: String) -> Failure {
     Failure {
         code,
         step: Some(step.name.clone()),

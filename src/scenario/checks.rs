@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use super::capture::variable_name;
-use super::duration::parse_duration;
 use super::error::Code;
 use super::model::{
     Expect, HeaderCheck, HeaderRule, JqCheck, KnownDefect, Retry, SnapshotMode, TokenCheck,
@@ -13,6 +12,7 @@ use super::node::{Kind, Node};
 use super::raw;
 use super::reader::Cx;
 use super::request::choice;
+use crate::duration::parse_duration;
 
 /// `expect:` (the status comes from the step's `status_code`).
 pub(crate) fn expect(cx: &mut Cx<'_>, node: &Node, status: Option<u16>) -> Expect {

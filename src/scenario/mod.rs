@@ -9,7 +9,6 @@
 mod build;
 mod capture;
 mod checks;
-pub mod duration;
 pub mod error;
 pub mod load;
 pub mod model;

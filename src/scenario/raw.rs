@@ -373,7 +373,7 @@ impl JsonSchema for DurationText {
     }
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "string", "pattern": super::duration::DURATION_PATTERN })
+        json_schema!({ "type": "string", "pattern": crate::duration::DURATION_PATTERN })
     }
 }
 

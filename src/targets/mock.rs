@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::error::TargetError;
+use super::error::{TargetCode, TargetError};
 use super::session::{Session, new_run_id, random_alnum};
 use crate::http::{HttpClient, Prepared, RetryPolicy};
 use crate::mock::identity::key_pool::KeyPool;
@@ -41,7 +41,7 @@ impl MockTarget {
         match server {
             Ok(server) => Ok(Self { server }),
             Err(e) => Err(TargetError::new(
-                "target::mock_start",
+                TargetCode::MockStart,
                 format!("cannot start the embedded mock: {e}"),
             )),
         }
@@ -71,7 +71,7 @@ pub async fn session_on(
     proxy_url: &str,
 ) -> Result<Session, TargetError> {
     let http = HttpClient::new(Duration::from_secs(30), RetryPolicy::default())
-        .map_err(|e| TargetError::new("target::http", e.message))?;
+        .map_err(|e| TargetError::new(TargetCode::Http, e.message))?;
     let token = Secret::new(
         "$KONNECT_TOKEN",
         format!("kpat_docflow{}", random_alnum(32)),
@@ -96,7 +96,7 @@ pub async fn session_on(
         .await
         .map_err(|e| {
             TargetError::new(
-                "target::session",
+                TargetCode::Session,
                 format!("cannot create the quickstart control plane: {e}"),
             )
         })?;
@@ -105,7 +105,7 @@ pub async fn session_on(
         .flatten()
         .ok_or_else(|| {
             TargetError::new(
-                "target::session",
+                TargetCode::Session,
                 format!(
                     "creating the quickstart control plane answered {}",
                     created.status

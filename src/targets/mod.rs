@@ -8,7 +8,7 @@ pub mod konnect;
 pub mod mock;
 pub mod session;
 
-pub use error::TargetError;
+pub use error::{TargetCode, TargetError};
 pub use session::Session;
 
 use crate::scenario::model::TargetKind;
@@ -39,7 +39,7 @@ impl Target {
         let name = std::env::var("DOCFLOW_TARGET").unwrap_or_else(|_| "mock".to_owned());
         let kind = TargetKind::parse(name.trim()).ok_or_else(|| {
             TargetError::new(
-                "target::unknown",
+                TargetCode::Unknown,
                 format!("unknown target `{name}` in `DOCFLOW_TARGET` (expected `mock`, `container` or `konnect`)"),
             )
         })?;

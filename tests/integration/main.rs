@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod doc;
+mod layering;
 mod mock_gateway;
 mod mock_identity;
 mod openapi;

@@ -134,7 +134,7 @@ fn journal_calls(journal: &Value, prefix: &str) -> Vec<(String, String, u64)> {
 
 /// The failure codes of a report, in order.
 fn failure_codes(report: &ScenarioReport) -> Vec<&'static str> {
-    report.failures.iter().map(|f| f.code).collect()
+    report.failures.iter().map(|f| f.code.as_str()).collect()
 }
 
 fn outcomes(report: &ScenarioReport) -> Vec<(&str, StepOutcome)> {
@@ -903,7 +903,7 @@ async fn a_defect_the_doc_no_longer_has_fails_as_fixed() {
     let mismatches: Vec<&str> = report.failures[0]
         .mismatches
         .iter()
-        .map(|m| m.code)
+        .map(|m| m.code.as_str())
         .collect();
     assert_eq!(mismatches, ["doc::defect_fixed"], "{text}");
     assert!(text.contains("error[doc::defect_fixed]"), "{text}");

@@ -11,7 +11,7 @@ use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::models::ContainerInspectResponse;
 use testcontainers::bollard::query_parameters::RemoveContainerOptionsBuilder;
 
-use crate::targets::error::TargetError;
+use crate::targets::error::{TargetCode, TargetError};
 
 /// The image the container target runs; `docflow image build` makes it.
 pub const IMAGE_NAME: &str = "docflow-mock";
@@ -54,7 +54,7 @@ pub fn docker_host() -> String {
 
 fn no_docker(cause: impl std::fmt::Display) -> TargetError {
     TargetError::new(
-        "target::no_docker",
+        TargetCode::NoDocker,
         format!("no Docker engine at {}: {cause}", docker_host()),
     )
 }
@@ -82,21 +82,21 @@ impl Engine {
         match self.docker.inspect_image(&reference).await {
             Ok(image) => image.id.ok_or_else(|| {
                 TargetError::new(
-                    "target::docker",
+                    TargetCode::Docker,
                     format!("the engine reported image `{reference}` without an id"),
                 )
             }),
             Err(BollardError::DockerResponseServerError {
                 status_code: 404, ..
             }) => Err(TargetError::new(
-                "target::no_image",
+                TargetCode::NoImage,
                 format!(
                     "image `{reference}` is not built (it is never pulled): build it with \
                      `{BUILD_COMMAND}`"
                 ),
             )),
             Err(e) => Err(TargetError::new(
-                "target::docker",
+                TargetCode::Docker,
                 format!("cannot inspect image `{reference}`: {e}"),
             )),
         }
@@ -113,7 +113,7 @@ impl Engine {
                 status_code: 404, ..
             }) => Ok(None),
             Err(e) => Err(TargetError::new(
-                "target::docker",
+                TargetCode::Docker,
                 format!("cannot inspect container `{name}`: {e}"),
             )),
         }

@@ -33,12 +33,11 @@ use super::engine::{
     endpoints, is_running,
 };
 use crate::scenario::model::TargetKind;
-use crate::targets::error::TargetError;
+use crate::targets::error::{TargetCode, TargetError};
 use crate::targets::mock::session_on;
 use crate::targets::session::Session;
 
-/// The line `docflow mock serve` prints once both listeners accept connections.
-pub const READY_LINE: &str = "docflow mock ready";
+pub use crate::mock::server::READY_LINE;
 
 /// How long the mock in the container waits without a request before it exits.
 pub const IDLE_EXIT: &str = "120s";
@@ -103,7 +102,7 @@ async fn start_on_own_thread() -> Result<ContainerTarget, TargetError> {
                 Ok(rt) => rt,
                 Err(e) => {
                     let _ = tx.send(Err(TargetError::new(
-                        "target::container_start",
+                        TargetCode::ContainerStart,
                         format!("cannot start a runtime for the container target: {e}"),
                     )));
                     return;
@@ -124,13 +123,13 @@ async fn start_on_own_thread() -> Result<ContainerTarget, TargetError> {
         });
     if let Err(e) = spawned {
         return Err(TargetError::new(
-            "target::container_start",
+            TargetCode::ContainerStart,
             format!("cannot start the container target's thread: {e}"),
         ));
     }
     rx.await.unwrap_or_else(|_| {
         Err(TargetError::new(
-            "target::container_start",
+            TargetCode::ContainerStart,
             "the container target's thread ended before the container was ready",
         ))
     })
@@ -173,7 +172,7 @@ async fn ensure() -> Result<(ContainerTarget, Option<ContainerAsync<GenericImage
                         .and_then(endpoints)
                         .ok_or_else(|| {
                             TargetError::new(
-                                "target::container_start",
+                                TargetCode::ContainerStart,
                                 format!("container `{name}` started without its port mappings"),
                             )
                         })?;
@@ -185,7 +184,7 @@ async fn ensure() -> Result<(ContainerTarget, Option<ContainerAsync<GenericImage
         }
         if Instant::now() > deadline {
             return Err(TargetError::new(
-                "target::container_start",
+                TargetCode::ContainerStart,
                 format!(
                     "container `{name}` exists but its mock did not answer within {}s; \
                      remove it with `docker rm -f {name}`",
@@ -239,7 +238,7 @@ async fn start(name: &str, image_id: &str) -> Result<ContainerAsync<GenericImage
             },
         )) => Started::Conflict,
         other => Started::Failed(TargetError::new(
-            "target::container_start",
+            TargetCode::ContainerStart,
             format!(
                 "cannot start container `{name}` from `{IMAGE_NAME}:{IMAGE_TAG}`: {other} \
                  (see its output with `docker run --rm {IMAGE_NAME}:{IMAGE_TAG}`)"

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::config::KonnectConfig;
 use crate::http::{HttpClient, Prepared, Received};
 use crate::secret::Secret;
-use crate::targets::error::TargetError;
+use crate::targets::error::{TargetCode, TargetError};
 
 /// Most pages read from one list, so a misbehaving server cannot loop us forever.
 const MAX_PAGES: usize = 200;
@@ -29,7 +29,7 @@ impl KonnectApi {
     /// A client for the organization of `config`'s token.
     pub fn new(config: &KonnectConfig) -> Result<Self, TargetError> {
         let http = HttpClient::new(config.timeout, config.retry)
-            .map_err(|e| TargetError::new("target::http", e.message))?;
+            .map_err(|e| TargetError::new(TargetCode::Http, e.message))?;
         Ok(Self {
             http,
             base: config.api_url.clone(),
@@ -57,7 +57,7 @@ impl KonnectApi {
         };
         self.http.send(&request).await.map_err(|e| {
             TargetError::new(
-                "target::http",
+                TargetCode::Http,
                 format!(
                     "{method} {}{path}: {} (after {} attempts)",
                     self.base, e.message, e.attempts
@@ -144,9 +144,9 @@ fn expect_success(
         return Ok(());
     }
     let code = match received.status {
-        401 => "target::unauthorized",
-        403 => "target::forbidden",
-        _ => "target::api",
+        401 => TargetCode::Unauthorized,
+        403 => TargetCode::Forbidden,
+        _ => TargetCode::Api,
     };
     let hint = match received.status {
         401 => ": `KONNECT_TOKEN` was refused (expired, revoked, or for another region?)",

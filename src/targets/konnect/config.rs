@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::http::RetryPolicy;
 use crate::secret::Secret;
-use crate::targets::error::TargetError;
+use crate::targets::error::{TargetCode, TargetError};
 
 /// The docs' default API URL (`app/_data/konnect_api_request.yml`: `region: us`).
 pub const DEFAULT_API_URL: &str = "https://us.api.konghq.com";
@@ -78,7 +78,7 @@ impl KonnectConfig {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let token = get("KONNECT_TOKEN").ok_or_else(|| {
             TargetError::new(
-                "target::not_configured",
+                TargetCode::NotConfigured,
                 "`KONNECT_TOKEN` is not set: export a Konnect personal access token (`kpat_…`) \
                  or system account token (`spat_…`) to run on real Konnect",
             )
@@ -114,13 +114,13 @@ fn check_token(token: &str) -> Result<Secret, TargetError> {
     let token = token.trim();
     if token.is_empty() {
         return Err(TargetError::new(
-            "target::not_configured",
+            TargetCode::NotConfigured,
             "`KONNECT_TOKEN` is empty",
         ));
     }
     if !(token.starts_with("kpat_") || token.starts_with("spat_")) {
         return Err(TargetError::new(
-            "target::bad_token",
+            TargetCode::BadToken,
             "`KONNECT_TOKEN` is not a Konnect access token: it must start with `kpat_` \
              (personal) or `spat_` (system account); the value is not shown",
         ));
@@ -132,13 +132,13 @@ fn check_url(name: &str, text: &str) -> Result<String, TargetError> {
     let text = text.trim().trim_end_matches('/');
     let parsed = url::Url::parse(text).map_err(|e| {
         TargetError::new(
-            "target::bad_url",
+            TargetCode::BadUrl,
             format!("`{name}` is not a URL (`{text}`): {e}"),
         )
     })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(TargetError::new(
-            "target::bad_url",
+            TargetCode::BadUrl,
             format!("`{name}` must be an http(s) URL with a host, not `{text}`"),
         ));
     }
@@ -155,7 +155,7 @@ fn check_api_url(text: &str) -> Result<String, TargetError> {
         .unwrap_or_default();
     if host == "global.api.konghq.com" {
         return Err(TargetError::new(
-            "target::bad_url",
+            TargetCode::BadUrl,
             "`KONNECT_CONTROL_PLANE_URL` is the global host, but Kong Identity and control \
              planes are regional: use e.g. `https://us.api.konghq.com`",
         ));
@@ -170,7 +170,7 @@ fn parse_count(name: &str, text: &str) -> Result<u64, TargetError> {
         .filter(|n| *n > 0)
         .ok_or_else(|| {
             TargetError::new(
-                "target::bad_config",
+                TargetCode::BadConfig,
                 format!(
                     "`{name}` must be a positive whole number, not `{}`",
                     text.trim()
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn missing_token_is_not_configured() {
         let e = KonnectConfig::from_lookup(lookup(&[])).unwrap_err();
-        assert_eq!(e.code, "target::not_configured");
+        assert_eq!(e.code, TargetCode::NotConfigured);
     }
 
     #[test]
@@ -208,7 +208,7 @@ mod tests {
             "pat_secretvalue",
         ] {
             let e = KonnectConfig::from_lookup(lookup(&[("KONNECT_TOKEN", token)])).unwrap_err();
-            assert_eq!(e.code, "target::bad_token", "{token}");
+            assert_eq!(e.code, TargetCode::BadToken, "{token}");
             assert!(!e.message.contains(token), "{}", e.message);
         }
     }
@@ -251,15 +251,15 @@ mod tests {
             DEFAULT_PROXY_URL,
         )
         .unwrap_err();
-        assert_eq!(e.code, "target::bad_url");
+        assert_eq!(e.code, TargetCode::BadUrl);
         let e = KonnectConfig::new("kpat_abcdefghijkl", "us.api.konghq.com", DEFAULT_PROXY_URL)
             .unwrap_err();
-        assert_eq!(e.code, "target::bad_url");
+        assert_eq!(e.code, TargetCode::BadUrl);
         let e = KonnectConfig::from_lookup(lookup(&[
             ("KONNECT_TOKEN", "kpat_abcdefghijkl"),
             ("DOCFLOW_HTTP_ATTEMPTS", "zero"),
         ]))
         .unwrap_err();
-        assert_eq!(e.code, "target::bad_config");
+        assert_eq!(e.code, TargetCode::BadConfig);
     }
 }

@@ -16,7 +16,7 @@ use super::labels::{KonnectHooks, RunLabels};
 use super::pace::Pacer;
 use crate::http::HttpClient;
 use crate::scenario::model::TargetKind;
-use crate::targets::error::TargetError;
+use crate::targets::error::{TargetCode, TargetError};
 use crate::targets::session::{Session, new_run_id};
 
 /// The quickstart command of the docs' prerequisites, for the error when it was not run.
@@ -74,7 +74,7 @@ impl KonnectTarget {
             .map(str::to_owned)
             .ok_or_else(|| {
                 TargetError::new(
-                    "target::no_control_plane",
+                    TargetCode::NoControlPlane,
                     format!(
                         "no control plane named `{name}` in the organization at {}: run the \
                          docs' quickstart first (`{QUICKSTART_COMMAND}`) or set \
@@ -110,7 +110,7 @@ impl KonnectTarget {
             Arc::clone(&self.pacer),
         );
         let http = HttpClient::new(self.config.timeout, self.config.retry)
-            .map_err(|e| TargetError::new("target::http", e.message))?
+            .map_err(|e| TargetError::new(TargetCode::Http, e.message))?
             .with_hooks(Arc::new(hooks));
         Ok(Session {
             kind: TargetKind::Konnect,
