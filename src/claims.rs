@@ -239,7 +239,8 @@ pub async fn verify(
 /// The JWK's RSA key, parsed once per process: the runner verifies many tokens of the same
 /// issuers, and a key is identified by its modulus and exponent, whoever serves it.
 fn rsa_key(jwk: &Jwk) -> Result<Arc<RsaPublicKey>, ClaimsError> {
-    static KEYS: OnceLock<Mutex<HashMap<(String, String), Arc<RsaPublicKey>>>> = OnceLock::new();
+    type Keys = Mutex<HashMap<(String, String), Arc<RsaPublicKey>>>;
+    static KEYS: OnceLock<Keys> = OnceLock::new();
     /// Enough for every issuer of a long run; beyond it the cache starts again.
     const MAX_KEYS: usize = 1024;
     let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
@@ -256,7 +257,12 @@ fn rsa_key(jwk: &Jwk) -> Result<Arc<RsaPublicKey>, ClaimsError> {
     }
     let key = RsaPublicKey::from_jwk_components(&rsa.n, &rsa.e)
         .map(Arc::new)
-        .ok_or_else(|| err(ClaimsCode::UnknownKey, "the JWKS key is unusable: `n` or `e` is not base64url"))?;
+        .ok_or_else(|| {
+            err(
+                ClaimsCode::UnknownKey,
+                "the JWKS key is unusable: `n` or `e` is not base64url",
+            )
+        })?;
     if keys.len() >= MAX_KEYS {
         keys.clear();
     }
@@ -288,7 +294,10 @@ fn check_validity(claims: &Value, iss: &str, now: i64) -> Result<(), ClaimsError
     if let Some(nbf) = number("nbf")
         && nbf > now + leeway
     {
-        return Err(err(ClaimsCode::NotYetValid, "token is not valid yet (`nbf`)"));
+        return Err(err(
+            ClaimsCode::NotYetValid,
+            "token is not valid yet (`nbf`)",
+        ));
     }
     Ok(())
 }
@@ -395,9 +404,12 @@ mod tests {
         assert!(check_validity(&ok, iss, 204).is_ok(), "leeway");
         let code = |claims: Value, now| check_validity(&claims, iss, now).unwrap_err().code;
         assert_eq!(code(ok.clone(), 206), "claims::expired");
-        assert_eq!(code(ok.clone(), 94), "claims::not_yet_valid");
+        assert_eq!(code(ok, 94), "claims::not_yet_valid");
         assert_eq!(code(json!({"iss": iss}), 150), "claims::invalid");
-        assert_eq!(code(json!({"iss": "https://j", "exp": 200}), 150), "claims::issuer");
+        assert_eq!(
+            code(json!({"iss": "https://j", "exp": 200}), 150),
+            "claims::issuer"
+        );
         assert_eq!(code(json!({"exp": 200}), 150), "claims::issuer");
     }
 

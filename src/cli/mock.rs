@@ -29,7 +29,8 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         ..MockConfig::default()
     };
     // Start generating signing keys now, so the first auth server does not wait for one.
-    docflow::mock::identity::key_pool::KeyPool::global().seed(docflow::mock::identity::key_pool::DEFAULT_SIZE);
+    docflow::mock::identity::key_pool::KeyPool::global()
+        .seed(docflow::mock::identity::key_pool::DEFAULT_SIZE);
     let server = match MockServer::start(
         config,
         SocketAddr::new(args.host, args.api_port),

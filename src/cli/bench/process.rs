@@ -126,8 +126,10 @@ impl ProcessFigures {
             format!(
                 "{:>9}  peak RSS {}",
                 duration(self.run_many),
-                self.peak_kib
-                    .map_or("unknown".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+                self.peak_kib.map_or("unknown".to_owned(), |k| format!(
+                    "{:.1} MiB",
+                    k as f64 / 1024.0
+                ))
             ),
             json!({"ms": ms(self.run_many), "peak_kib": self.peak_kib}),
         );

@@ -9,10 +9,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::ids;
+use super::key_pool::KeyPool;
 use super::listing::{FilterKind, Listing};
 use super::model::{AuthServer, SIGNING_ALGORITHMS};
 use super::respond::{ApiResult, body, json, list_query, no_content};
-use super::key_pool::KeyPool;
 use super::signing_key::SigningKey;
 use super::store::{AuthServerEntry, StoreError, name_conflict};
 use super::validate::{Field, InvalidParam, Kind, read};

@@ -141,7 +141,10 @@ mod tests {
     fn wait_for(pool: &KeyPool, keys: usize) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while pool.ready() < keys {
-            assert!(Instant::now() < deadline, "the pool never reached {keys} keys");
+            assert!(
+                Instant::now() < deadline,
+                "the pool never reached {keys} keys"
+            );
             thread::sleep(Duration::from_millis(5));
         }
     }

@@ -103,7 +103,12 @@ impl SigningKey {
         let input = format!("{}.{}", jws_part(&header)?, jws_part(claims)?);
         let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
-            .sign(encoding, &SystemRandom::new(), input.as_bytes(), &mut signature)
+            .sign(
+                encoding,
+                &SystemRandom::new(),
+                input.as_bytes(),
+                &mut signature,
+            )
             .map_err(|e| ErrorKind::Signing(e.to_string()))?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }

@@ -126,7 +126,10 @@ mod tests {
         assert!(pace_key(api, "https://us.api.konghq.com/v1/auth-servers/abc/scopes").is_some());
         assert!(pace_key(api, "https://x.us.identity.konghq.tech/auth/oauth/token").is_some());
         let mock = "http://127.0.0.1:4000";
-        assert_eq!(pace_key(mock, "http://127.0.0.1:4000/v1/auth-servers/abc/scopes"), None);
+        assert_eq!(
+            pace_key(mock, "http://127.0.0.1:4000/v1/auth-servers/abc/scopes"),
+            None
+        );
         assert_eq!(
             pace_key(mock, "http://127.0.0.1:4000/identity/wt3f/auth/oauth/token"),
             None

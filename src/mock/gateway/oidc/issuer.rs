@@ -21,8 +21,8 @@ use url::Url;
 
 use super::config::OidcConfig;
 use super::outbound::outbound_url;
-use crate::mock::gateway::cache::IssuerEntry;
 use crate::jws::RsaPublicKey;
+use crate::mock::gateway::cache::IssuerEntry;
 use crate::mock::state::MockState;
 use crate::secret::Secret;
 
