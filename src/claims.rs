@@ -31,63 +31,7 @@ pub struct VerifiedToken {
     pub claims: Value,
 }
 
-/// Why a token was refused. The string form (`claims::expired`) is stable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ClaimsCode {
-    /// The token is not a well-formed compact JWS.
-    Malformed,
-    /// The token's algorithm is not an allowed asymmetric one.
-    Algorithm,
-    /// `iss` is missing, not an http(s) URL, or not the expected one.
-    Issuer,
-    /// The issuer's discovery document or JWKS cannot be fetched or read.
-    Discovery,
-    /// No key of the JWKS matches the token.
-    UnknownKey,
-    /// `exp` is past.
-    Expired,
-    /// `nbf` is in the future, or after `iat`.
-    NotYetValid,
-    /// The signature does not verify.
-    Signature,
-    /// Any other rejection.
-    Invalid,
-    /// `iat`/`exp` are missing or the lifetime is not the expected one.
-    Lifetime,
-    /// `jti` is not a UUID.
-    Jti,
-}
-
-impl ClaimsCode {
-    /// The stable name, `claims::<kind>`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Malformed => "claims::malformed",
-            Self::Algorithm => "claims::algorithm",
-            Self::Issuer => "claims::issuer",
-            Self::Discovery => "claims::discovery",
-            Self::UnknownKey => "claims::unknown_key",
-            Self::Expired => "claims::expired",
-            Self::NotYetValid => "claims::not_yet_valid",
-            Self::Signature => "claims::signature",
-            Self::Invalid => "claims::invalid",
-            Self::Lifetime => "claims::lifetime",
-            Self::Jti => "claims::jti",
-        }
-    }
-}
-
-impl std::fmt::Display for ClaimsCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl PartialEq<&str> for ClaimsCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
+pub use crate::outcome::ClaimsCode;
 
 /// Why a token was refused. Never holds the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

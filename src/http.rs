@@ -291,7 +291,11 @@ impl HttpClient {
         let response = builder.send().await.map_err(describe)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(describe)?.to_vec();
+        let body = match crate::limits::read_capped(response, crate::limits::RESPONSE_LIMIT).await {
+            Ok(body) => body,
+            Err(crate::limits::ReadError::TooLarge(too_large)) => return Err(too_large.to_string()),
+            Err(crate::limits::ReadError::Transport(error)) => return Err(describe(error)),
+        };
         Ok((status, headers, body))
     }
 }

@@ -3,12 +3,23 @@
 //! Scenario files use jq for captures (`.id`), predicates (`.data | length == 1`) and
 //! snapshot views. docflow runs them with the jaq crates (jaq-core, the jaq-std standard
 //! library and jaq-json values), so the language is real jq, not a hand-written subset.
+//!
+//! Scenario jq is sandboxed ([`sandbox`]): no environment, input, exit, printing or
+//! user-defined recursion, and each evaluation runs on its own thread with a bounded stack,
+//! a time budget and caps on its outputs, so a hostile program is an error, never a hang, an
+//! abort or a leak. Programs are compiled once per process (a bounded cache keyed by text)
+//! and the library's definitions are parsed once.
 
+pub mod sandbox;
+
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
+use jaq_core::{Compiler, Ctx, ValX, Vars, data};
 use jaq_json::Val;
 use serde::Deserialize;
 use serde_json::Value;
@@ -19,6 +30,21 @@ type Filter = jaq_core::Filter<data::JustLut<Val>>;
 /// Programs that produce more values than this are cut off with an error, so a runaway
 /// `range(1e9)` cannot exhaust memory.
 const MAX_OUTPUTS: usize = 10_000;
+
+/// Most bytes of output (as JSON) one evaluation may produce.
+const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Deepest output value converted (deeper is an error, not a stack overflow).
+const MAX_OUTPUT_DEPTH: usize = 512;
+
+/// Longest one evaluation may run.
+pub const TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// Stack of the evaluation thread: jaq recurses per nesting level of values and filters.
+const EVAL_STACK: usize = 64 * 1024 * 1024;
+
+/// Most compiled programs kept (the cache is emptied past it).
+const CACHE_CAPACITY: usize = 4_096;
 
 /// A jq program that compiled.
 #[derive(Clone)]
@@ -52,12 +78,21 @@ impl fmt::Display for JqError {
 impl std::error::Error for JqError {}
 
 impl Program {
-    /// Parses and compiles `expr` with the jq standard library.
+    /// Parses and compiles `expr` with the sandboxed jq standard library; a program already
+    /// compiled in this process is reused.
     pub fn compile(expr: &str) -> Result<Self, JqError> {
+        if let Some(filter) = cache().lock().ok().and_then(|c| c.get(expr).cloned()) {
+            return Ok(Self {
+                expr: expr.to_owned(),
+                filter,
+            });
+        }
+        sandbox::check(expr)?;
         let defs = std_defs().iter().cloned();
         let funs = jaq_core::funs()
             .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
+            .chain(jaq_json::funs())
+            .filter(|(name, _, _)| sandbox::allowed_native(name));
         let arena = Arena::default();
         let program = File {
             code: expr,
@@ -70,9 +105,16 @@ impl Program {
             .with_funs(funs)
             .compile(modules)
             .map_err(|errs| compile_error(expr, errs))?;
+        let filter = Arc::new(filter);
+        if let Ok(mut cache) = cache().lock() {
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(expr.to_owned(), filter.clone());
+        }
         Ok(Self {
             expr: expr.to_owned(),
-            filter: Arc::new(filter),
+            filter,
         })
     }
 
@@ -82,26 +124,77 @@ impl Program {
     }
 
     /// Runs the program over `input` and collects every output; the first run-time error
-    /// (`.a` on a number, `error("x")`) ends the run.
+    /// (`.a` on a number, `error("x")`) ends the run, and so does passing [`TIME_LIMIT`],
+    /// [`MAX_OUTPUTS`] values or [`MAX_OUTPUT_BYTES`] bytes.
+    ///
+    /// The evaluation runs on its own thread: a time-out returns an error at once and the
+    /// thread is abandoned (it ends with the process; the sandbox leaves no endless loop
+    /// in the language, only long ones).
     pub fn run(&self, input: &Value) -> Result<Vec<Value>, String> {
-        let input = Val::deserialize(input)
-            .map_err(|e| format!("cannot convert the input to a jq value: {e}"))?;
-        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
-        let mut out = Vec::new();
-        for result in self.filter.id.run((ctx, input)).map(unwrap_valr) {
-            match result {
-                Ok(val) => out.push(to_json(&val)),
-                Err(err) => return Err(format!("jq `{}` failed: {err}", self.expr)),
+        self.run_within(input, TIME_LIMIT)
+    }
+
+    fn run_within(&self, input: &Value, limit: Duration) -> Result<Vec<Value>, String> {
+        // jaq values are not `Send`: the thread converts its own copy.
+        let input = input.clone();
+        let (tx, rx) = mpsc::sync_channel(1);
+        let filter = self.filter.clone();
+        let expr = self.expr.clone();
+        let spawned = std::thread::Builder::new()
+            .name("docflow-jq".to_owned())
+            .stack_size(EVAL_STACK)
+            .spawn(move || {
+                let _ = tx.send(evaluate(&filter, input, &expr));
+            });
+        if let Err(e) = spawned {
+            return Err(format!("jq `{}` could not start: {e}", self.expr));
+        }
+        match rx.recv_timeout(limit) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(format!("jq `{}` ran longer than {:?}", self.expr, limit))
             }
-            if out.len() > MAX_OUTPUTS {
-                return Err(format!(
-                    "jq `{}` produced more than {MAX_OUTPUTS} values",
-                    self.expr
-                ));
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(format!("jq `{}` failed unexpectedly", self.expr))
             }
         }
-        Ok(out)
     }
+}
+
+/// The process-wide cache of compiled programs.
+fn cache() -> &'static Mutex<HashMap<String, Arc<Filter>>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Filter>>>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+/// One evaluation, on the evaluation thread.
+fn evaluate(filter: &Filter, input: Value, expr: &str) -> Result<Vec<Value>, String> {
+    let input = Val::deserialize(&input)
+        .map_err(|e| format!("cannot convert the input to a jq value: {e}"))?;
+    let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
+    let mut out = Vec::new();
+    let mut bytes = 0usize;
+    for result in filter.id.run((ctx, input)) {
+        let val = value_or_error(result).map_err(|err| format!("jq `{expr}` failed: {err}"))?;
+        let json =
+            to_json(&val, 0, &mut bytes).map_err(|why| format!("jq `{expr}` produced {why}"))?;
+        out.push(json);
+        if out.len() > MAX_OUTPUTS {
+            return Err(format!(
+                "jq `{expr}` produced more than {MAX_OUTPUTS} values"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A value, or the error as text. `halt` (unreachable through the sandbox) is an error too:
+/// jaq's own `unwrap_valr` would exit the process.
+fn value_or_error(result: ValX<Val>) -> Result<Val, String> {
+    result.map_err(|exn| match exn.get_err() {
+        Ok(err) => err.to_string(),
+        Err(_) => "the program tried to halt".to_owned(),
+    })
 }
 
 /// The jq definitions of the standard library (`map`, `select`, `test`, …), parsed once:
@@ -112,6 +205,7 @@ fn std_defs() -> &'static [jaq_core::load::parse::Def<&'static str>] {
         jaq_core::defs()
             .chain(jaq_std::defs())
             .chain(jaq_json::defs())
+            .filter(sandbox::allowed_def)
             .collect()
     })
 }
@@ -121,10 +215,27 @@ pub fn is_truthy(value: &Value) -> bool {
     !matches!(value, Value::Null | Value::Bool(false))
 }
 
-/// Converts a jaq value to JSON. Byte strings become (lossy) text, non-finite numbers
-/// become `null` as in jq's output, and non-string object keys are written as JSON text.
-fn to_json(val: &Val) -> Value {
-    match val {
+/// Converts a jaq value to JSON, counting its bytes into `bytes`. Byte strings become
+/// (lossy) text, non-finite numbers become `null` as in jq's output, and non-string object
+/// keys are written as JSON text. Too deep or too large a value is an error.
+fn to_json(val: &Val, depth: usize, bytes: &mut usize) -> Result<Value, String> {
+    if depth > MAX_OUTPUT_DEPTH {
+        return Err(format!(
+            "a value nested deeper than {MAX_OUTPUT_DEPTH} levels"
+        ));
+    }
+    *bytes += 8;
+    if *bytes > MAX_OUTPUT_BYTES {
+        return Err(format!("more than {MAX_OUTPUT_BYTES} bytes"));
+    }
+    let text = |b: &[u8], bytes: &mut usize| {
+        *bytes += b.len();
+        if *bytes > MAX_OUTPUT_BYTES {
+            return Err(format!("more than {MAX_OUTPUT_BYTES} bytes"));
+        }
+        Ok(String::from_utf8_lossy(b).into_owned())
+    };
+    Ok(match val {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(n) => {
@@ -134,24 +245,25 @@ fn to_json(val: &Val) -> Value {
                 .or_else(|_| text.parse::<f64>().map(Value::from))
                 .unwrap_or(Value::Null)
         }
-        Val::TStr(bytes) | Val::BStr(bytes) => {
-            Value::String(String::from_utf8_lossy(bytes).into_owned())
-        }
-        Val::Arr(items) => Value::Array(items.iter().map(to_json).collect()),
-        Val::Obj(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Val::TStr(bytes) | Val::BStr(bytes) => {
-                            String::from_utf8_lossy(bytes).into_owned()
-                        }
-                        other => other.to_string(),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
+        Val::TStr(b) | Val::BStr(b) => Value::String(text(b, bytes)?),
+        Val::Arr(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| to_json(v, depth + 1, bytes))
+                .collect::<Result<_, _>>()?,
         ),
-    }
+        Val::Obj(map) => {
+            let mut object = serde_json::Map::new();
+            for (k, v) in map.iter() {
+                let key = match k {
+                    Val::TStr(b) | Val::BStr(b) => text(b, bytes)?,
+                    other => other.to_string(),
+                };
+                object.insert(key, to_json(v, depth + 1, bytes)?);
+            }
+            Value::Object(object)
+        }
+    })
 }
 
 /// Byte offset of `part` inside `whole`, when `part` is a slice of it.
@@ -350,6 +462,65 @@ mod tests {
         assert!(is_truthy(&json!("")));
         assert!(is_truthy(&json!([])));
         assert!(is_truthy(&json!(true)));
+    }
+
+    #[test]
+    fn sandboxed_filters_are_load_errors_naming_them() {
+        for (program, name) in [
+            ("env", "env"),
+            ("$ENV", "$ENV"),
+            (".a | halt_error", "halt_error"),
+            ("halt", "halt"),
+            ("input", "input"),
+            ("stderr", "stderr"),
+            ("debug", "debug"),
+            ("def f: f; f", "def"),
+            ("repeat(1)", "repeat"),
+        ] {
+            let err = Program::compile(program).unwrap_err();
+            assert!(
+                err.message.contains(&format!("`{name}`")),
+                "{program}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn runaway_programs_are_errors_not_hangs_or_aborts() {
+        let input = json!({});
+        // Too many values.
+        let err = Program::compile("range(100000)")
+            .unwrap()
+            .run(&input)
+            .unwrap_err();
+        assert!(err.contains("more than"), "{err}");
+        // Too long: a loop that yields nothing.
+        let started = std::time::Instant::now();
+        let err = Program::compile("last(range(1e6))")
+            .unwrap()
+            .run_within(&input, Duration::from_millis(5))
+            .unwrap_err();
+        assert!(err.contains("ran longer than"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+        // Too deep an output.
+        let err = Program::compile("reduce range(2000) as $i (null; [.])")
+            .unwrap()
+            .run(&input)
+            .unwrap_err();
+        assert!(err.contains("nested deeper"), "{err}");
+        // Too large an output.
+        let err = Program::compile(r#""x" * 20000000"#)
+            .unwrap()
+            .run(&input)
+            .unwrap_err();
+        assert!(err.contains("bytes"), "{err}");
+    }
+
+    #[test]
+    fn compiled_once_per_process() {
+        let a = Program::compile(".compiled_once").unwrap();
+        let b = Program::compile(".compiled_once").unwrap();
+        assert!(Arc::ptr_eq(&a.filter, &b.filter));
     }
 
     #[test]

@@ -8,8 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::claims::ClaimsCode;
-use crate::scenario::model::{Span, TargetKind};
+use crate::scenario::model::{Span, StepKey, StepKeys, TargetKind};
 
 /// The report of one scenario run.
 #[derive(Debug, Clone)]
@@ -56,7 +55,19 @@ pub enum StepOutcome {
     Failed,
     /// Not run on this target.
     Skipped(String),
+    /// The target said it cannot emulate what the step needs (its answer carried
+    /// [`NOT_EMULATED_HEADER`]), or the step needs a value only such a step would have
+    /// captured. Neither a failure nor a doc defect; reported as skipped, with the reason.
+    OutOfReach {
+        /// The target's reason, or which out-of-reach step the value would have come from.
+        reason: String,
+    },
 }
+
+/// The response header by which Konnect-in-a-box marks an answer it does not emulate (the
+/// same name as `mock::not_emulated::HEADER`, which the runner does not import: it must not
+/// depend on the mock).
+pub const NOT_EMULATED_HEADER: &str = "docflow-not-emulated";
 
 /// The report of one step.
 #[derive(Debug, Clone)]
@@ -136,6 +147,8 @@ pub struct Failure {
     pub exports: Vec<String>,
     /// Where the failing step comes from in the docs (`file:line`), if it is a doc step.
     pub doc: Option<String>,
+    /// Where the failing step's checked keys are written, to point at the failing one.
+    pub keys: StepKeys,
 }
 
 /// One failed check.
@@ -308,5 +321,83 @@ impl From<RunCode> for Code {
 impl From<DocCode> for Code {
     fn from(c: DocCode) -> Self {
         Self::Doc(c)
+    }
+}
+
+/// Why a token was refused. The string form (`claims::expired`) is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClaimsCode {
+    /// The token is not a well-formed compact JWS.
+    Malformed,
+    /// The token's algorithm is not an allowed asymmetric one.
+    Algorithm,
+    /// `iss` is missing, not an http(s) URL, or not the expected one.
+    Issuer,
+    /// The issuer's discovery document or JWKS cannot be fetched or read.
+    Discovery,
+    /// No key of the JWKS matches the token.
+    UnknownKey,
+    /// `exp` is past.
+    Expired,
+    /// `nbf` is in the future, or after `iat`.
+    NotYetValid,
+    /// The signature does not verify.
+    Signature,
+    /// Any other rejection.
+    Invalid,
+    /// `iat`/`exp` are missing or the lifetime is not the expected one.
+    Lifetime,
+    /// `jti` is not a UUID.
+    Jti,
+}
+
+impl ClaimsCode {
+    /// The stable name, `claims::<kind>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "claims::malformed",
+            Self::Algorithm => "claims::algorithm",
+            Self::Issuer => "claims::issuer",
+            Self::Discovery => "claims::discovery",
+            Self::UnknownKey => "claims::unknown_key",
+            Self::Expired => "claims::expired",
+            Self::NotYetValid => "claims::not_yet_valid",
+            Self::Signature => "claims::signature",
+            Self::Invalid => "claims::invalid",
+            Self::Lifetime => "claims::lifetime",
+            Self::Jti => "claims::jti",
+        }
+    }
+}
+
+impl std::fmt::Display for ClaimsCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ClaimsCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Code {
+    /// The step key a failure with this code comes from, and the label to put on it.
+    pub fn step_key(self) -> Option<(StepKey, &'static str)> {
+        Some(match self {
+            Code::Check(CheckCode::Status) | Code::Doc(DocCode::DefectFixed) => {
+                (StepKey::StatusCode, "expected status")
+            }
+            Code::Check(CheckCode::Body | CheckCode::Jq | CheckCode::Header) => {
+                (StepKey::Expect, "expectation")
+            }
+            Code::Check(CheckCode::Capture) => (StepKey::Capture, "capture"),
+            Code::Check(CheckCode::Token) | Code::Claims(_) => (StepKey::Token, "token check"),
+            Code::Check(CheckCode::Failed)
+            | Code::Run(_)
+            | Code::Doc(DocCode::Defect)
+            | Code::Transport => return None,
+        })
     }
 }

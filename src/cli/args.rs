@@ -134,6 +134,22 @@ pub(crate) struct RunArgs {
 pub(crate) enum MockCommand {
     /// Serve the mock: the Konnect API on one port, the data plane on another.
     Serve(ServeArgs),
+    /// Per Konnect OpenAPI spec, how many operations the mock implements, and which plugins
+    /// its data plane executes.
+    #[cfg(feature = "harness")]
+    Coverage(CoverageArgs),
+}
+
+/// `docflow mock coverage`.
+#[cfg(feature = "harness")]
+#[derive(Debug, Args)]
+pub(crate) struct CoverageArgs {
+    /// The folder of Konnect specs (default: `$DOCFLOW_SHARED/kong-docs/current-2026-08/api-specs/konnect`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) specs: Option<PathBuf>,
+    /// Print JSON: every operation, implemented or not.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `docflow mock serve`.
@@ -157,6 +173,10 @@ pub(crate) struct ServeArgs {
     /// Accept any bearer token, not only `kpat_…`/`spat_…` personal access tokens.
     #[arg(long)]
     pub(crate) any_token: bool,
+    /// Serve this organization's `quickstart` at the proxy's root (its token; default: the
+    /// first organization that creates one). Other organizations use `/dp/{id}`.
+    #[arg(long, env = "DOCFLOW_PROXY_ORG", hide_env_values = true)]
+    pub(crate) proxy_org: Option<String>,
     /// Exit once no request has arrived for this long (`120s`); the container target uses it
     /// so that a container outliving its tests stops by itself.
     #[arg(long, value_parser = docflow::duration::parse_duration)]

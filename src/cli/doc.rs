@@ -15,6 +15,7 @@ use docflow::doc::infer::Inference;
 use docflow::doc::markdown::{Page, load_page};
 use docflow::doc::outline;
 use docflow::doc::source::DocsRoot;
+use docflow::doc::verdict::{self, PageVerdict, StepVerdict, Verdict};
 use docflow::report::terminal as report;
 use docflow::scenario::load::load_file;
 use docflow::scenario::model::TargetKind;
@@ -81,8 +82,19 @@ pub(crate) struct CheckArgs {
 /// `docflow doc run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunDocArgs {
-    #[command(flatten)]
-    pub(crate) convert: ConvertArgs,
+    /// How-tos, or folders of them (every `*.md` below, each run in isolation).
+    #[arg(required = true)]
+    pub(crate) pages: Vec<PathBuf>,
+    /// The docs root (the folder holding `app/`); default: found above each page.
+    #[arg(long, env = "DOCFLOW_DOCS_ROOT")]
+    pub(crate) docs_root: Option<PathBuf>,
+    /// Where a manual `export NAME='YOUR-…'` is in the previous response: `NAME=JQ`
+    /// (repeatable).
+    #[arg(long = "capture", value_name = "NAME=JQ")]
+    pub(crate) captures: Vec<String>,
+    /// Also write the verdicts as JUnit XML (a suite per page, a case per step).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
     /// Where to run; defaults to `DOCFLOW_TARGET`, then `mock`.
     #[arg(long, value_enum, env = "DOCFLOW_TARGET")]
     pub(crate) target: Option<TargetArg>,
@@ -170,12 +182,19 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
 }
 
+/// Exit code of `doc run` when a page has a doc defect (and docflow ran everything).
+const EXIT_DEFECTS: u8 = 1;
+/// Exit code of `doc run` when docflow could not read, convert or run a step.
+const EXIT_DOCFLOW_ERROR: u8 = 2;
+
 async fn run(args: &RunDocArgs) -> ExitCode {
-    let conversion = match converted(&args.convert) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let pages = match doc_pages(&args.pages) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_DOCFLOW_ERROR);
+        }
     };
-    eprint!("{}", render_all(&conversion.warnings));
     let kind = match args.target {
         None | Some(TargetArg::Mock) => TargetKind::Mock,
         Some(TargetArg::Container) => TargetKind::Container,
@@ -185,14 +204,67 @@ async fn run(args: &RunDocArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error[{}]: {}", e.code, e.message);
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_DOCFLOW_ERROR);
         }
     };
+    let mut verdicts = Vec::new();
+    for page in &pages {
+        let page_args = ConvertArgs {
+            page: PageArgs {
+                page: page.clone(),
+                docs_root: args.docs_root.clone(),
+            },
+            captures: args.captures.clone(),
+        };
+        verdicts.push(run_page(&page_args, &target, kind, pages.len() == 1).await);
+    }
+    if pages.len() > 1 {
+        print!("{}", verdict::health_report(&verdicts));
+    }
+    if let Some(path) = &args.junit
+        && let Err(e) = std::fs::write(path, verdict::junit_xml(&verdicts))
+    {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        return ExitCode::from(EXIT_DOCFLOW_ERROR);
+    }
+    if verdicts.iter().any(|v| v.count("docflow error") > 0) {
+        ExitCode::from(EXIT_DOCFLOW_ERROR)
+    } else if verdicts.iter().any(|v| v.count("doc defect") > 0) {
+        ExitCode::from(EXIT_DEFECTS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs one page in its own session; `full` prints the runner's step report too.
+async fn run_page(
+    args: &ConvertArgs,
+    target: &Target,
+    kind: TargetKind,
+    full: bool,
+) -> PageVerdict {
+    let failed = |page: &Path, message: String| PageVerdict {
+        page: page.display().to_string(),
+        steps: vec![StepVerdict {
+            at: page.display().to_string(),
+            what: "the page".to_owned(),
+            verdict: Verdict::DocflowError(message),
+        }],
+    };
+    let conversion = match converted_quietly(args) {
+        Ok(c) => c,
+        Err(errors) => {
+            eprint!("{}", render_all(&errors));
+            let first = errors.first().map_or_else(String::new, ToString::to_string);
+            return failed(&args.page.page, first);
+        }
+    };
+    eprint!("{}", render_all(&conversion.warnings));
     let session = match target.open_session().await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error[{}]: {}", e.code, e.message);
-            return ExitCode::from(2);
+            let message = format!("[{}] {}", e.code, e.message);
+            return PageVerdict::new(&conversion, None, Some(&message));
         }
     };
     let scenario = &conversion.scenario;
@@ -206,12 +278,37 @@ async fn run(args: &RunDocArgs) -> ExitCode {
         let _ = tokio::signal::ctrl_c().await;
     };
     let report = docflow::run_scenario_until(scenario, &session, interrupted).await;
-    print!("{}", report::full(&report));
-    if report.passed() && report.defects.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    if full {
+        // The runner's own failure diagnostics point into the expanded page; the verdicts
+        // below name each step's file:line in the docs instead.
+        print!("{}", report::step_lines(&report));
     }
+    let verdicts = PageVerdict::new(&conversion, Some(&report), None);
+    print!("{}", verdicts.render());
+    verdicts
+}
+
+/// The pages: files as given, folders walked for `*.md` (sorted).
+fn doc_pages(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<Result<_, _>>()?;
+            entries.sort();
+            let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
+            out.extend(
+                files
+                    .into_iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "md")),
+            );
+            out.extend(doc_pages(&dirs)?);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// The docs root and the page's path inside it.
@@ -239,15 +336,23 @@ fn read(args: &PageArgs) -> Result<(Page, Extracted), Vec<Diagnostic>> {
 }
 
 fn converted(args: &ConvertArgs) -> Result<Conversion, ExitCode> {
+    converted_quietly(args).map_err(|e| fail(&e))
+}
+
+/// The page converted, or what stopped it (a bad `--capture` is one of them).
+fn converted_quietly(args: &ConvertArgs) -> Result<Conversion, Vec<Diagnostic>> {
     let mut inference = Inference::default();
     for spec in &args.captures {
         if let Err(e) = inference.add_capture(spec) {
-            eprintln!("error: `--capture {spec}`: {e}");
-            return Err(ExitCode::from(2));
+            return Err(vec![Diagnostic::error(
+                "doc::bad_capture_option",
+                docflow::doc::diagnostic::DocLocation::new(format!("--capture {spec}"), 0),
+                e,
+            )]);
         }
     }
-    let (page, extracted) = read(&args.page).map_err(|e| fail(&e))?;
-    convert(&page, &extracted, &inference).map_err(|e| fail(&e))
+    let (page, extracted) = read(&args.page)?;
+    convert(&page, &extracted, &inference)
 }
 
 fn fail(errors: &[Diagnostic]) -> ExitCode {

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use docflow::mock::auth::OrgId;
 use docflow::mock::config::TokenPolicy;
 use docflow::mock::{MockConfig, MockServer};
 
@@ -18,14 +19,28 @@ pub(crate) const READY: &str = docflow::mock::server::READY_LINE;
 
 /// Serves until a signal.
 pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
+    let token_policy = if args.any_token {
+        TokenPolicy::Any
+    } else {
+        TokenPolicy::PatOnly
+    };
+    let proxy_org = match args
+        .proxy_org
+        .as_deref()
+        .map(|t| OrgId::from_token(t, token_policy))
+    {
+        None => None,
+        Some(Some(org)) => Some(org),
+        Some(None) => {
+            eprintln!("error: `--proxy-org` is not a token the mock accepts (`kpat_…`/`spat_…`)");
+            return ExitCode::from(2);
+        }
+    };
     let config = MockConfig {
         propagation_delay: args.propagation_delay,
-        token_policy: if args.any_token {
-            TokenPolicy::Any
-        } else {
-            TokenPolicy::PatOnly
-        },
+        token_policy,
         public_api_url: args.public_url.clone(),
+        proxy_org,
         ..MockConfig::default()
     };
     // Start generating signing keys now, so the first auth server does not wait for one.

@@ -12,6 +12,8 @@ pub(crate) mod image;
 pub(crate) mod logging;
 pub(crate) mod mock;
 #[cfg(feature = "harness")]
+pub(crate) mod mock_coverage;
+#[cfg(feature = "harness")]
 pub(crate) mod run;
 #[cfg(feature = "harness")]
 pub(crate) mod sweep;
@@ -40,6 +42,10 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
         Command::Mock {
             command: MockCommand::Serve(args),
         } => mock::serve(args).await,
+        #[cfg(feature = "harness")]
+        Command::Mock {
+            command: MockCommand::Coverage(args),
+        } => mock_coverage::coverage(args).await,
         #[cfg(feature = "harness")]
         Command::Image {
             command: ImageCommand::Build(args),

@@ -60,6 +60,12 @@ pub enum BlockKind {
     Heading(Heading),
     /// A prose line (site variables substituted).
     Prose(String),
+    /// A construct docflow reads but does not run (a non-HTTP validation, a shell command
+    /// it cannot read, Liquid it does not evaluate, a missing entity example).
+    NotRun(NotRun),
+    /// A block that breaks the docs' own format (`status_code: 2010`, a `capture` entry
+    /// without `jq`): a doc defect at its line, as a docs linter would report it.
+    Malformed(Malformed),
 }
 
 impl BlockKind {
@@ -81,6 +87,8 @@ impl BlockKind {
             Self::Shell(_) => "shell",
             Self::Heading(_) => "heading",
             Self::Prose(_) => "prose",
+            Self::NotRun(_) => "not run",
+            Self::Malformed(_) => "doc defect",
         }
     }
 }
@@ -175,6 +183,42 @@ pub struct Shell {
     pub text: String,
 }
 
+/// Something docflow does not run, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRun {
+    /// The construct, as the doc writes it (`{% validation custom-command %}`).
+    pub construct: String,
+    /// Why docflow does not run it.
+    pub reason: String,
+}
+
+/// A block that breaks the docs' format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// The construct (`{% konnect_api_request %}`).
+    pub construct: String,
+    /// What is wrong with it (`bad `status_code`: …`).
+    pub problem: String,
+}
+
+/// Validation kinds that are one HTTP request to the gateway proxy, which docflow runs.
+pub const HTTP_VALIDATIONS: &[&str] = &["request-check", "unauthorized-check"];
+
+/// Validation kinds docflow reads but does not run, with the reason.
+pub fn validation_not_run_reason(kind: &str) -> &'static str {
+    match kind {
+        "custom-command" => "runs a shell command",
+        "kubernetes-resource" | "kubernetes-resource-property" | "kubernetes-wait-for" => {
+            "checks Kubernetes resources (kubectl)"
+        }
+        "vault-secret" => "reads a secret from a vault backend",
+        "grpc-check" => "sends a gRPC request",
+        "rate-limit-check" => "sends a burst of requests until the rate limit answers 429",
+        "traffic-generator" => "generates background traffic",
+        _ => "a validation kind docflow does not know",
+    }
+}
+
 /// A markdown heading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
@@ -246,7 +290,17 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
     let mut blocks = Vec::new();
     let lines = &page.lines;
     let mut i = 0;
+    let mut skipped_includes = page.not_run.iter().peekable();
     while i < lines.len() {
+        while let Some((_, at, reason)) = skipped_includes.next_if(|(index, ..)| *index <= i) {
+            blocks.push(Block {
+                location: at.clone(),
+                kind: BlockKind::NotRun(NotRun {
+                    construct: "{% include %}".to_owned(),
+                    reason: reason.clone(),
+                }),
+            });
+        }
         let line = &lines[i];
         let trimmed = line.text.trim();
         if let Some(marker) = fence_marker(line.text.trim_start()) {
@@ -265,13 +319,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
                 break;
             };
             if matches!(lang.as_str(), "sh" | "bash" | "shell" | "console") {
-                shell_blocks(
-                    &lines[i + 1..end],
-                    line,
-                    &mut blocks,
-                    &mut warnings,
-                    &mut errors,
-                );
+                shell_blocks(&lines[i + 1..end], line, &mut blocks, &mut warnings);
             }
             i = end + 1;
             continue;
@@ -299,19 +347,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
                     break;
                 };
                 let body = &lines[i + 1..end];
-                let parsed = if name == "validation" {
-                    let kind = words.next().unwrap_or("").to_owned();
-                    validation(kind, body, line).map(BlockKind::Validation)
-                } else {
-                    api_request(body, line, &mut warnings).map(BlockKind::ApiRequest)
-                };
-                match parsed {
-                    Ok(kind) => blocks.push(Block {
-                        location: line.location(),
-                        kind,
-                    }),
-                    Err(e) => errors.push(e),
-                }
+                blocks.push(tagged_block(name, words.next(), body, line, &mut warnings));
                 i = end + 1;
                 continue;
             }
@@ -334,13 +370,31 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
         i += 1;
     }
 
+    for (_, at, reason) in skipped_includes {
+        blocks.push(Block {
+            location: at.clone(),
+            kind: BlockKind::NotRun(NotRun {
+                construct: "{% include %}".to_owned(),
+                reason: reason.clone(),
+            }),
+        });
+    }
     let mut entities = Vec::new();
+    let mut missing = Vec::new();
     for named in &page.frontmatter.entities {
         match entities::load(&page.root, named) {
             Ok(e) => entities.push(e),
+            Err(e) if e.code == "doc::missing_entity" => missing.push(Block {
+                location: e.location.clone(),
+                kind: BlockKind::NotRun(NotRun {
+                    construct: format!("prereqs.entities.{}: {}", named.kind, named.name),
+                    reason: format!("{} (the docs site builds it elsewhere)", e.message),
+                }),
+            }),
             Err(e) => errors.push(e),
         }
     }
+    blocks.splice(0..0, missing);
     if errors.is_empty() {
         Ok(Extracted {
             blocks,
@@ -351,6 +405,68 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
     } else {
         Err(errors)
     }
+}
+
+/// A `{% konnect_api_request %}` or `{% validation %}` block: parsed, or listed as not run
+/// (a kind docflow does not run, Liquid it does not evaluate), or a doc defect (the block
+/// breaks the docs' own format).
+fn tagged_block(
+    name: &str,
+    kind: Option<&str>,
+    body: &[Line],
+    open: &Line,
+    warnings: &mut Vec<Diagnostic>,
+) -> Block {
+    let construct = match kind {
+        Some(kind) if name == "validation" => format!("{{% validation {kind} %}}"),
+        _ => format!("{{% {name} %}}"),
+    };
+    let not_run = |reason: String| {
+        BlockKind::NotRun(NotRun {
+            construct: construct.clone(),
+            reason,
+        })
+    };
+    let parsed = match kind {
+        Some(kind) if name == "validation" && !HTTP_VALIDATIONS.contains(&kind) => {
+            Ok(not_run(validation_not_run_reason(kind).to_owned()))
+        }
+        Some(kind) if name == "validation" => {
+            validation(kind.to_owned(), body, open).map(BlockKind::Validation)
+        }
+        None if name == "validation" => Ok(not_run("a validation without a kind".to_owned())),
+        _ => api_request(body, open, warnings).map(BlockKind::ApiRequest),
+    };
+    let mut location = open.location();
+    let kind = match parsed {
+        Ok(kind) => kind,
+        Err(e)
+            if body
+                .iter()
+                .any(|l| l.text.contains("{%") || l.text.contains("{{")) =>
+        {
+            not_run(format!(
+                "holds Liquid docflow does not evaluate ({})",
+                e.message
+            ))
+        }
+        Err(e) => {
+            // `bad `status_code`: …` names the key: point at its line in the block.
+            let key = e
+                .message
+                .split_once("bad `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(key, _)| format!("{key}:"));
+            location = key
+                .and_then(|key| body.iter().find(|l| l.text.trim_start().starts_with(&key)))
+                .map_or(e.location, Line::location);
+            BlockKind::Malformed(Malformed {
+                construct: construct.clone(),
+                problem: e.message,
+            })
+        }
+    };
+    Block { location, kind }
 }
 
 fn find_fence_end(lines: &[Line], open: usize, marker: &str) -> Option<usize> {
@@ -381,7 +497,6 @@ fn shell_blocks(
     fence: &Line,
     blocks: &mut Vec<Block>,
     warnings: &mut Vec<Diagnostic>,
-    errors: &mut Vec<Diagnostic>,
 ) {
     let text: String = content.iter().map(|l| format!("{}\n", l.text)).collect();
     let at = |line: usize| {
@@ -392,11 +507,13 @@ fn shell_blocks(
     let commands = match split_commands(&text) {
         Ok(c) => c,
         Err(e) => {
-            errors.push(Diagnostic::error(
-                "doc::bad_shell",
-                at(e.line),
-                format!("cannot read the shell command: {}", e.message),
-            ));
+            blocks.push(Block {
+                location: at(e.line),
+                kind: BlockKind::NotRun(NotRun {
+                    construct: "shell block".to_owned(),
+                    reason: format!("docflow cannot read the shell command: {}", e.message),
+                }),
+            });
             return;
         }
     };
@@ -816,24 +933,55 @@ mod tests {
     }
 
     #[test]
-    fn broken_blocks_are_located_errors_all_at_once() {
+    fn malformed_blocks_are_doc_defects_at_their_line_and_the_rest_is_read() {
         let (_tmp, page) = load(
-            "{% konnect_api_request %}\nurl: /x\nbody: [oops\n{% endkonnect_api_request %}\n{% konnect_api_request %}\nstatus_code: 99\n{% endkonnect_api_request %}\n{% validation request-check %}\nurl: /y\n",
+            "{% konnect_api_request %}\nurl: /x\nbody: [oops\n{% endkonnect_api_request %}\n{% konnect_api_request %}\nstatus_code: 2010\nurl: /z\n{% endkonnect_api_request %}\n{% validation request-check %}\nstatus_code: 200\n{% endvalidation %}\n{% validation custom-command %}\ncommand: ls\n{% endvalidation %}\n```sh\ncurl 'x\n```\n",
         );
-        let errors = extract(&page).unwrap_err();
-        let got: Vec<_> = errors.iter().map(|e| (e.code, e.location.line)).collect();
-        assert_eq!(got[0].0, "doc::bad_yaml");
-        assert!((6..=7).contains(&got[0].1), "{errors:?}");
-        assert_eq!(got[1], ("doc::missing_url", 9));
-        assert_eq!(got[2], ("doc::unterminated_block", 12));
+        let x = extract(&page).unwrap();
+        let got: Vec<_> = x
+            .blocks
+            .iter()
+            .filter(|b| b.location.file == "app/p.md")
+            .map(|b| (b.kind.label(), b.location.line))
+            .collect();
+        assert_eq!(got[0].0, "doc defect");
+        assert!((6..=7).contains(&got[0].1), "{got:?}");
+        assert_eq!(
+            &got[1..],
+            [
+                ("doc defect", 10),
+                ("doc defect", 13),
+                ("not run", 16),
+                ("not run", 20)
+            ]
+        );
+        let BlockKind::Malformed(m) = &x
+            .blocks
+            .iter()
+            .find(|b| b.location.line == 10)
+            .unwrap()
+            .kind
+        else {
+            panic!("{x:?}")
+        };
+        assert!(m.problem.contains("bad `status_code`"), "{m:?}");
+        let BlockKind::NotRun(n) = &x
+            .blocks
+            .iter()
+            .find(|b| b.location.line == 16)
+            .unwrap()
+            .kind
+        else {
+            panic!("{x:?}")
+        };
+        assert_eq!(n.reason, "runs a shell command");
     }
 
     #[test]
-    fn unterminated_fences_and_bad_shell_are_errors() {
-        let (_tmp, page) = load("```sh\ncurl 'x\n```\n");
+    fn unterminated_blocks_are_errors() {
+        let (_tmp, page) = load("{% validation request-check %}\nurl: /y\n");
         let errors = extract(&page).unwrap_err();
-        assert_eq!(errors[0].code, "doc::bad_shell");
-        assert_eq!(errors[0].location, DocLocation::new("app/p.md", 6));
+        assert_eq!(errors[0].code, "doc::unterminated_block");
         let (_tmp, page) = load("```sh\ncurl x\n");
         let errors = extract(&page).unwrap_err();
         assert_eq!(errors[0].code, "doc::unterminated_block");

@@ -49,7 +49,7 @@ use super::markdown::Page;
 use super::ordered::Ordered;
 use crate::scenario::model::{
     BasicAuth, Body, Capture, Destination, DocRef, DocSource, Expect, Header, JqCheck, Request,
-    Retry, Scenario, SnapshotMode, Span, Step, Template, VarDef,
+    Retry, Scenario, SnapshotMode, Span, Step, StepKeys, Template, VarDef,
 };
 
 /// Variables a target provides (the quickstart script's exports, plus `RUN_ID`).
@@ -74,6 +74,10 @@ pub struct Conversion {
     pub notes: Vec<StepNotes>,
     /// Blocks skipped and other things worth knowing.
     pub warnings: Vec<Diagnostic>,
+    /// Doc defects found without running anything: blocks that break the docs' own format.
+    pub defects: Vec<Diagnostic>,
+    /// The page's `min_version.gateway`.
+    pub min_gateway: Option<String>,
 }
 
 /// What the YAML printer needs beyond the model.
@@ -143,6 +147,9 @@ struct Builder<'a> {
     vars: Vec<VarDef>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    defects: Vec<Diagnostic>,
+    /// `export A=$B` lines so far: `A` → the value, itself expanded.
+    aliases: HashMap<String, String>,
     /// Variables the doc writes anywhere; generated names avoid them.
     reserved: HashSet<String>,
     /// Variables defined so far.
@@ -189,6 +196,8 @@ impl<'a> Builder<'a> {
             vars: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            defects: Vec::new(),
+            aliases: HashMap::new(),
             reserved,
             defined: TARGET_VARIABLES.iter().map(|s| (*s).to_owned()).collect(),
             last_request: None,
@@ -201,6 +210,8 @@ impl<'a> Builder<'a> {
     }
 
     fn template(&mut self, text: &str, at: &DocLocation) -> Template {
+        let expanded = expand_aliases(text, &self.aliases);
+        let text = expanded.as_str();
         Template::parse(text).unwrap_or_else(|e| {
             self.errors.push(Diagnostic::error(
                 "doc::bad_variable",
@@ -287,6 +298,7 @@ impl<'a> Builder<'a> {
             span,
         };
         let step = Step {
+            keys: StepKeys::default(),
             name: self.step_name("find-quickstart-control-plane"),
             span,
             source: None,
@@ -394,6 +406,7 @@ impl<'a> Builder<'a> {
                 ..request.clone()
             };
             let step = Step {
+                keys: StepKeys::default(),
                 name: self.step_name(&format!("create-{}", entity.name)),
                 span,
                 source: Some(DocSource {
@@ -442,6 +455,11 @@ impl<'a> Builder<'a> {
                             e.name
                         ),
                     ));
+                } else if e.value.contains('$') {
+                    // `export A=$B` is an assignment in page order: later uses of `$A`
+                    // read whatever `$B` holds when they run.
+                    let value = expand_aliases(&e.value, &self.aliases);
+                    self.aliases.insert(e.name.clone(), value);
                 } else if !self.defined.contains(&e.name) {
                     let value = self.template(&e.value, at);
                     self.vars.push(VarDef {
@@ -470,6 +488,16 @@ impl<'a> Builder<'a> {
                     self.implied_gateway_call(&h.text, at, entities);
                 }
             }
+            BlockKind::NotRun(n) => self.warnings.push(Diagnostic::warning(
+                "doc::not_run",
+                at.clone(),
+                format!("not run: `{}`: {}", n.construct, n.reason),
+            )),
+            BlockKind::Malformed(m) => self.defects.push(Diagnostic::error(
+                "doc::malformed_block",
+                at.clone(),
+                m.problem.clone(),
+            )),
             BlockKind::Heading(_) | BlockKind::Prose(_) => {}
         }
     }
@@ -499,7 +527,7 @@ impl<'a> Builder<'a> {
             ));
         }
         let json_body = match (&body, &r.body_cmd) {
-            (Some(b), _) => Some(Body::Json(b.to_json())),
+            (Some(b), _) => Some(Body::Json(self.aliased(b.to_json()))),
             (None, Some(raw)) => Some(Body::Raw(self.template(raw, at))),
             (None, None) => None,
         };
@@ -584,7 +612,7 @@ impl<'a> Builder<'a> {
             url: self.template(&v.url, at),
             headers: self.headers(&v.headers, at),
             query: vec![],
-            body: body.as_ref().map(|b| Body::Json(b.to_json())),
+            body: body.as_ref().map(|b| Body::Json(self.aliased(b.to_json()))),
             basic_auth: None,
             konnect_auth: false,
             span,
@@ -613,6 +641,17 @@ impl<'a> Builder<'a> {
     fn curl(&mut self, c: &Curl, at: &DocLocation) {
         let span = self.span(at);
         let req = &c.request;
+        if let Some(host) = external_host(&req.url) {
+            self.warnings.push(Diagnostic::warning(
+                "doc::not_run",
+                at.clone(),
+                format!(
+                    "not run: `curl {}`: sends a request to `{host}`, outside the target",
+                    req.url
+                ),
+            ));
+            return;
+        }
         let (destination, url) = if let Some(path) = req.url.strip_prefix("$KONNECT_PROXY_URL") {
             (Destination::Proxy, path.to_owned())
         } else if let Some(path) = req.url.strip_prefix("${KONNECT_PROXY_URL}") {
@@ -641,7 +680,7 @@ impl<'a> Builder<'a> {
             match serde_json::from_str::<serde_json::Value>(json) {
                 Ok(value) => {
                     ordered = Some(Ordered::from(&value));
-                    body = Some(Body::Json(value));
+                    body = Some(Body::Json(self.aliased(value)));
                 }
                 Err(_) => body = Some(Body::Raw(self.template(json, at))),
             }
@@ -699,11 +738,11 @@ impl<'a> Builder<'a> {
 
     fn manual_export(&mut self, variable: &str, value: &str, at: &DocLocation) {
         let Some(index) = self.last_request else {
-            self.errors.push(
-                Diagnostic::error(
+            self.warnings.push(
+                Diagnostic::warning(
                     "doc::export_without_request",
                     at.clone(),
-                    format!("`export {variable}='{value}'` comes before any request, so there is no response to take it from"),
+                    format!("cannot bind placeholder `{variable}`: `export {variable}='{value}'` comes before any request, so there is no response to take it from; the rest of the page still runs"),
                 )
                 .with_help(format!("define `{variable}` in the scenario's `vars:` instead")),
             );
@@ -721,12 +760,12 @@ impl<'a> Builder<'a> {
         }
         let Some(rule) = self.inference.capture_rule(variable).cloned() else {
             let step = self.steps[index].name.clone();
-            self.errors.push(
-                Diagnostic::error(
+            self.warnings.push(
+                Diagnostic::warning(
                     "doc::unknown_export",
                     at.clone(),
                     format!(
-                        "manual `export {variable}='{value}'` after step `{step}`: docflow does not know where `{variable}` is in that response"
+                        "cannot bind placeholder `{variable}`: manual `export {variable}='{value}'` after step `{step}`: docflow does not know where `{variable}` is in that response; the rest of the page still runs"
                     ),
                 )
                 .with_help(format!(
@@ -828,6 +867,7 @@ impl<'a> Builder<'a> {
             span,
         };
         let step = Step {
+            keys: StepKeys::default(),
             name: self.step_name(&format!("gateway-enforces-{plugin}")),
             span,
             source: None,
@@ -971,6 +1011,8 @@ impl<'a> Builder<'a> {
             scenario,
             notes: self.notes,
             warnings: self.warnings,
+            defects: self.defects,
+            min_gateway: page.frontmatter.min_gateway.clone(),
         })
     }
 }
@@ -985,6 +1027,7 @@ fn doc_step(
     captures: Vec<Capture>,
 ) -> Step {
     Step {
+        keys: StepKeys::default(),
         name,
         span,
         source: Some(DocSource {
@@ -1067,6 +1110,59 @@ fn first_words(text: &str) -> String {
         out.push_str(" …");
     }
     out
+}
+
+impl Builder<'_> {
+    /// A JSON body with the page's `export A=$B` aliases expanded in its strings.
+    fn aliased(&self, mut value: serde_json::Value) -> serde_json::Value {
+        fn walk(v: &mut serde_json::Value, aliases: &HashMap<String, String>) {
+            match v {
+                serde_json::Value::String(s) => *s = expand_aliases(s, aliases),
+                serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, aliases)),
+                serde_json::Value::Object(map) => map.values_mut().for_each(|i| walk(i, aliases)),
+                _ => {}
+            }
+        }
+        walk(&mut value, &self.aliases);
+        value
+    }
+}
+
+/// `text` with every `$A` / `${A}` of an alias replaced by its value.
+fn expand_aliases(text: &str, aliases: &HashMap<String, String>) -> String {
+    if aliases.is_empty() || !text.contains('$') {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, len) = if let Some(inner) = after.strip_prefix('{') {
+            let end = inner.find('}').unwrap_or(inner.len());
+            (&inner[..end], end + 2)
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match aliases.get(name) {
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[i..i + 1 + len.min(after.len())]),
+        }
+        rest = &rest[(i + 1 + len).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The host of a literal `http(s)://host/…` URL that is not this machine: docflow sends
+/// requests only to the target (and tests never leave 127.0.0.1).
+fn external_host(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    (!matches!(host, "localhost" | "127.0.0.1" | "[::1]")).then(|| host.to_owned())
 }
 
 #[cfg(test)]
@@ -1205,7 +1301,11 @@ mod tests {
     #[test]
     fn unknown_manual_exports_are_located_errors_naming_the_fix() {
         let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /x\n{% endkonnect_api_request %}\n```sh\nexport WIDGET_ID='YOUR-WIDGET-ID'\n```\n```sh\nexport EARLY='YOUR-X'\n```\n";
-        let errors = convert_text(page, &Inference::default()).unwrap_err();
+        let errors = convert_text(page, &Inference::default()).unwrap().warnings;
+        let errors: Vec<_> = errors
+            .iter()
+            .filter(|w| w.code.ends_with("export") || w.code == "doc::export_without_request")
+            .collect();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].code, "doc::unknown_export");
         assert_eq!(errors[1].location, DocLocation::new("app/p.md", 11));
@@ -1223,8 +1323,37 @@ mod tests {
         let c = convert_text(page, &inf).unwrap();
         assert_eq!(c.scenario.steps[0].captures.len(), 2);
         let before = "---\ntitle: T\n---\n```sh\nexport AUTH_SERVER_ID='YOUR-ID'\n```\n";
-        let errors = convert_text(before, &Inference::default()).unwrap_err();
-        assert_eq!(errors[0].code, "doc::export_without_request");
+        let warnings = convert_text(before, &Inference::default())
+            .unwrap()
+            .warnings;
+        assert_eq!(warnings[0].code, "doc::export_without_request");
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("cannot bind placeholder `AUTH_SERVER_ID`")
+        );
+    }
+
+    #[test]
+    fn exports_of_variables_are_assignments_in_page_order_and_external_curls_are_not_run() {
+        let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /x\ncapture:\n  - variable: B\n    jq: .id\n{% endkonnect_api_request %}\n```sh\nexport A=$B\nexport C=\"${A}:x\"\ncurl -X POST \"$KONNECT_PROXY_URL/y\" --json '{\"v\": \"$C\"}'\ncurl https://get.konghq.com/x\n```\n";
+        let c = convert_text(page, &Inference::default()).unwrap();
+        assert_eq!(c.scenario.steps.len(), 2, "{:?}", c.scenario.steps);
+        let Some(Body::Json(body)) = &c.scenario.steps[1].request.body else {
+            panic!("{:?}", c.scenario.steps[1])
+        };
+        assert_eq!(body["v"], "$B:x");
+        let skipped: Vec<_> = c
+            .warnings
+            .iter()
+            .filter(|w| w.code == "doc::not_run")
+            .collect();
+        assert_eq!(skipped.len(), 1);
+        assert!(
+            skipped[0].message.contains("`get.konghq.com`"),
+            "{skipped:?}"
+        );
+        assert_eq!(skipped[0].location, DocLocation::new("app/p.md", 14));
     }
 
     #[test]

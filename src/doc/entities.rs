@@ -42,9 +42,20 @@ pub fn example_file(kind: &str, name: &str) -> String {
     format!("{ENTITY_EXAMPLES_DIR}/{kind}/{name}.yml")
 }
 
+/// The example file that exists: `<name>.yml`, else `<name>.yaml` (the docs use both).
+fn existing_example_file(root: &DocsRoot, kind: &str, name: &str) -> String {
+    let yml = example_file(kind, name);
+    let yaml = format!("{ENTITY_EXAMPLES_DIR}/{kind}/{name}.yaml");
+    if !root.exists(&yml) && root.exists(&yaml) {
+        yaml
+    } else {
+        yml
+    }
+}
+
 /// Reads the example named in the frontmatter.
 pub fn load(root: &DocsRoot, named: &EntityName) -> Result<Entity, Diagnostic> {
-    let file = example_file(&named.kind, &named.name);
+    let file = existing_example_file(root, &named.kind, &named.name);
     if !root.exists(&file) {
         return Err(Diagnostic::error(
             "doc::missing_entity",

@@ -24,6 +24,8 @@ pub struct Frontmatter {
     pub entities: Vec<EntityName>,
     /// `automated_tests` and where it is written (Kong's runner skips pages with `false`).
     pub automated_tests: Option<(bool, DocLocation)>,
+    /// `min_version.gateway` (`3.13`): the Kong Gateway version the page needs.
+    pub min_gateway: Option<String>,
 }
 
 /// An entity the page's prerequisites create (`prereqs.entities.services: [example-service]`).
@@ -43,7 +45,25 @@ struct Raw {
     works_on: Option<Vec<String>>,
     products: Option<Vec<String>>,
     prereqs: Option<RawPrereqs>,
-    automated_tests: Option<Spanned<bool>>,
+    automated_tests: Option<Spanned<AutomatedTests>>,
+    min_version: Option<BTreeMap<String, Scalar>>,
+}
+
+/// A version as written: `'3.4'` or a bare `3.4`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Number(f64),
+}
+
+/// `automated_tests: false`, or the per-target form (`standalone_gateway: true`) some pages
+/// use, which docflow does not read.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum AutomatedTests {
+    Flag(bool),
+    PerTarget(serde::de::IgnoredAny),
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,9 +111,21 @@ pub fn parse(yaml: &str, file: &str, first_line: usize) -> Result<Frontmatter, D
         works_on: raw.works_on.unwrap_or_default(),
         products: raw.products.unwrap_or_default(),
         entities,
-        automated_tests: raw
-            .automated_tests
-            .map(|s| (s.value, at(s.referenced.line()))),
+        automated_tests: match raw.automated_tests {
+            Some(Spanned {
+                value: AutomatedTests::Flag(flag),
+                referenced,
+                ..
+            }) => Some((flag, at(referenced.line()))),
+            Some(_) | None => None,
+        },
+        min_gateway: raw
+            .min_version
+            .and_then(|mut m| m.remove("gateway"))
+            .map(|v| match v {
+                Scalar::Text(t) => t,
+                Scalar::Number(n) => n.to_string(),
+            }),
     })
 }
 

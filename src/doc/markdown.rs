@@ -3,10 +3,12 @@
 //! to the docs root) and line number it really comes from. That mapping is what lets every
 //! step, defect and drift point at the line a doc writer has to edit.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::frontmatter::{self, Frontmatter};
+use super::liquid::{self, Scope, Value};
 use super::source::{DocsRoot, INCLUDES_DIR, split_frontmatter};
 
 /// Deeper include nesting than this is taken for a cycle the stack check missed.
@@ -45,6 +47,9 @@ pub struct Page {
     pub lines: Vec<Line>,
     /// Every file included, relative to the root, in order of first inclusion.
     pub includes: Vec<String>,
+    /// Includes not expanded, and why (a path holding Liquid docflow cannot evaluate), each
+    /// with the index in `lines` where it would have been.
+    pub not_run: Vec<(usize, DocLocation, String)>,
 }
 
 impl Page {
@@ -86,8 +91,9 @@ pub fn load_page(root: &DocsRoot, page: &str) -> Result<Page, Diagnostic> {
         lines: Vec::new(),
         includes: Vec::new(),
         stack: vec![page.to_owned()],
+        not_run: Vec::new(),
     };
-    expander.expand(page, split.body, split.body_line)?;
+    expander.expand(page, split.body, split.body_line, Scope::default())?;
     Ok(Page {
         root: root.clone(),
         path: page.to_owned(),
@@ -95,18 +101,40 @@ pub fn load_page(root: &DocsRoot, page: &str) -> Result<Page, Diagnostic> {
         head,
         lines: expander.lines,
         includes: expander.includes,
+        not_run: expander.not_run,
     })
 }
 
 /// The include target of a line that is only an include tag: `{% include /how-tos/x.md %}`
 /// (parameters after the path are allowed and ignored).
 pub fn include_target(line: &str) -> Option<&str> {
+    include_tag(line).map(|(target, _)| target)
+}
+
+/// The target and the parameters of a line that is only an include tag
+/// (`{% include x.md a="b" %}`, `include_cached` too).
+pub fn include_tag(line: &str) -> Option<(&str, &str)> {
     let inner = liquid_tag(line)?;
-    let rest = inner.strip_prefix("include")?;
+    let rest = inner
+        .strip_prefix("include_cached")
+        .or_else(|| inner.strip_prefix("include"))?;
     if !rest.starts_with(char::is_whitespace) {
         return None;
     }
-    rest.split_whitespace().next()
+    let rest = rest.trim_start();
+    // A path may hold `{{ … }}` with spaces inside.
+    let mut end = 0;
+    let mut depth = 0;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            c if c.is_whitespace() && depth <= 0 => break,
+            _ => {}
+        }
+        end = i + c.len_utf8();
+    }
+    Some((&rest[..end], &rest[end..]))
 }
 
 /// The inside of a line that is exactly one Liquid tag `{% … %}` (whitespace control `-`
@@ -125,14 +153,131 @@ struct Expander<'a> {
     lines: Vec<Line>,
     includes: Vec<String>,
     stack: Vec<String>,
+    not_run: Vec<(usize, DocLocation, String)>,
+}
+
+/// One open `if`/`unless`/`case`: whether its current branch is output, whether a branch
+/// was taken, whether the enclosing text is output, and the `case` value.
+struct Frame {
+    active: bool,
+    taken: bool,
+    outer: bool,
+    case: Option<Value>,
+}
+
+/// Where the line walk is inside one file.
+#[derive(Default)]
+struct Walk {
+    frames: Vec<Frame>,
+    /// Inside `{% raw %}` or `{% comment %}`: the closing tag.
+    verbatim: Option<&'static str>,
+    /// Inside `{% capture name %}`: the name and the lines so far.
+    capture: Option<(String, Vec<Line>)>,
+    captured: HashMap<String, Vec<Line>>,
+}
+
+impl Walk {
+    fn active(&self) -> bool {
+        self.frames.last().is_none_or(|f| f.active)
+    }
+
+    /// Applies a whole-line control tag; false when `tag` is not one.
+    fn control(&mut self, tag: &str, scope: &mut Scope) -> bool {
+        let (name, rest) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+        let outer = self.active();
+        match name {
+            "if" | "unless" => {
+                let holds = scope.condition(rest) == (name == "if");
+                self.frames.push(Frame {
+                    active: outer && holds,
+                    taken: holds,
+                    outer,
+                    case: None,
+                });
+            }
+            "case" => self.frames.push(Frame {
+                active: false,
+                taken: false,
+                outer,
+                case: Some(scope.eval(rest)),
+            }),
+            "elsif" | "when" | "else" => {
+                let Some(f) = self.frames.last_mut() else {
+                    return true;
+                };
+                let holds = match (name, &f.case) {
+                    ("elsif", _) => scope.condition(rest),
+                    ("when", Some(value)) => rest
+                        .split([',', ' '])
+                        .filter(|v| !v.is_empty() && *v != "or")
+                        .any(|v| scope.eval(v) == *value),
+                    _ => true,
+                };
+                f.active = f.outer && !f.taken && holds;
+                f.taken |= holds;
+            }
+            "endif" | "endunless" | "endcase" => {
+                self.frames.pop();
+            }
+            "assign" => {
+                if let Some((var, expr)) = rest.split_once('=').filter(|_| outer) {
+                    scope.set(var.trim(), scope.eval(expr.trim()));
+                }
+            }
+            "capture" => self.capture = Some((rest.trim().to_owned(), Vec::new())),
+            "raw" => self.verbatim = Some("endraw"),
+            "comment" => self.verbatim = Some("endcomment"),
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl Expander<'_> {
-    fn expand(&mut self, file: &str, body: &str, first_line: usize) -> Result<(), Diagnostic> {
+    fn expand(
+        &mut self,
+        file: &str,
+        body: &str,
+        first_line: usize,
+        mut scope: Scope,
+    ) -> Result<(), Diagnostic> {
         let file_arc: Arc<str> = Arc::from(file);
         let mut fence: Option<String> = None;
+        let mut walk = Walk::default();
         for (i, text) in body.lines().enumerate() {
-            let line = first_line + i;
+            let line = Line {
+                file: Arc::clone(&file_arc),
+                line: first_line + i,
+                text: text.to_owned(),
+            };
+            let tag = liquid_tag(text);
+            if let Some(end) = walk.verbatim {
+                if tag == Some(end) {
+                    walk.verbatim = None;
+                } else if end == "endraw" && walk.active() {
+                    self.lines.push(line);
+                }
+                continue;
+            }
+            if let Some((name, mut lines)) = walk.capture.take() {
+                if tag == Some("endcapture") {
+                    let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+                    scope.set(name.clone(), Value::Text(text.join("\n")));
+                    walk.captured.insert(name, lines);
+                } else {
+                    lines.push(line);
+                    walk.capture = Some((name, lines));
+                }
+                continue;
+            }
+            if let Some(tag) = tag
+                && walk.control(tag, &mut scope)
+            {
+                continue;
+            }
+            if !walk.active() {
+                continue;
+            }
             // Includes inside code fences are text, not tags.
             let trimmed = text.trim_start();
             if let Some(open) = &fence {
@@ -141,20 +286,31 @@ impl Expander<'_> {
                 }
             } else if let Some(marker) = fence_marker(trimmed) {
                 fence = Some(marker);
-            } else if let Some(target) = include_target(text) {
-                self.include(target, &DocLocation::new(file, line))?;
+            } else if let Some((target, params)) = include_tag(text) {
+                let target = liquid::substitute(target, &scope);
+                let inner = liquid::include_scope(params, &scope);
+                self.include(&target, &line.location(), inner)?;
+                continue;
+            }
+            if let Some((name, indent)) = liquid::indent_output(text, &scope)
+                && let Some(captured) = walk.captured.get(name)
+            {
+                let pad = " ".repeat(indent);
+                self.lines.extend(captured.iter().map(|l| Line {
+                    text: format!("{pad}{}", l.text),
+                    ..l.clone()
+                }));
                 continue;
             }
             self.lines.push(Line {
-                file: Arc::clone(&file_arc),
-                line,
-                text: text.to_owned(),
+                text: liquid::substitute(text, &scope),
+                ..line
             });
         }
         Ok(())
     }
 
-    fn include(&mut self, target: &str, at: &DocLocation) -> Result<(), Diagnostic> {
+    fn include(&mut self, target: &str, at: &DocLocation, scope: Scope) -> Result<(), Diagnostic> {
         // Jekyll resolves includes under `app/_includes/`; the leading slash the docs write
         // is harmless there (`File.join`), so it is here.
         let relative = format!("{INCLUDES_DIR}/{}", target.trim_start_matches('/'));
@@ -167,6 +323,14 @@ impl Expander<'_> {
                     self.stack.join(" → ")
                 ),
             ));
+        }
+        if target.contains("{{") {
+            self.not_run.push((
+                self.lines.len(),
+                at.clone(),
+                format!("include `{target}`: its path holds Liquid docflow cannot evaluate here"),
+            ));
+            return Ok(());
         }
         if !self.root.exists(&relative) {
             return Err(Diagnostic::error(
@@ -184,7 +348,7 @@ impl Expander<'_> {
             self.includes.push(relative.clone());
         }
         self.stack.push(relative.clone());
-        let result = self.expand(&relative, &text, 1);
+        let result = self.expand(&relative, &text, 1, scope);
         self.stack.pop();
         result
     }
@@ -270,6 +434,39 @@ mod tests {
     }
 
     #[test]
+    fn liquid_in_includes_is_evaluated_and_every_line_keeps_its_own_line() {
+        let tmp = TempRoot::new(&[
+            (
+                "app/p.md",
+                "a\n{% include x.md provider=\"eks\" flag=true %}\n{% include x.md provider='gke' %}\n{% include y/{{include.none}}.md %}\n",
+            ),
+            (
+                "app/_includes/x.md",
+                "{% assign p = include.provider %}\n{% if include.flag == true %}\nflag on\n{% elsif p == \"gke\" %}\ngke {{p}}\n{% else %}\nnever\n{% endif %}\n{% case p %}\n{% when \"eks\" %}\ncase {{ include.provider }}\n{% endcase %}\n{% capture c %}\ncaptured\n{% endcapture %}\n{{ c | indent: 2 }}\n",
+            ),
+        ]);
+        let page = load_page(&tmp.root(), "app/p.md").unwrap();
+        let got: Vec<_> = page
+            .lines
+            .iter()
+            .map(|l| format!("{}:{} {}", l.file, l.line, l.text))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "app/p.md:1 a",
+                "app/_includes/x.md:3 flag on",
+                "app/_includes/x.md:11 case eks",
+                "app/_includes/x.md:14   captured",
+                "app/_includes/x.md:5 gke gke",
+                "app/_includes/x.md:14   captured",
+            ]
+        );
+        assert_eq!(page.not_run.len(), 1);
+        assert_eq!(page.not_run[0].1, DocLocation::new("app/p.md", 4));
+    }
+
+    #[test]
     fn includes_inside_fences_stay_text() {
         let tmp = TempRoot::new(&[("app/p.md", "```md\n{% include x.md %}\n```\n")]);
         let page = load_page(&tmp.root(), "app/p.md").unwrap();
@@ -285,6 +482,6 @@ mod tests {
         assert_eq!(liquid_tag("  {%- endvalidation -%}"), Some("endvalidation"));
         assert_eq!(liquid_tag("{% a %} x {% b %}"), None);
         assert_eq!(include_target("{% include /a/b.md x=1 %}"), Some("/a/b.md"));
-        assert_eq!(include_target("{% include_cached a.md %}"), None);
+        assert_eq!(include_target("{% include_cached a.md %}"), Some("a.md"));
     }
 }

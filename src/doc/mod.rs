@@ -25,12 +25,14 @@ pub mod emit;
 pub mod entities;
 pub mod frontmatter;
 pub mod infer;
+pub mod liquid;
 pub mod markdown;
 pub mod ordered;
 pub mod outline;
 pub mod shell_words;
 pub mod site;
 pub mod source;
+pub mod verdict;
 
 #[cfg(test)]
 mod test_support;

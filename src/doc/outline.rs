@@ -60,6 +60,8 @@ pub fn summary(kind: &BlockKind) -> String {
         BlockKind::Shell(s) => format!("{}  (not run)", s.text),
         BlockKind::Heading(h) => format!("{} {}", "#".repeat(h.level), h.text),
         BlockKind::Prose(p) => p.clone(),
+        BlockKind::NotRun(n) => format!("not run: {}: {}", n.construct, n.reason),
+        BlockKind::Malformed(m) => format!("doc defect: {}", m.problem),
     }
 }
 

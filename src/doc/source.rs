@@ -99,8 +99,9 @@ impl DocsRoot {
         }) {
             return Err(missing("the path leaves the docs root".to_owned()));
         }
-        std::fs::read_to_string(self.path.join(relative)).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
+        // Regular files of bounded size only: `file: zero` under `root: /dev` is an error.
+        crate::limits::read_text_file(&self.path.join(relative)).map_err(|e| {
+            if e.is_not_found() {
                 missing(format!("no such file under `{}`", self.path.display()))
             } else {
                 missing(e.to_string())

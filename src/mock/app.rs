@@ -6,22 +6,27 @@ use axum::Router;
 use axum::middleware;
 
 use super::state::SharedState;
-use super::{control_planes, faults, gateway, identity, issuer, journal};
+use super::{control_planes, faults, gateway, identity, issuer, journal, not_emulated};
 
 /// The reserved path prefix of the test endpoints (journal, reset, faults). Konnect has no
-/// path starting with `/_docflow`, so it cannot shadow a real endpoint.
+/// path starting with `/_docflow`, so it cannot shadow a real endpoint. They need an
+/// organization's token and act on that organization only.
 pub const TEST_PREFIX: &str = "/_docflow";
 
 /// The API listener: Kong Identity (`/v1`), control planes and core entities (`/v2`), every
-/// auth server's issuer (`/identity/{issuer_id}/auth`), and the test endpoints.
+/// auth server's issuer (`/identity/{issuer_id}/auth`), and the test endpoints. Any other path
+/// answers the "not emulated" 501: the mock cannot tell a Konnect path it lacks from one
+/// Konnect lacks, and must not pass either off as Konnect's 404.
 pub fn api_app(state: SharedState) -> Router {
     Router::new()
         .nest("/v1", identity::routes())
         .nest("/v2", control_planes::routes())
         .nest("/identity", issuer::routes())
         .nest(TEST_PREFIX, journal::routes().merge(faults::routes()))
+        .fallback(not_emulated::unimplemented_path)
+        .method_not_allowed_fallback(not_emulated::unimplemented_path)
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), "api"),
             faults::inject,
         ))
         .layer(middleware::from_fn_with_state(
@@ -35,7 +40,7 @@ pub fn api_app(state: SharedState) -> Router {
 pub fn proxy_app(state: SharedState) -> Router {
     gateway::routes()
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), "proxy"),
             faults::inject,
         ))
         .layer(middleware::from_fn_with_state(

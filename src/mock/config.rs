@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::gateway_version::GATEWAY_VERSION;
+
 /// Which bearer tokens the management API accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TokenPolicy {
@@ -30,14 +32,17 @@ pub struct MockConfig {
     /// (`KONNECT_PROXY_URL=http://localhost:8000`), as the quickstart data plane does.
     /// Every control plane is also served under `/dp/{control_plane_id}/` on the proxy.
     pub root_control_plane: String,
+    /// The organization whose `root_control_plane` the proxy serves at its root
+    /// (`mock serve --proxy-org`); `None`: the first organization that created one.
+    pub proxy_org: Option<super::auth::OrgId>,
     /// Status of the token endpoint's `invalid_client` error. RFC 6749 allows 400 or 401;
     /// the real Kong Identity answer was not observed (UNVERIFIED), 401 is the likelier.
     pub invalid_client_status: u16,
-    /// Whether the core-entities API accepts plugins other than `openid-connect`. Kong answers
-    /// 400 for a plugin that is not installed; the mock executes only `openid-connect`, so by
-    /// default it refuses every other name rather than storing a plugin that would silently do
-    /// nothing on its data plane. `true` stores such plugins as given (config unvalidated) and
-    /// the data plane ignores them.
+    /// Whether the core-entities API accepts plugin names Kong Gateway does not ship. Kong
+    /// answers 400 for a plugin that is not installed, and so does the mock by default; every
+    /// plugin of the emulated version is accepted. `true` stores any name as given (config
+    /// unvalidated); like every plugin the data plane does not execute, a route it applies to
+    /// then answers the "not emulated" 501.
     pub accept_unknown_plugins: bool,
     /// The Kong Gateway version the data plane claims in `Via` and `Server` headers.
     pub kong_version: String,
@@ -46,6 +51,11 @@ pub struct MockConfig {
     /// `client_credentials` flow sends `scope=openid` by default; what Kong Identity answers to
     /// it is UNVERIFIED. `false` makes it an `invalid_scope` like any unknown scope.
     pub implicit_openid_scope: bool,
+    /// Whether an issuer's `/introspect` answer for an active token carries the token's
+    /// custom claims besides RFC 7662's members. The OAuth 2.0 Introspection how-to forwards a
+    /// custom claim with `custom_claims_forward`, which needs them; Kong Identity's real
+    /// answer was not observed (UNVERIFIED).
+    pub introspection_custom_claims: bool,
 }
 
 impl Default for MockConfig {
@@ -56,10 +66,12 @@ impl Default for MockConfig {
             public_api_url: None,
             region: "us".to_owned(),
             root_control_plane: "quickstart".to_owned(),
+            proxy_org: None,
             invalid_client_status: 401,
             accept_unknown_plugins: false,
-            kong_version: "3.11.0.0-enterprise-edition".to_owned(),
+            kong_version: format!("{GATEWAY_VERSION}.0.0-enterprise-edition"),
             implicit_openid_scope: true,
+            introspection_custom_claims: true,
         }
     }
 }

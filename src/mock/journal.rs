@@ -1,68 +1,129 @@
 //! [`Journal`]: every request both listeners received (method, path, redacted headers, body),
-//! readable at `GET /_docflow/journal` and cleared by `POST /_docflow/reset`.
+//! per organization. `GET /_docflow/journal` pages through the caller's organization's entries
+//! and `POST /_docflow/reset` clears its entries and fault rules; both need the organization's
+//! token, and neither ever shows or touches another organization's data.
+//!
+//! The journal is a ring buffer bounded in entries and in bytes, and each entry is redacted
+//! before it is cut, so it never holds a secret and never grows without bound.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::HeaderMap;
+use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::auth::{ApiOrg, OrgId};
+use super::redact_request;
+use super::request_org::request_org;
 use super::state::SharedState;
 
 /// The most entries kept; older ones are dropped so a long-running mock stays bounded
 /// (`docflow bench` names it: the journal dominates the mock's memory growth until full).
 pub const CAPACITY: usize = 10_000;
 
-/// Largest body kept in an entry.
+/// The most bytes of recorded text kept across all entries; older entries are dropped first.
+pub const BYTE_CAPACITY: usize = 32 * 1024 * 1024;
+
+/// Largest body kept in an entry (after redaction).
 const BODY_LIMIT: usize = 16 * 1024;
+
+/// Largest path and query kept in an entry (after redaction).
+const PATH_LIMIT: usize = 4 * 1024;
 
 /// Largest request body the mock accepts at all.
 const REQUEST_LIMIT: usize = 4 * 1024 * 1024;
 
+/// Most entries one `GET /_docflow/journal` answers.
+pub const PAGE_LIMIT: usize = 1_000;
+
 /// One recorded request.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    /// The organization the request belongs to (never serialized).
+    #[serde(skip)]
+    pub org: Option<OrgId>,
+    /// Position in the journal since the mock started (`?after=` pages by it).
+    pub seq: u64,
     /// `api` or `proxy`.
     pub listener: &'static str,
     /// HTTP method.
     pub method: String,
-    /// Path and query.
+    /// Path and query, with credential parameters redacted, truncated.
     pub path: String,
     /// Headers, with credentials replaced by `[redacted]`.
     pub headers: Vec<(String, String)>,
-    /// Body as text (lossy UTF-8), with form and JSON secrets redacted, truncated.
+    /// Body as text (lossy UTF-8), with form and JSON secrets redacted, then truncated.
     pub body: String,
     /// Response status.
     pub status: u16,
 }
 
+impl Entry {
+    /// Approximate bytes held by the entry.
+    fn size(&self) -> usize {
+        let headers: usize = self.headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+        128 + self.method.len() + self.path.len() + self.body.len() + headers
+    }
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    entries: VecDeque<Entry>,
+    bytes: usize,
+}
+
 /// The request journal.
 #[derive(Debug, Default)]
 pub struct Journal {
-    entries: Mutex<Vec<Entry>>,
+    ring: Mutex<Ring>,
     /// Requests recorded since start, never reset: `mock serve --exit-when-idle` watches it.
     recorded: AtomicU64,
 }
 
 impl Journal {
-    /// A copy of the entries, oldest first.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of every entry, oldest first (in-process inspection only).
     pub fn entries(&self) -> Vec<Entry> {
-        self.entries.lock().map(|e| e.clone()).unwrap_or_default()
+        self.lock().entries.iter().cloned().collect()
+    }
+
+    /// Up to `limit` entries of `org` after position `after`, oldest first, and the position
+    /// to continue from when there are more.
+    pub fn page(&self, org: &OrgId, after: u64, limit: usize) -> (Vec<Entry>, Option<u64>) {
+        let ring = self.lock();
+        let mut mine = ring
+            .entries
+            .iter()
+            .filter(|e| e.seq > after && e.org.as_ref() == Some(org));
+        let page: Vec<Entry> = mine.by_ref().take(limit).cloned().collect();
+        let more = mine.next().is_some();
+        let next = page.last().filter(|_| more).map(|e| e.seq);
+        (page, next)
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        if let Ok(mut e) = self.entries.lock() {
-            e.clear();
-        }
+        let mut ring = self.lock();
+        ring.entries.clear();
+        ring.bytes = 0;
+    }
+
+    /// Forgets the entries of one organization.
+    pub fn clear_org(&self, org: &OrgId) {
+        let mut ring = self.lock();
+        ring.entries.retain(|e| e.org.as_ref() != Some(org));
+        ring.bytes = ring.entries.iter().map(Entry::size).sum();
     }
 
     /// How many requests were recorded since the mock started (not reset by `clear`).
@@ -70,123 +131,20 @@ impl Journal {
         self.recorded.load(Ordering::Relaxed)
     }
 
-    fn push(&self, entry: Entry) {
-        self.recorded.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut e) = self.entries.lock() {
-            if e.len() >= CAPACITY {
-                e.remove(0);
-            }
-            e.push(entry);
-        }
-    }
-}
-
-/// Headers whose values are credentials.
-fn is_secret_header(name: &str) -> bool {
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "x-api-key"
-    )
-}
-
-/// Form and JSON fields whose values are credentials.
-const SECRET_FIELDS: &[&str] = &[
-    "client_secret",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "token",
-    "password",
-];
-
-/// Redacts credentials in a request body (form or JSON).
-pub fn redact_body(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_LIMIT)]).into_owned();
-    if let Ok(mut value) = serde_json::from_str::<Value>(&text) {
-        redact_json(&mut value);
-        return value.to_string();
-    }
-    if text.contains('=') && !text.contains(' ') {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&text).unwrap_or_default();
-        if !pairs.is_empty() {
-            return pairs
-                .into_iter()
-                .map(|(k, v)| {
-                    let v = if SECRET_FIELDS.contains(&k.as_str()) {
-                        "[redacted]".to_owned()
-                    } else {
-                        v
-                    };
-                    format!("{k}={v}")
-                })
-                .collect::<Vec<_>>()
-                .join("&");
-        }
-    }
-    text
-}
-
-fn redact_json(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&k.as_str()) {
-                    *v = json!("[redacted]");
-                } else {
-                    redact_json(v);
-                }
+    fn push(&self, mut entry: Entry) {
+        entry.seq = self.recorded.fetch_add(1, Ordering::Relaxed) + 1;
+        let size = entry.size();
+        let mut ring = self.lock();
+        while !ring.entries.is_empty()
+            && (ring.entries.len() >= CAPACITY || ring.bytes + size > BYTE_CAPACITY)
+        {
+            if let Some(old) = ring.entries.pop_front() {
+                ring.bytes -= old.size();
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact_json),
-        _ => {}
+        ring.bytes += size;
+        ring.entries.push_back(entry);
     }
-}
-
-fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            let text = String::from_utf8_lossy(v.as_bytes());
-            let value = if is_secret_header(k.as_str()) || looks_secret(&text) {
-                "[redacted]".to_owned()
-            } else {
-                text.into_owned()
-            };
-            (k.as_str().to_owned(), value)
-        })
-        .collect()
-}
-
-/// A value that is a credential whatever it is called: a Konnect access token, a JWT, or an
-/// HTTP credential scheme (custom headers sometimes carry them).
-fn looks_secret(value: &str) -> bool {
-    let v = value.trim();
-    v.contains("kpat_")
-        || v.contains("spat_")
-        || v.contains("eyJ")
-        || v.starts_with("Bearer ")
-        || v.starts_with("Basic ")
-}
-
-/// Redacts credential query parameters (`client_secret=…`, `access_token=…`) and any value
-/// that looks like a credential.
-fn redact_query(path_and_query: &str) -> String {
-    let Some((path, query)) = path_and_query.split_once('?') else {
-        return path_and_query.to_owned();
-    };
-    let redacted: Vec<String> = query
-        .split('&')
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-            if SECRET_FIELDS.contains(&name) || looks_secret(&decoded) {
-                format!("{name}=[redacted]")
-            } else {
-                pair.to_owned()
-            }
-        })
-        .collect();
-    format!("{path}?{}", redacted.join("&"))
 }
 
 /// Middleware that records each request and its response status.
@@ -214,15 +172,16 @@ pub async fn record(
         }
     };
     let mut entry = Entry {
+        org: request_org(&state, listener, &path, &parts.headers),
+        seq: 0,
         listener,
         method: parts.method.to_string(),
-        path: parts
-            .uri
-            .path_and_query()
-            .map(|p| redact_query(p.as_str()))
-            .unwrap_or(path),
-        headers: redact_headers(&parts.headers),
-        body: redact_body(&bytes),
+        path: parts.uri.path_and_query().map_or_else(
+            || redact_request::truncate(path.clone(), PATH_LIMIT),
+            |p| redact_request::query(p.as_str(), PATH_LIMIT),
+        ),
+        headers: redact_request::headers(&parts.headers),
+        body: redact_request::body(&bytes, BODY_LIMIT),
         status: 0,
     };
     let response = next
@@ -240,68 +199,69 @@ impl super::problem::Problem {
     }
 }
 
-/// `GET /_docflow/journal` and `POST /_docflow/reset`.
+/// `GET /_docflow/journal` query: `after` (a `seq`, default 0) and `limit` (default and
+/// maximum [`PAGE_LIMIT`]).
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    after: u64,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+async fn read_page(
+    State(state): State<SharedState>,
+    ApiOrg(org): ApiOrg,
+    Query(query): Query<PageQuery>,
+) -> Json<Value> {
+    let limit = query.limit.unwrap_or(PAGE_LIMIT).clamp(1, PAGE_LIMIT);
+    let (data, next) = state.journal.page(&org, query.after, limit);
+    let next = next.map(|after| format!("/_docflow/journal?after={after}&limit={limit}"));
+    Json(json!({ "data": data, "next": next }))
+}
+
+/// `GET /_docflow/journal` and `POST /_docflow/reset`, for the caller's organization.
 pub fn routes() -> Router<SharedState> {
-    Router::new()
-        .route(
-            "/journal",
-            get(|State(state): State<SharedState>| async move {
-                Json(json!({ "data": state.journal.entries() }))
-            }),
-        )
-        .route(
-            "/reset",
-            post(|State(state): State<SharedState>| async move {
-                state.journal.clear();
-                state.faults.clear();
+    Router::new().route("/journal", get(read_page)).route(
+        "/reset",
+        post(
+            |State(state): State<SharedState>, ApiOrg(org): ApiOrg| async move {
+                state.journal.clear_org(&org);
+                state.faults.clear_org(&org);
                 axum::http::StatusCode::NO_CONTENT
-            }),
-        )
+            },
+        ),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mock::config::TokenPolicy;
 
-    #[test]
-    fn redacts_form_and_json_secrets() {
-        let form = redact_body(b"grant_type=client_credentials&client_secret=s3cret&client_id=abc");
-        assert!(!form.contains("s3cret"), "{form}");
-        assert!(form.contains("client_id=abc"));
-        let json = redact_body(br#"{"config":{"client_secret":["s3cret"]}}"#);
-        assert!(!json.contains("s3cret"), "{json}");
+    fn entry(org: &OrgId, path: String, body: String) -> Entry {
+        Entry {
+            org: Some(org.clone()),
+            seq: 0,
+            listener: "api",
+            method: "GET".into(),
+            path,
+            headers: vec![],
+            body,
+            status: 200,
+        }
+    }
+
+    fn org(token: &str) -> OrgId {
+        OrgId::from_token(token, TokenPolicy::Any).unwrap()
     }
 
     #[test]
-    fn redacts_credentials_in_queries_and_custom_headers() {
-        assert_eq!(
-            redact_query("/anything?client_id=abc&client_secret=s3cret&x=1"),
-            "/anything?client_id=abc&client_secret=[redacted]&x=1"
-        );
-        assert_eq!(
-            redact_query("/a?t=eyJhbGciOi.eyJzdWIi.sig"),
-            "/a?t=[redacted]"
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert("x-token", "kpat_abcdefghijkl".parse().unwrap());
-        headers.insert("x-plain", "hello".parse().unwrap());
-        let redacted = redact_headers(&headers);
-        assert!(redacted.contains(&("x-token".to_owned(), "[redacted]".to_owned())));
-        assert!(redacted.contains(&("x-plain".to_owned(), "hello".to_owned())));
-    }
-
-    #[test]
-    fn journal_is_bounded() {
+    fn journal_is_bounded_in_entries() {
         let journal = Journal::default();
+        let a = org("a");
         for i in 0..CAPACITY + 5 {
-            journal.push(Entry {
-                listener: "api",
-                method: "GET".into(),
-                path: format!("/{i}"),
-                headers: vec![],
-                body: String::new(),
-                status: 200,
-            });
+            journal.push(entry(&a, format!("/{i}"), String::new()));
         }
         let entries = journal.entries();
         assert_eq!(entries.len(), CAPACITY);
@@ -309,5 +269,37 @@ mod tests {
         assert_eq!(journal.recorded(), (CAPACITY + 5) as u64);
         journal.clear();
         assert_eq!(journal.recorded(), (CAPACITY + 5) as u64);
+    }
+
+    #[test]
+    fn journal_is_bounded_in_bytes() {
+        let journal = Journal::default();
+        let a = org("a");
+        let body = "x".repeat(BODY_LIMIT);
+        for i in 0..CAPACITY {
+            journal.push(entry(&a, format!("/{i}"), body.clone()));
+        }
+        let held: usize = journal.entries().iter().map(Entry::size).sum();
+        assert!(held <= BYTE_CAPACITY, "{held}");
+        assert!(journal.entries().len() < CAPACITY);
+    }
+
+    #[test]
+    fn pages_and_resets_are_per_organization() {
+        let journal = Journal::default();
+        let (a, b) = (org("a"), org("b"));
+        for i in 0..5 {
+            journal.push(entry(&a, format!("/a{i}"), String::new()));
+            journal.push(entry(&b, format!("/b{i}"), String::new()));
+        }
+        let (first, next) = journal.page(&a, 0, 3);
+        assert_eq!(first.len(), 3);
+        assert!(first.iter().all(|e| e.path.starts_with("/a")));
+        let (rest, end) = journal.page(&a, next.unwrap(), 3);
+        assert_eq!(rest.len(), 2);
+        assert_eq!(end, None);
+        journal.clear_org(&a);
+        assert!(journal.page(&a, 0, 10).0.is_empty());
+        assert_eq!(journal.page(&b, 0, 10).0.len(), 5);
     }
 }

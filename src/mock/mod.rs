@@ -11,11 +11,15 @@ pub mod config;
 pub mod control_planes;
 pub mod faults;
 pub mod gateway;
+pub mod gateway_version;
 pub mod httpbin;
 pub mod identity;
 pub mod issuer;
 pub mod journal;
+pub mod not_emulated;
 pub mod problem;
+pub mod redact_request;
+pub mod request_org;
 pub mod server;
 pub mod state;
 

@@ -20,7 +20,12 @@ pub fn junit_xml(reports: &[ScenarioReport]) -> String {
         let skipped = r
             .steps
             .iter()
-            .filter(|s| matches!(s.outcome, StepOutcome::Skipped(_)))
+            .filter(|s| {
+                matches!(
+                    s.outcome,
+                    StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. }
+                )
+            })
             .count();
         let time: f64 = r.steps.iter().map(|s| s.elapsed.as_secs_f64()).sum();
         let _ = writeln!(
@@ -50,6 +55,14 @@ pub fn junit_xml(reports: &[ScenarioReport]) -> String {
                 StepOutcome::Passed | StepOutcome::KnownDefect => out.push_str("/>\n"),
                 StepOutcome::Skipped(reason) => {
                     let _ = writeln!(out, "><skipped message=\"{}\"/></testcase>", escape(reason));
+                }
+                StepOutcome::OutOfReach { reason } => {
+                    let message = format!("out of reach: {reason}");
+                    let _ = writeln!(
+                        out,
+                        "><skipped message=\"{}\"/></testcase>",
+                        escape(&message)
+                    );
                 }
                 StepOutcome::Failed | StepOutcome::DocDefect => {
                     let failure = r

@@ -7,7 +7,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use crate::outcome::{CheckCode, Code, DocCode, Failure, ScenarioReport, StepOutcome};
+use crate::outcome::{Failure, ScenarioReport, StepOutcome};
 
 /// One line per step: outcome, name, method, URL with `$VARS`, status, time.
 pub fn step_lines(report: &ScenarioReport) -> String {
@@ -19,7 +19,7 @@ pub fn step_lines(report: &ScenarioReport) -> String {
             StepOutcome::KnownDefect => "defect",
             StepOutcome::DocDefect => "DEFECT",
             StepOutcome::Failed => "FAIL  ",
-            StepOutcome::Skipped(_) => "skip  ",
+            StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. } => "skip  ",
         };
         let status = step
             .status
@@ -35,8 +35,14 @@ pub fn step_lines(report: &ScenarioReport) -> String {
         if step.attempts > 1 {
             let _ = write!(out, "  ({} attempts)", step.attempts);
         }
-        if let StepOutcome::Skipped(reason) = &step.outcome {
-            let _ = write!(out, "  skipped: {reason}");
+        match &step.outcome {
+            StepOutcome::Skipped(reason) => {
+                let _ = write!(out, "  skipped: {reason}");
+            }
+            StepOutcome::OutOfReach { reason } => {
+                let _ = write!(out, "  out of reach: {reason}");
+            }
+            _ => {}
         }
         out.push('\n');
     }
@@ -53,7 +59,7 @@ pub fn summary(report: &ScenarioReport) -> String {
     let count = |f: fn(&StepOutcome) -> bool| report.steps.iter().filter(|s| f(&s.outcome)).count();
     let passed = count(|o| matches!(o, StepOutcome::Passed | StepOutcome::KnownDefect));
     let failed = count(|o| matches!(o, StepOutcome::Failed));
-    let skipped = count(|o| matches!(o, StepOutcome::Skipped(_)));
+    let skipped = count(|o| matches!(o, StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. }));
     let known = report.defects.iter().filter(|d| d.known.is_some()).count();
     let cleanups_failed = report.cleanups.iter().filter(|c| !c.ok).count();
     let verdict = if report.passed() { "passed" } else { "FAILED" };
@@ -235,9 +241,10 @@ pub fn render_failure(report: &ScenarioReport, failure: &Failure) -> String {
     let key = failure
         .mismatches
         .first()
-        .and_then(|m| key_of(m.code))
+        .and_then(|m| m.code.step_key())
         .and_then(|(key, label)| {
-            find_key(text, offset, key).map(|(offset, len)| (offset, len, label))
+            let span = failure.keys.get(key)?;
+            Some((span.offset, span.len, label))
         });
     let diagnostic = FailureDiagnostic {
         source: NamedSource::new(report.path.display().to_string(), text.to_owned()),
@@ -261,59 +268,4 @@ pub fn render_failure(report: &ScenarioReport, failure: &Failure) -> String {
         out.push_str(&diagnostic.help);
     }
     out
-}
-
-/// The scenario key a check comes from, and the label to put on it.
-fn key_of(code: Code) -> Option<(&'static str, &'static str)> {
-    Some(match code {
-        Code::Check(CheckCode::Status) | Code::Doc(DocCode::DefectFixed) => {
-            ("status_code:", "expected status")
-        }
-        Code::Check(CheckCode::Body | CheckCode::Jq | CheckCode::Header) => {
-            ("expect:", "expectation")
-        }
-        Code::Check(CheckCode::Capture) => ("capture:", "capture"),
-        Code::Check(CheckCode::Token) | Code::Claims(_) => ("token:", "token check"),
-        Code::Check(CheckCode::Failed)
-        | Code::Run(_)
-        | Code::Doc(DocCode::Defect)
-        | Code::Transport => return None,
-    })
-}
-
-/// Finds `key` at the start of a line inside the step that starts at `step_offset`: the lines
-/// after it that are indented deeper than the step's `- ` marker. Returns the line's key span.
-fn find_key(text: &str, step_offset: usize, key: &str) -> Option<(usize, usize)> {
-    let line_start = text[..step_offset].rfind('\n').map_or(0, |i| i + 1);
-    let step_indent = step_offset - line_start;
-    let mut offset = line_start;
-    for (i, line) in text[line_start..].split_inclusive('\n').enumerate() {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        let blank = trimmed.trim().is_empty() || trimmed.starts_with('#');
-        if i > 0 && !blank && indent < step_indent {
-            return None;
-        }
-        if i > 0 && indent == step_indent && trimmed.starts_with(key) {
-            return Some((offset + indent, key.trim_end_matches(':').len()));
-        }
-        offset += line.len();
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::find_key;
-
-    const SCENARIO: &str = "steps:\n  - name: a\n    url: /x\n    status_code: 201\n  - name: b\n    status_code: 200\n";
-
-    #[test]
-    fn finds_a_key_inside_its_own_step_only() {
-        let a = SCENARIO.find("name: a").unwrap();
-        let (offset, len) = find_key(SCENARIO, a, "status_code:").unwrap();
-        assert_eq!(&SCENARIO[offset..offset + len], "status_code");
-        assert!(offset < SCENARIO.find("name: b").unwrap());
-        assert_eq!(find_key(SCENARIO, a, "capture:"), None);
-    }
 }

@@ -13,10 +13,12 @@ use crate::claims;
 use crate::http::{Prepared, Received};
 use crate::jq;
 use crate::outcome::{CheckCode, Code, DocCode, Mismatch, RunCode};
-use crate::outcome::{CleanupReport, Defect, Failure, ScenarioReport, StepOutcome, StepReport};
+use crate::outcome::{
+    CleanupReport, Defect, Failure, NOT_EMULATED_HEADER, ScenarioReport, StepOutcome, StepReport,
+};
 use crate::redact::{Redactor, normalize};
 use crate::scenario::model::display_url;
-use crate::scenario::model::{Scenario, SnapshotMode, Span, Step};
+use crate::scenario::model::{Scenario, SnapshotMode, Span, Step, StepKeys};
 use crate::targets::session::Session;
 use crate::vars::{Origin, Vars};
 
@@ -51,6 +53,9 @@ struct Progress {
     redactor: Redactor,
     /// The step running now, so a cancellation or panic can say where it stopped.
     current: Option<(String, Span)>,
+    /// Variables an out-of-reach step would have captured, with that step's name: a later
+    /// step needing one is out of reach too, not a failure.
+    unreachable: Vec<(String, String)>,
 }
 
 /// Runs `scenario` against `session`.
@@ -117,6 +122,7 @@ pub async fn run_scenario_until(
             curl: None,
             exports: vec![],
             doc: None,
+            keys: StepKeys::default(),
         });
     }
     let cleanups = teardown(cleanups, session, &redactor).await;
@@ -155,6 +161,7 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
                         curl: None,
                         exports: vec![],
                         doc: None,
+                        keys: StepKeys::default(),
                     },
                 );
                 return;
@@ -219,6 +226,16 @@ async fn run_step(
     }
     let prepared = match prepare(&step.request, vars) {
         Ok(p) => p,
+        Err(missing) if let Some(origin) = unreachable_origin(progress, &missing.0) => {
+            report.outcome = StepOutcome::OutOfReach {
+                reason: format!(
+                    "needs `${}`, which out-of-reach step `{origin}` would have captured",
+                    missing.0
+                ),
+            };
+            push_report(report);
+            return false;
+        }
         Err(missing) => {
             let message = format!(
                 "step `{}` uses `${}` before it is defined",
@@ -260,6 +277,10 @@ async fn run_step(
             }
         };
         let body = received.json();
+        if let Some(reason) = received.header(NOT_EMULATED_HEADER) {
+            end_out_of_reach(step, report, &received, &body, reason, vars, progress);
+            return false;
+        }
         // Credentials in the response that no capture will name are redacted all the same.
         for secret in crate::redact::secret_values(&body) {
             vars.hide(secret);
@@ -412,6 +433,46 @@ async fn run_step(
     }
     push_report(report);
     failed
+}
+
+/// The out-of-reach step whose capture would have defined `variable`, if any.
+fn unreachable_origin(progress: &Mutex<Progress>, variable: &str) -> Option<String> {
+    let p = progress.lock().ok()?;
+    p.unreachable
+        .iter()
+        .find(|(name, _)| name == variable)
+        .map(|(_, step)| step.clone())
+}
+
+/// Ends a step the target answered as not emulated: out of reach with the target's reason and
+/// the answer's `detail`, no checks, no doc verdict, no snapshot; its captures are remembered
+/// so the steps needing them are out of reach too.
+fn end_out_of_reach(
+    step: &Step,
+    mut report: StepReport,
+    received: &Received,
+    body: &Value,
+    reason: String,
+    vars: &Vars,
+    progress: &Mutex<Progress>,
+) {
+    let redactor = Redactor::from_vars(vars);
+    let reason = match body.get("detail").and_then(Value::as_str) {
+        Some(detail) => format!("{reason} ({detail})"),
+        None => reason,
+    };
+    report.status = Some(received.status);
+    report.elapsed = received.elapsed;
+    report.attempts = received.attempts;
+    report.outcome = StepOutcome::OutOfReach {
+        reason: redactor.text(&reason),
+    };
+    if let Ok(mut p) = progress.lock() {
+        for c in &step.captures {
+            p.unreachable.push((c.variable.clone(), step.name.clone()));
+        }
+        p.steps.push(report);
+    }
 }
 
 fn push_defect(progress: &Mutex<Progress>, defect: Defect) {
@@ -687,5 +748,6 @@ fn step_failure(step: &Step, vars: &Vars, code: Code, message: String) -> Failur
             .source
             .as_ref()
             .map(|s| format!("{}:{}", s.file, s.line)),
+        keys: step.keys,
     }
 }

@@ -9,7 +9,7 @@ use super::capture::{captures, variable_name};
 use super::checks;
 use super::error::Code;
 use super::model::{
-    DocRef, DocSource, Expect, Scenario, SnapshotMode, Span, Step, TargetKind, VarDef,
+    DocRef, DocSource, Expect, Scenario, SnapshotMode, Span, Step, StepKeys, TargetKind, VarDef,
 };
 use super::node::{Kind, Node};
 use super::raw;
@@ -301,6 +301,12 @@ fn step(
         tokens,
         snapshot,
         defect,
+        keys: StepKeys {
+            status_code: f.key_span("status_code"),
+            expect: f.key_span("expect"),
+            capture: f.key_span("capture"),
+            token: f.key_span("token"),
+        },
     });
     read
 }
@@ -382,4 +388,25 @@ fn doc_source(cx: &mut Cx<'_>, node: &Node) -> Option<DocSource> {
         );
     }
     parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::load::load_str;
+    use crate::scenario::model::StepKey;
+
+    const SCENARIO: &str = "steps:\n  - name: a\n    url: /x\n    status_code: 201\n  - name: b\n    url: /y\n    status_code: 200\n    capture:\n      - variable: X\n        jq: .id\n";
+
+    #[test]
+    fn each_step_carries_its_own_key_spans() {
+        let s = load_str(Path::new("k.yaml"), SCENARIO).unwrap();
+        let a = s.steps[0].keys.get(StepKey::StatusCode).unwrap();
+        assert_eq!(&SCENARIO[a.offset..a.offset + a.len], "status_code");
+        assert_eq!(a.line, 4);
+        assert_eq!(s.steps[0].keys.get(StepKey::Capture), None);
+        let b = s.steps[1].keys.get(StepKey::Capture).unwrap();
+        assert_eq!((b.line, b.column), (8, 5));
+    }
 }

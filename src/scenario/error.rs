@@ -133,6 +133,7 @@ impl LoadErrors {
     /// Collects `errors`, sorted by position (stable for errors at the same place).
     pub fn new(path: PathBuf, source: Arc<str>, mut errors: Vec<LoadError>) -> Self {
         errors.sort_by_key(|e| (e.span.offset, e.span.line, e.span.column));
+        let errors = cap_repeats(errors);
         Self {
             path,
             source,
@@ -180,6 +181,45 @@ impl LoadErrors {
         }
         out
     }
+}
+
+/// Most errors of one code kept; 10,000 undefined variables on one line must not make
+/// hundreds of megabytes of report.
+pub const MAX_PER_CODE: usize = 20;
+
+/// Keeps the first [`MAX_PER_CODE`] errors of each code and says how many more there were,
+/// at the first one left out.
+fn cap_repeats(errors: Vec<LoadError>) -> Vec<LoadError> {
+    let mut counts: Vec<(Code, usize, Option<LoadError>)> = Vec::new();
+    let mut kept = Vec::new();
+    for error in errors {
+        let index = match counts.iter().position(|(c, _, _)| *c == error.code) {
+            Some(i) => i,
+            None => {
+                counts.push((error.code, 0, None));
+                counts.len() - 1
+            }
+        };
+        let (_, count, first_dropped) = &mut counts[index];
+        *count += 1;
+        if *count <= MAX_PER_CODE {
+            kept.push(error);
+        } else if first_dropped.is_none() {
+            *first_dropped = Some(error);
+        }
+    }
+    for (_, count, first_dropped) in counts {
+        if let Some(mut error) = first_dropped {
+            error.message = format!(
+                "{} more errors like the ones above (from here on)",
+                count - MAX_PER_CODE
+            );
+            error.help = None;
+            kept.push(error);
+        }
+    }
+    kept.sort_by_key(|e| (e.span.offset, e.span.line, e.span.column));
+    kept
 }
 
 impl fmt::Display for LoadErrors {

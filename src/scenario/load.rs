@@ -12,22 +12,29 @@ use super::reader::Cx;
 
 /// Reads, parses and validates the scenario file at `path`.
 pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
-    match std::fs::read_to_string(path) {
+    // Bounded, regular files only; invalid UTF-8 is reported at its own line and column.
+    match crate::limits::read_text_file(path) {
         Ok(text) => load_str(path, &text),
-        Err(e) => Err(LoadErrors::new(
-            path.to_owned(),
-            Arc::from(""),
-            vec![LoadError::new(
-                Code::Io,
-                Span {
-                    line: 1,
-                    column: 1,
-                    offset: 0,
-                    len: 0,
-                },
-                format!("cannot read `{}`: {e}", path.display()),
-            )],
-        )),
+        Err(e) => {
+            let (line, column) = match e {
+                crate::limits::FileError::InvalidUtf8 { line, column } => (line, column),
+                _ => (1, 1),
+            };
+            Err(LoadErrors::new(
+                path.to_owned(),
+                Arc::from(""),
+                vec![LoadError::new(
+                    Code::Io,
+                    Span {
+                        line,
+                        column,
+                        offset: 0,
+                        len: 0,
+                    },
+                    format!("cannot read `{}`: {e}", path.display()),
+                )],
+            ))
+        }
     }
 }
 

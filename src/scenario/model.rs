@@ -143,6 +143,8 @@ pub struct Step {
     pub snapshot: SnapshotMode,
     /// The doc's expectation for this step is known to be wrong.
     pub defect: Option<KnownDefect>,
+    /// Where the step's checked keys are written, so a failure points at its key.
+    pub keys: StepKeys,
 }
 
 impl Step {
@@ -437,5 +439,44 @@ fn json_vars(value: &Value, out: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|v| json_vars(v, out)),
         Value::Object(map) => map.values().for_each(|v| json_vars(v, out)),
         _ => {}
+    }
+}
+
+/// A step key a failure can come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKey {
+    /// `status_code:`.
+    StatusCode,
+    /// `expect:`.
+    Expect,
+    /// `capture:`.
+    Capture,
+    /// `token:`.
+    Token,
+}
+
+/// Where a step's checked keys are written, as the loader read them (absent when the step
+/// does not write the key, or was not read from a scenario file).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepKeys {
+    /// `status_code:`.
+    pub status_code: Option<Span>,
+    /// `expect:`.
+    pub expect: Option<Span>,
+    /// `capture:`.
+    pub capture: Option<Span>,
+    /// `token:`.
+    pub token: Option<Span>,
+}
+
+impl StepKeys {
+    /// The span of `key`, if the step writes it.
+    pub fn get(&self, key: StepKey) -> Option<Span> {
+        match key {
+            StepKey::StatusCode => self.status_code,
+            StepKey::Expect => self.expect,
+            StepKey::Capture => self.capture,
+            StepKey::Token => self.token,
+        }
     }
 }

@@ -22,7 +22,7 @@ const STEPS: &str = "app/_includes/how-tos/steps/konnect-identity-server-scope-c
 const TOKEN: &str = "app/_includes/how-tos/steps/konnect-identity-generate-token.md";
 
 /// The shared folder: `DOCFLOW_SHARED`, else `../shared` next to the crate.
-fn shared() -> PathBuf {
+pub(crate) fn shared() -> PathBuf {
     let path = std::env::var_os("DOCFLOW_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));

@@ -3,10 +3,16 @@
 mod bench;
 mod cli;
 mod doc;
+mod doc_corpus;
+mod doc_mutation;
+mod fuzz;
+mod jwt_attacks;
 mod layering;
 mod mock_gateway;
 mod mock_identity;
+mod mock_not_emulated;
 mod openapi;
+mod reliability;
 mod runner;
 mod scenario_load;
 mod snapshot_hygiene;

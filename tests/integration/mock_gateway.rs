@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use docflow::mock::control_planes::oidc_schema::{FIELDS, FieldType};
+use docflow::mock::control_planes::oidc_schema::{FIELDS, FieldDef, FieldType};
 use docflow::mock::{MockConfig, MockServer};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -863,18 +863,28 @@ fn choices(value: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-#[test]
-fn oidc_schema_matches_kong() {
+/// Where each `FIELDS` entry disagrees with Kong's schema file `file` (type, enum, default),
+/// and the schema itself.
+pub(crate) fn schema_problems(fields: &[FieldDef], file: &str) -> (Vec<String>, Value) {
     let path = shared_dir()
-        .join("kong-docs/current-2026-08/app/_schemas/gateway/plugins/3.11/OpenidConnect.json");
+        .join("kong-docs/current-2026-08/app/_schemas/gateway/plugins")
+        .join(file);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("failed to read `{}`: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-    let properties = &schema["properties"]["config"]["properties"];
     let mut problems = Vec::new();
-    for field in FIELDS {
+    record_problems(fields, &schema["properties"]["config"], "", &mut problems);
+    (problems, schema)
+}
+
+/// The problems of one record's `fields` against Kong's record `real`, recursing into nested
+/// records (whose required sets must match too).
+fn record_problems(fields: &[FieldDef], real: &Value, prefix: &str, problems: &mut Vec<String>) {
+    let properties = &real["properties"];
+    for field in fields {
+        let name = format!("{prefix}{}", field.name);
         let Some(real) = properties.get(field.name) else {
-            problems.push(format!("`{}` is not in Kong's schema", field.name));
+            problems.push(format!("`{name}` is not in Kong's schema"));
             continue;
         };
         let kind = real["type"].as_str().unwrap_or("");
@@ -883,6 +893,24 @@ fn oidc_schema_matches_kong() {
             FieldType::String => kind == "string" && real.get("enum").is_none(),
             FieldType::Boolean => kind == "boolean",
             FieldType::Number => kind == "number",
+            FieldType::Integer => kind == "integer",
+            FieldType::StringMap => {
+                kind == "object" && real["additionalProperties"]["type"] == "string"
+            }
+            FieldType::IntegerArray => kind == "array" && items["type"] == "integer",
+            FieldType::ObjectArray => kind == "array" && items["type"] == "object",
+            FieldType::Record(inner, required) => {
+                let theirs = real.get("required").cloned().unwrap_or(json!([]));
+                if theirs != json!(required) {
+                    problems.push(format!("`{name}`: requires {required:?}, Kong {theirs}"));
+                }
+                record_problems(inner, real, &format!("{name}."), problems);
+                let kong = real["properties"].as_object().map_or(0, |p| p.len());
+                if kong != inner.len() {
+                    problems.push(format!("`{name}`: {} fields, Kong has {kong}", inner.len()));
+                }
+                kind == "object"
+            }
             FieldType::Enum(values) => {
                 kind == "string" && choices(&real["enum"]) == choices(&json!(values))
             }
@@ -895,21 +923,25 @@ fn oidc_schema_matches_kong() {
         };
         if !ok {
             problems.push(format!(
-                "`{}`: type {:?} but Kong has {real}",
-                field.name, field.kind
+                "`{name}`: type {:?} but Kong has {real}",
+                field.kind
             ));
         }
         let ours: Option<Value> = field
             .default
             .map(|d| serde_json::from_str(d).expect("default"));
-        if ours.as_ref() != real.get("default") {
+        let theirs = real.get("default").filter(|d| !d.is_null());
+        if ours.as_ref() != theirs {
             problems.push(format!(
-                "`{}`: default {ours:?} but Kong has {:?}",
-                field.name,
-                real.get("default")
+                "`{name}`: default {ours:?} but Kong has {theirs:?}"
             ));
         }
     }
+}
+
+#[test]
+fn oidc_schema_matches_kong() {
+    let (problems, schema) = schema_problems(FIELDS, "3.11/OpenidConnect.json");
     assert!(
         schema["properties"]["config"]["required"] == json!(["issuer"]),
         "Kong requires exactly `issuer`"

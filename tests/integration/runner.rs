@@ -92,9 +92,10 @@ async fn mock() -> MockServer {
 }
 
 /// Adds a fault rule to the mock.
-async fn fault(mock: &MockServer, rule: Value) {
+async fn fault(mock: &MockServer, session: &Session, rule: Value) {
     let status = reqwest::Client::new()
         .post(format!("{}/_docflow/faults", mock.api_url))
+        .bearer_auth(session.token.expose())
         .json(&rule)
         .send()
         .await
@@ -103,10 +104,11 @@ async fn fault(mock: &MockServer, rule: Value) {
     assert_eq!(status, 201, "fault {rule} not accepted");
 }
 
-/// The mock's request journal, as JSON.
-async fn journal(mock: &MockServer) -> Value {
+/// The mock's request journal of the session's organization, as JSON.
+async fn journal(mock: &MockServer, session: &Session) -> Value {
     reqwest::Client::new()
         .get(format!("{}/_docflow/journal", mock.api_url))
+        .bearer_auth(session.token.expose())
         .send()
         .await
         .expect("journal answers")
@@ -702,12 +704,13 @@ fn faults_scenario() -> Scenario {
 #[tokio::test]
 async fn a_429_is_retried_after_its_retry_after() {
     let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
     fault(
         &mock,
+        &session,
         json!({"method": "POST", "path": "/v1/auth-servers", "status": 429, "retry_after": 1}),
     )
     .await;
-    let session = session(&mock.api_url, &mock.proxy_url);
     let started = Instant::now();
     let report = run_scenario(&faults_scenario(), &session).await;
     let text = report::full(&report);
@@ -718,7 +721,7 @@ async fn a_429_is_retried_after_its_retry_after() {
         "Retry-After ignored"
     );
     assert_eq!(report.steps[0].attempts, 2, "{text}");
-    let posts: Vec<u64> = journal_calls(&journal(&mock).await, "/v1/auth-servers")
+    let posts: Vec<u64> = journal_calls(&journal(&mock, &session).await, "/v1/auth-servers")
         .into_iter()
         .filter(|(m, p, _)| m == "POST" && p == "/v1/auth-servers")
         .map(|(_, _, s)| s)
@@ -729,18 +732,19 @@ async fn a_429_is_retried_after_its_retry_after() {
 #[tokio::test]
 async fn a_503_on_a_get_is_retried() {
     let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
     fault(
         &mock,
+        &session,
         json!({"method": "GET", "path": "/v1/auth-servers/*", "status": 503, "times": 2}),
     )
     .await;
-    let session = session(&mock.api_url, &mock.proxy_url);
     let report = run_scenario(&faults_scenario(), &session).await;
     let text = report::full(&report);
 
     assert!(report.passed(), "{text}");
     assert_eq!(report.steps[1].attempts, 3, "{text}");
-    let gets: Vec<u64> = journal_calls(&journal(&mock).await, "/v1/auth-servers/")
+    let gets: Vec<u64> = journal_calls(&journal(&mock, &session).await, "/v1/auth-servers/")
         .into_iter()
         .filter(|(m, _, _)| m == "GET")
         .map(|(_, _, s)| s)
@@ -751,12 +755,13 @@ async fn a_503_on_a_get_is_retried() {
 #[tokio::test]
 async fn a_503_on_a_post_is_not_retried_and_its_status_is_reported() {
     let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
     fault(
         &mock,
+        &session,
         json!({"method": "POST", "path": "/v1/auth-servers", "status": 503}),
     )
     .await;
-    let session = session(&mock.api_url, &mock.proxy_url);
     let report = run_scenario(&faults_scenario(), &session).await;
     let text = report::full(&report);
 
@@ -766,7 +771,7 @@ async fn a_503_on_a_post_is_not_retried_and_its_status_is_reported() {
     assert!(text.contains("expected: 201"), "{text}");
     assert!(text.contains("actual:   503"), "{text}");
     assert!(text.contains("injected fault"), "{text}");
-    let posts = journal_calls(&journal(&mock).await, "/v1/auth-servers");
+    let posts = journal_calls(&journal(&mock, &session).await, "/v1/auth-servers");
     assert_eq!(
         posts,
         [("POST".to_owned(), "/v1/auth-servers".to_owned(), 503)],
@@ -778,18 +783,19 @@ async fn a_503_on_a_post_is_not_retried_and_its_status_is_reported() {
 #[tokio::test]
 async fn a_dropped_connection_on_a_get_is_retried() {
     let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
     fault(
         &mock,
+        &session,
         json!({"method": "GET", "path": "/v1/auth-servers/*", "drop": true}),
     )
     .await;
-    let session = session(&mock.api_url, &mock.proxy_url);
     let report = run_scenario(&faults_scenario(), &session).await;
     let text = report::full(&report);
 
     assert!(report.passed(), "{text}");
     assert_eq!(report.steps[1].attempts, 2, "{text}");
-    let gets = journal_calls(&journal(&mock).await, "/v1/auth-servers/")
+    let gets = journal_calls(&journal(&mock, &session).await, "/v1/auth-servers/")
         .into_iter()
         .filter(|(m, _, _)| m == "GET")
         .count();
@@ -799,19 +805,20 @@ async fn a_dropped_connection_on_a_get_is_retried() {
 #[tokio::test]
 async fn a_dropped_connection_on_a_post_is_a_transport_failure() {
     let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
     fault(
         &mock,
+        &session,
         json!({"method": "POST", "path": "/v1/auth-servers", "drop": true}),
     )
     .await;
-    let session = session(&mock.api_url, &mock.proxy_url);
     let report = run_scenario(&faults_scenario(), &session).await;
     let text = report::full(&report);
 
     assert_eq!(failure_codes(&report), ["http::transport"], "{text}");
     assert_eq!(report.steps[0].attempts, 1, "{text}");
     assert!(text.contains("(after 1 attempt)"), "{text}");
-    let posts = journal_calls(&journal(&mock).await, "/v1/auth-servers");
+    let posts = journal_calls(&journal(&mock, &session).await, "/v1/auth-servers");
     assert_eq!(posts.len(), 1, "a POST must not be repeated");
 }
 
@@ -1085,12 +1092,13 @@ async fn no_secret_reaches_any_output() {
     let mock = mock().await;
     let (stub, stub_url) = Stub::start().await;
     // One throttled token request on the way, so the HTTP client's retry path logs too.
+    let session = session(&mock.api_url, &stub_url);
     fault(
         &mock,
+        &session,
         json!({"method": "POST", "path": "/identity/*", "status": 429, "retry_after": 0}),
     )
     .await;
-    let session = session(&mock.api_url, &stub_url);
     let report = run_scenario(&fixture("leak.yaml"), &session).await;
     let full = report::full(&report);
 
@@ -1152,7 +1160,7 @@ async fn no_secret_reaches_any_output() {
         ),
         ("defects", format!("{:?}", report.defects)),
         ("cleanups", format!("{:?}", report.cleanups)),
-        ("journal", journal(&mock).await.to_string()),
+        ("journal", journal(&mock, &session).await.to_string()),
         ("tracing", logs.text()),
     ];
     for (name, text) in &views {

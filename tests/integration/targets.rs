@@ -64,9 +64,10 @@ async fn create_quickstart(api_url: &str, token: &str) -> String {
     body["id"].as_str().unwrap().to_owned()
 }
 
-async fn add_fault(api_url: &str, rule: Value) {
+async fn add_fault(api_url: &str, token: &str, rule: Value) {
     let response = reqwest::Client::new()
         .post(format!("{api_url}/_docflow/faults"))
+        .bearer_auth(token)
         .json(&rule)
         .send()
         .await
@@ -112,21 +113,25 @@ async fn konnect_target_survives_faults_and_leaves_nothing_labelled() {
     // dropped connection on reads and on teardown (retried: idempotent).
     add_fault(
         &server.api_url,
+        &token,
         json!({"method": "POST", "path": "/v1/auth-servers", "status": 429, "retry_after": 1}),
     )
     .await;
     add_fault(
         &server.api_url,
+        &token,
         json!({"method": "GET", "path": "/v2/control-planes", "status": 503, "times": 2}),
     )
     .await;
     add_fault(
         &server.api_url,
+        &token,
         json!({"method": "GET", "path": "/v2/control-planes", "drop": true}),
     )
     .await;
     add_fault(
         &server.api_url,
+        &token,
         json!({"method": "DELETE", "path": "/v1/auth-servers/*", "status": 503}),
     )
     .await;

@@ -89,11 +89,12 @@ impl Api {
         self.call(Method::POST, path, Some(body), 201).await
     }
 
-    /// `POST /_docflow/reset`: empties the journal.
+    /// `POST /_docflow/reset`: empties the organization's journal.
     pub(crate) async fn reset_journal(&self) -> Result<(), String> {
         let response = self
             .http
             .post(format!("{}/_docflow/reset", self.base))
+            .bearer_auth(self.token.expose())
             .send()
             .await
             .map_err(|e| format!("`POST /_docflow/reset` failed: {e}"))?;
@@ -103,21 +104,28 @@ impl Api {
         }
     }
 
-    /// `GET /_docflow/journal`: the entries, oldest first.
+    /// `GET /_docflow/journal`: the organization's entries, oldest first, every page.
     pub(crate) async fn journal(&self) -> Result<Vec<Value>, String> {
-        let response = self
-            .http
-            .get(format!("{}/_docflow/journal", self.base))
-            .send()
-            .await
-            .map_err(|e| format!("`GET /_docflow/journal` failed: {e}"))?;
-        let mut body: Value = response
-            .json()
-            .await
-            .map_err(|_| "`GET /_docflow/journal` did not answer JSON".to_owned())?;
-        match body.get_mut("data").map(Value::take) {
-            Some(Value::Array(entries)) => Ok(entries),
-            _ => Err("`GET /_docflow/journal` has no `data` array".to_owned()),
+        let mut entries = Vec::new();
+        let mut next = Some("/_docflow/journal".to_owned());
+        while let Some(path) = next.take() {
+            let response = self
+                .http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(self.token.expose())
+                .send()
+                .await
+                .map_err(|e| format!("`GET /_docflow/journal` failed: {e}"))?;
+            let mut body: Value = response
+                .json()
+                .await
+                .map_err(|_| "`GET /_docflow/journal` did not answer JSON".to_owned())?;
+            match body.get_mut("data").map(Value::take) {
+                Some(Value::Array(page)) => entries.extend(page),
+                _ => return Err("`GET /_docflow/journal` has no `data` array".to_owned()),
+            }
+            next = body.get("next").and_then(Value::as_str).map(str::to_owned);
         }
+        Ok(entries)
     }
 }

@@ -5,6 +5,7 @@ use axum::routing::{any, get};
 
 use super::control_plane;
 use super::core_entities;
+use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
 
 /// Routes mounted at `/v2`.
@@ -22,4 +23,6 @@ pub fn routes() -> Router<SharedState> {
             "/control-planes/{id}/core-entities/{*rest}",
             any(core_entities::dispatch),
         )
+        // A method the path does not serve here is one the mock lacks, not Konnect's 405.
+        .method_not_allowed_fallback(not_emulated::unimplemented_path)
 }

@@ -28,6 +28,7 @@ use super::query::Query;
 use super::route::Route;
 use super::service::Service;
 use crate::mock::auth::CoreOrg;
+use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
 
 /// An entity collection.
@@ -41,6 +42,15 @@ pub enum Kind {
     Consumers,
     /// `plugins`.
     Plugins,
+}
+
+/// Whether a core-entities path names a collection the mock does not store (`upstreams`,
+/// `vaults`, `consumers/{id}/acls`, …): those are real Konnect paths, so they answer the
+/// "not emulated" 501 rather than Kong's 404.
+fn names_other_collection(rest: &str) -> bool {
+    rest.split('/')
+        .step_by(2)
+        .any(|segment| !segment.is_empty() && Kind::parse(segment).is_none())
 }
 
 impl Kind {
@@ -283,7 +293,8 @@ fn list(
         .map(|(v, _)| v)
         .collect();
     let mut page = json!({ "data": data, "next": null });
-    if start + size < total {
+    // Saturating: the offset is the client's, and a huge one means "past the end".
+    if start.saturating_add(size) < total {
         let offset = URL_SAFE_NO_PAD.encode((start + size).to_string());
         page["next"] = json!(format!("{base}?offset={offset}&size={size}"));
         page["offset"] = json!(offset);
@@ -475,6 +486,10 @@ pub async fn dispatch(
         return invalid_id();
     };
     let Some(request) = Request::parse(&method, &rest) else {
+        if names_other_collection(&rest) {
+            let path = format!("/v2/control-planes/{cp}/core-entities/{rest}");
+            return not_emulated::path(&method, &path);
+        }
         return AdminError::NotFound.into_response();
     };
     let Some(config) = state.control_planes.config(&org, cp_id) else {

@@ -15,12 +15,14 @@ pub mod control_plane;
 pub mod core_config;
 pub mod core_entities;
 pub mod fields;
+pub mod introspection_schema;
 pub mod oidc_schema;
 pub mod plugin;
 pub mod query;
 pub mod route;
 pub mod service;
 pub mod store;
+pub mod upstream_oauth_schema;
 
 pub use api::routes;
 pub use core_config::CoreConfig;

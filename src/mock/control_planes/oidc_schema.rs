@@ -23,6 +23,17 @@ pub enum FieldType {
     Boolean,
     /// `number` (integers and decimals).
     Number,
+    /// `integer`.
+    Integer,
+    /// `object` whose values are strings (`custom_introspection_headers`).
+    StringMap,
+    /// `array` of `integer`.
+    IntegerArray,
+    /// `array` of `object`, stored as given (Redis `cluster_nodes`).
+    ObjectArray,
+    /// A nested record: its fields and the ones it requires. Absent, it is filled with its
+    /// fields' defaults, as Kong fills nested records.
+    Record(&'static [FieldDef], &'static [&'static str]),
     /// `string` restricted to the listed values.
     Enum(&'static [&'static str]),
     /// `array` of `string`.
@@ -79,7 +90,8 @@ pub const CLIENT_AUTH: &[&str] = &[
     "tls_client_auth",
 ];
 
-const fn field(
+/// A field definition (for the tables of each plugin's schema).
+pub const fn field(
     name: &'static str,
     kind: FieldType,
     default: Option<&'static str>,
@@ -217,7 +229,7 @@ pub fn default(def: &FieldDef) -> Value {
 }
 
 /// The violation of `value` against `kind`, if any (Kong's wording).
-fn check(kind: FieldType, value: &Value) -> Option<Value> {
+pub fn check(kind: FieldType, value: &Value) -> Option<Value> {
     let expected_one_of = |choices: &[&str]| format!("expected one of: {}", choices.join(", "));
     match (kind, value) {
         (_, Value::Null) => None,
@@ -227,6 +239,26 @@ fn check(kind: FieldType, value: &Value) -> Option<Value> {
         (FieldType::Boolean, _) => Some("expected a boolean".into()),
         (FieldType::Number, Value::Number(_)) => None,
         (FieldType::Number, _) => Some("expected a number".into()),
+        (FieldType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => None,
+        (FieldType::Integer, _) => Some("expected an integer".into()),
+        (FieldType::StringMap, Value::Object(map)) if map.values().all(Value::is_string) => None,
+        (FieldType::StringMap, Value::Object(_)) => Some("expected a string".into()),
+        (FieldType::StringMap, _) => Some("expected a map".into()),
+        (FieldType::IntegerArray, Value::Array(items)) => {
+            let bad = |i: &Value| !(i.is_i64() || i.is_u64());
+            items
+                .iter()
+                .any(bad)
+                .then(|| "expected an array of integers".into())
+        }
+        (FieldType::ObjectArray, Value::Array(items)) => items
+            .iter()
+            .any(|i| !i.is_object())
+            .then(|| "expected an array of records".into()),
+        (FieldType::IntegerArray | FieldType::ObjectArray, _) => Some("expected an array".into()),
+        // Records are checked field by field in `validate_record`.
+        (FieldType::Record(..), Value::Object(_)) => None,
+        (FieldType::Record(..), _) => Some("expected a record".into()),
         (FieldType::Enum(choices), Value::String(s)) if choices.contains(&s.as_str()) => None,
         (FieldType::Enum(choices), _) => Some(expected_one_of(choices).into()),
         (FieldType::StringArray | FieldType::EnumArray(_), Value::Array(items)) => {
@@ -256,34 +288,24 @@ fn check(kind: FieldType, value: &Value) -> Option<Value> {
 /// Konnect echoes the full configuration with defaults filled in; exactly which fields it
 /// echoes (Kong's ~200 or fewer) is UNVERIFIED. The mock echoes the fields in [`FIELDS`].
 pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError> {
+    validate_fields(FIELDS, &["issuer"], config)
+}
+
+/// Validates a plugin's `config` against `fields` (unknown keys, types, the `required` ones
+/// present) and returns it with every field present: the given value, the default, or `null`.
+/// Errors nest under `config`, as Kong's schema violations do.
+pub fn validate_fields(
+    fields: &[FieldDef],
+    required: &[&str],
+    config: Option<&Value>,
+) -> Result<Map<String, Value>, AdminError> {
     let empty = Map::new();
     let given = match config {
         None | Some(Value::Null) => &empty,
         Some(Value::Object(map)) => map,
         Some(_) => return Err(AdminError::field("config", "expected a record")),
     };
-    let mut errors = Map::new();
-    for key in given.keys() {
-        if !FIELDS.iter().any(|f| f.name == key) {
-            errors.insert(key.clone(), Value::from("unknown field"));
-        }
-    }
-    let mut out = Map::new();
-    for def in FIELDS {
-        // An absent field gets its default; an explicit `null` stays `null`, as in Kong
-        // (its schema fills defaults only for missing fields).
-        let value = match given.get(def.name) {
-            Some(v) => v.clone(),
-            None => default(def),
-        };
-        if let Some(error) = check(def.kind, &value) {
-            errors.insert(def.name.to_owned(), error);
-        }
-        out.insert(def.name.to_owned(), value);
-    }
-    if out.get("issuer").is_none_or(Value::is_null) {
-        errors.insert("issuer".into(), Value::from("required field missing"));
-    }
+    let (out, errors) = validate_record(fields, required, given);
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -291,6 +313,50 @@ pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError
         fields.insert("config".into(), Value::Object(errors));
         Err(AdminError::Schema(fields))
     }
+}
+
+/// One record: the filled record and its errors (nested records' errors nest by field name).
+fn validate_record(
+    fields: &[FieldDef],
+    required: &[&str],
+    given: &Map<String, Value>,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let mut errors = Map::new();
+    for key in given.keys() {
+        if !fields.iter().any(|f| f.name == key) {
+            errors.insert(key.clone(), Value::from("unknown field"));
+        }
+    }
+    let mut out = Map::new();
+    for def in fields {
+        // An absent field gets its default; an explicit `null` stays `null`, as in Kong
+        // (its schema fills defaults only for missing fields).
+        let value = match (def.kind, given.get(def.name)) {
+            (FieldType::Record(inner, inner_required), Some(Value::Object(map))) => {
+                let (filled, inner_errors) = validate_record(inner, inner_required, map);
+                if !inner_errors.is_empty() {
+                    errors.insert(def.name.to_owned(), Value::Object(inner_errors));
+                }
+                Value::Object(filled)
+            }
+            // A missing record is filled with its defaults, unless it is itself required.
+            (FieldType::Record(inner, _), None) if !required.contains(&def.name) => {
+                Value::Object(validate_record(inner, &[], &Map::new()).0)
+            }
+            (_, Some(v)) => v.clone(),
+            (_, None) => default(def),
+        };
+        if let Some(error) = check(def.kind, &value) {
+            errors.insert(def.name.to_owned(), error);
+        }
+        out.insert(def.name.to_owned(), value);
+    }
+    for name in required {
+        if out.get(*name).is_none_or(Value::is_null) {
+            errors.insert((*name).to_owned(), Value::from("required field missing"));
+        }
+    }
+    (out, errors)
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! [`Plugin`]: the Plugin entity (`/core-entities/plugins` and the scoped variants).
 //!
 //! `openid-connect` is validated against [`super::oidc_schema`] and parsed once into the
-//! typed configuration the data plane runs ([`OidcConfig`]). Any other name is refused as
-//! Kong refuses a plugin that is not installed, unless `MockConfig::accept_unknown_plugins`
-//! is set; then it is stored as given and its data plane ignores it.
+//! typed configuration the data plane runs ([`OidcConfig`]). Any other plugin of the emulated
+//! Gateway version ([`gateway_version::PLUGINS`]) is valid Konnect configuration, so it is
+//! stored as given; a route it applies to answers the "not emulated" 501 on the data plane
+//! unless the data plane executes it. A name Kong does not ship is refused as Kong refuses a
+//! plugin that is not installed, unless `MockConfig::accept_unknown_plugins` is set.
 
 use std::sync::Arc;
 
@@ -13,8 +15,9 @@ use uuid::Uuid;
 use super::admin_error::AdminError;
 use super::core_config::{CoreConfig, Reference};
 use super::fields::{Fields, PROTOCOLS};
-use super::oidc_schema;
+use super::{introspection_schema, oidc_schema, upstream_oauth_schema};
 use crate::mock::gateway::OidcConfig;
+use crate::mock::gateway_version;
 
 /// The plugin the mock implements.
 pub const OPENID_CONNECT: &str = "openid-connect";
@@ -36,6 +39,19 @@ const KNOWN: &[&str] = &[
     "created_at",
     "updated_at",
 ];
+
+/// A plugin configuration validator: the filled `config`, or Kong's schema violations.
+type Validate = fn(Option<&Value>) -> Result<Map<String, Value>, AdminError>;
+
+/// The validator of plugin `name`, for the executed plugins besides `openid-connect` (whose
+/// configuration is also parsed). Other plugins are stored as given.
+fn schema_of(name: &str) -> Option<Validate> {
+    match name {
+        introspection_schema::NAME => Some(introspection_schema::validate),
+        upstream_oauth_schema::NAME => Some(upstream_oauth_schema::validate),
+        _ => None,
+    }
+}
 
 /// Where a plugin applies; the scoped endpoints (`/services/{id}/plugins`) fix one part.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -139,13 +155,24 @@ impl Plugin {
                     f.error("consumer_group", "value must be null");
                 }
             }
-            Some(_) if accept_unknown => {}
+            Some(known) if accept_unknown || gateway_version::is_known(known) => {}
             Some(other) => f.error(
                 "name",
                 format!("plugin '{other}' not enabled; it is either not installed or not enabled"),
             ),
         }
-        let (config_out, oidc) = if is_oidc {
+        let (config_out, oidc) = if let Some(validate) = name.as_deref().and_then(schema_of) {
+            match validate(raw_config.as_ref()) {
+                Ok(filled) => (filled, None),
+                Err(AdminError::Schema(errors)) => {
+                    if let Some(inner) = errors.get("config") {
+                        f.error("config", inner.clone());
+                    }
+                    (Map::new(), None)
+                }
+                Err(other) => return Err(other),
+            }
+        } else if is_oidc {
             match oidc_schema::validate(raw_config.as_ref()) {
                 Ok(filled) => {
                     let parsed = OidcConfig::from_config(&filled)
@@ -272,16 +299,18 @@ mod tests {
 
     #[test]
     fn unknown_plugins_are_refused_unless_configured() {
-        let error = parse(json!({"name": "key-auth"}), false).unwrap_err();
+        let error = parse(json!({"name": "no-such-plugin"}), false).unwrap_err();
         assert!(
             error.body()["message"]
                 .as_str()
                 .unwrap()
-                .contains("plugin 'key-auth' not enabled")
+                .contains("plugin 'no-such-plugin' not enabled")
         );
-        let stored = parse(json!({"name": "key-auth", "config": {"x": 1}}), true).unwrap();
+        let stored = parse(json!({"name": "no-such-plugin", "config": {"x": 1}}), true).unwrap();
         assert_eq!(stored.config["x"], 1);
         assert!(stored.oidc.is_none());
+        let shipped = parse(json!({"name": "key-auth", "config": {"x": 1}}), false).unwrap();
+        assert_eq!(shipped.name, "key-auth");
     }
 
     #[test]

@@ -30,6 +30,9 @@ struct Inner {
     /// `Host` authorities the management API was called with (see
     /// [`ControlPlaneStore::api_host_seen`]).
     api_hosts: BTreeSet<String>,
+    /// The first organization that created a control plane of each name: the root data
+    /// plane serves that organization's `quickstart` and never a later one of another org.
+    first_owner: HashMap<String, OrgId>,
 }
 
 #[derive(Debug)]
@@ -81,6 +84,10 @@ impl ControlPlaneStore {
             return Err(CreateError::DuplicateName);
         }
         inner.next_seq += 1;
+        inner
+            .first_owner
+            .entry(plane.name.clone())
+            .or_insert_with(|| org.clone());
         let empty = Arc::new(CoreConfig::default());
         let record = Record {
             org: org.clone(),
@@ -164,15 +171,34 @@ impl ControlPlaneStore {
         self.read().planes.get(&id)?.visible(Instant::now())
     }
 
-    /// What the root data plane serves now: the newest control plane named `name`, in any
-    /// organization, as the quickstart data plane serves its own control plane.
-    pub fn root_data_plane(&self, name: &str) -> Option<(Uuid, Arc<CoreConfig>)> {
+    /// The organization owning control plane `id`.
+    pub fn org_of(&self, id: Uuid) -> Option<OrgId> {
+        self.read().planes.get(&id).map(|r| r.org.clone())
+    }
+
+    /// The organization whose control plane named `name` the root data plane serves: `fixed`
+    /// when given (`mock serve --proxy-org`), else the first organization that created one.
+    pub fn root_org(&self, name: &str, fixed: Option<&OrgId>) -> Option<OrgId> {
+        fixed
+            .cloned()
+            .or_else(|| self.read().first_owner.get(name).cloned())
+    }
+
+    /// What the root data plane serves now: the control plane named `name` of
+    /// [`ControlPlaneStore::root_org`], as the quickstart data plane serves its own control
+    /// plane. Another organization's control plane of the same name is never served there
+    /// (it has its own data plane under `/dp/{id}`).
+    pub fn root_data_plane(
+        &self,
+        name: &str,
+        fixed: Option<&OrgId>,
+    ) -> Option<(Uuid, Arc<CoreConfig>)> {
+        let owner = self.root_org(name, fixed)?;
         let inner = self.read();
         let record = inner
             .planes
             .values()
-            .filter(|r| r.plane.name == name)
-            .max_by_key(|r| r.seq)?;
+            .find(|r| r.plane.name == name && r.org == owner)?;
         Some((record.plane.id, record.visible(Instant::now())?))
     }
 
@@ -231,7 +257,15 @@ mod tests {
             .unwrap();
         assert_eq!(store.list(&a).len(), 1);
         assert!(store.get(&a, other.id).is_none());
-        assert_eq!(store.root_data_plane("quickstart").unwrap().0, other.id);
+        // The root data plane stays with the first organization that created `quickstart`.
+        let first = store.list(&a)[0].id;
+        assert_eq!(store.root_data_plane("quickstart", None).unwrap().0, first);
+        assert_eq!(
+            store.root_data_plane("quickstart", Some(&b)).unwrap().0,
+            other.id
+        );
+        assert!(store.delete(&a, first));
+        assert!(store.root_data_plane("quickstart", None).is_none());
     }
 
     #[test]

@@ -54,7 +54,8 @@ impl IssuerEntry {
 #[derive(Default)]
 pub struct GatewayCache {
     issuers: Mutex<HashMap<String, Arc<IssuerEntry>>>,
-    discovery: tokio::sync::Mutex<()>,
+    /// One lock per discovery URL (see [`GatewayCache::discovery_lock`]).
+    discovery_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     tokens: Mutex<HashMap<u64, (Secret, Instant)>>,
     introspections: Mutex<HashMap<u64, (Value, Instant)>>,
     keyer: RandomState,
@@ -88,9 +89,18 @@ impl GatewayCache {
         self.issuers.lock().ok()?.get(discovery_url).cloned()
     }
 
-    /// Serialises discovery fetches, so concurrent first requests fetch once.
-    pub async fn discovery_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.discovery.lock().await
+    /// The lock serialising discovery fetches of one issuer, so concurrent first requests
+    /// fetch once while other issuers proceed. Locks nobody holds are dropped past
+    /// `CAPACITY` issuers.
+    pub fn discovery_lock(&self, discovery_url: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .discovery_locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if locks.len() >= CAPACITY {
+            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        locks.entry(discovery_url.to_owned()).or_default().clone()
     }
 
     /// Caches an issuer.

@@ -47,6 +47,35 @@ pub fn kong_exit(
     response
 }
 
+/// A response Kong produces itself with a body that is not `{"message": …}`: a JSON object
+/// (`kong.response.exit(401, {error = …})`) or, for a string, the text as is.
+pub fn kong_exit_body(
+    version: &str,
+    status: StatusCode,
+    body: &serde_json::Value,
+    extra: &[(&'static str, String)],
+) -> Response {
+    let text = match body {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let mut response = (status, text).into_response();
+    let headers = response.headers_mut();
+    // UNVERIFIED for a string body: Kong sends it as is; its content type is assumed JSON
+    // (the bodies the mock's plugins pass on are an identity provider's JSON errors).
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    insert(headers, "server", &format!("kong/{version}"));
+    insert(headers, "x-kong-response-latency", "0");
+    insert(headers, "x-kong-request-id", &request_id());
+    for (name, value) in extra {
+        insert(headers, name, value);
+    }
+    response
+}
+
 /// Adds Kong's headers to a proxied response.
 pub fn decorate_proxied(
     headers: &mut HeaderMap,

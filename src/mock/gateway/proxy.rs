@@ -20,8 +20,12 @@ use super::request::ProxyRequest;
 use super::router::{Routed, find_route, upstream_path};
 use super::select::select;
 use super::upstream::{Upstream, forward};
-use crate::mock::control_planes::plugin::OPENID_CONNECT;
+use super::{introspection, upstream_oauth};
+use crate::mock::control_planes::introspection_schema::NAME as INTROSPECTION;
+use crate::mock::control_planes::plugin::{OPENID_CONNECT, Plugin};
 use crate::mock::control_planes::service::Service;
+use crate::mock::control_planes::upstream_oauth_schema::NAME as UPSTREAM_OAUTH;
+use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
 
 /// Largest request body the data plane reads.
@@ -86,6 +90,31 @@ fn upstream_headers(
     // Kong keeps upstream connections alive; httpbin shows the header.
     headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
     headers
+}
+
+/// Whether the data plane executes plugin `name`; a route with any other plugin answers the
+/// "not emulated" 501.
+pub fn executes(name: &str) -> bool {
+    EXECUTED.contains(&name)
+}
+
+/// The plugins the data plane executes, with Kong's `PRIORITY` (higher runs first).
+pub const EXECUTED: &[&str] = &[INTROSPECTION, OPENID_CONNECT, UPSTREAM_OAUTH];
+
+/// Kong's handler priorities of the executed plugins.
+fn priority(name: &str) -> u32 {
+    match name {
+        INTROSPECTION => 1700,
+        OPENID_CONNECT => 1050,
+        UPSTREAM_OAUTH => 760,
+        _ => 0,
+    }
+}
+
+/// `plugins` in the order Kong runs them: by priority, highest first.
+fn by_priority(mut plugins: Vec<&Plugin>) -> Vec<&Plugin> {
+    plugins.sort_by_key(|p| std::cmp::Reverse(priority(&p.name)));
+    plugins
 }
 
 /// The proxy listener's routes: every path goes to [`handle`].
@@ -157,11 +186,25 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
         body,
         client_ip,
     };
-    for plugin in applicable(&config, matched.route) {
-        if plugin.name == OPENID_CONNECT
-            && let Some(oidc_config) = &plugin.oidc
-            && let Err(response) = oidc::access(&state, oidc_config, &config, &mut proxied).await
-        {
+    let plugins = applicable(&config, matched.route);
+    // Nothing runs when one plugin cannot: a partial run would answer what no Kong answers.
+    if let Some(unknown) = plugins.iter().find(|p| !executes(&p.name)) {
+        return not_emulated::plugin(&unknown.name);
+    }
+    let plugins = by_priority(plugins);
+    for plugin in &plugins {
+        let result = match plugin.name.as_str() {
+            OPENID_CONNECT => match &plugin.oidc {
+                Some(oidc_config) => oidc::access(&state, oidc_config, &config, &mut proxied).await,
+                None => Ok(()),
+            },
+            INTROSPECTION => {
+                introspection::access(&state, &plugin.config, &config, &mut proxied).await
+            }
+            UPSTREAM_OAUTH => upstream_oauth::access(&state, &plugin.config, &mut proxied).await,
+            _ => Ok(()),
+        };
+        if let Err(response) = result {
             return response;
         }
     }
@@ -207,6 +250,10 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     match forward(&state, upstream).await {
         Ok(mut response) => {
             let upstream_ms = upstream_started.elapsed().as_millis();
+            // Kong's header_filter phase.
+            for plugin in plugins.iter().filter(|p| p.name == UPSTREAM_OAUTH) {
+                upstream_oauth::after_upstream(&state, &plugin.config, response.status().as_u16());
+            }
             decorate_proxied(
                 response.headers_mut(),
                 &version,

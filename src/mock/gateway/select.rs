@@ -2,9 +2,10 @@
 //!
 //! - `/dp/{control_plane_id}/…` is served by that control plane, with the prefix removed
 //!   before routing (so every control plane of every organization has a data plane).
-//! - Anything else is served by the newest control plane named
-//!   `MockConfig::root_control_plane` (`quickstart`) in any organization, as the quickstart
-//!   data plane at `KONNECT_PROXY_URL` serves its control plane.
+//! - Anything else is served by the control plane named `MockConfig::root_control_plane`
+//!   (`quickstart`) of one organization: `MockConfig::proxy_org`, else the first organization
+//!   that created one, as the quickstart data plane at `KONNECT_PROXY_URL` serves its own
+//!   control plane. A later organization's `quickstart` never takes the root over.
 
 use std::sync::Arc;
 
@@ -33,9 +34,10 @@ pub fn select(state: &MockState, path: &str) -> Option<(Arc<CoreConfig>, String)
         let id = Uuid::parse_str(id).ok()?;
         return Some((state.control_planes.data_plane(id)?, rest));
     }
-    let (_, config) = state
-        .control_planes
-        .root_data_plane(&state.config.root_control_plane)?;
+    let (_, config) = state.control_planes.root_data_plane(
+        &state.config.root_control_plane,
+        state.config.proxy_org.as_ref(),
+    )?;
     Some((config, path.to_owned()))
 }
 

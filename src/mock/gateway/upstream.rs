@@ -94,10 +94,13 @@ pub async fn forward(state: &MockState, upstream: Upstream) -> Result<Response, 
     for name in HOP_BY_HOP {
         out_headers.remove(HeaderName::from_static(name));
     }
-    let body = response.bytes().await.map_err(|_| UpstreamFailure {
-        status: StatusCode::BAD_GATEWAY,
-        message: "An invalid response was received from the upstream server",
-    })?;
+    // Capped, so an upstream answering gigabytes cannot exhaust the mock.
+    let body = crate::limits::read_capped(response, crate::limits::RESPONSE_LIMIT)
+        .await
+        .map_err(|_| UpstreamFailure {
+            status: StatusCode::BAD_GATEWAY,
+            message: "An invalid response was received from the upstream server",
+        })?;
     let mut out = (status, body).into_response();
     out.headers_mut().extend(out_headers);
     Ok(out)

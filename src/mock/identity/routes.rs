@@ -1,17 +1,16 @@
 //! The Kong Identity v1 router ([`routes`]), mounted at `/v1`.
 
 use axum::Router;
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use super::model::{Claim, Client, Scope};
 use super::sub_resource as sub;
 use super::{auth_servers, claims, clients, scopes};
-use crate::mock::problem::{Family, Problem};
+use crate::mock::not_emulated;
 use crate::mock::state::SharedState;
 
-/// Routes mounted at `/v1`. Paths outside the API answer a problem+json 404, as Konnect does
-/// for unknown resources.
+/// Routes mounted at `/v1`. Other `/v1` paths (other Konnect APIs) answer the "not emulated"
+/// 501; unknown ids in these paths answer Kong Identity's problem+json 404.
 pub fn routes() -> Router<SharedState> {
     let server = "/auth-servers/{authServerId}";
     Router::new()
@@ -68,5 +67,6 @@ pub fn routes() -> Router<SharedState> {
             &format!("{server}/clients/{{clientId}}/tokens/{{tokenId}}"),
             get(clients::get_token).delete(clients::delete_token),
         )
-        .fallback(|| async { Problem::not_found(Family::Identity).into_response() })
+        .fallback(not_emulated::unimplemented_path)
+        .method_not_allowed_fallback(not_emulated::unimplemented_path)
 }

@@ -237,6 +237,14 @@ impl IdentityStore {
         Some(f(entry))
     }
 
+    /// The organization owning the auth server whose issuer id is `issuer_id`.
+    pub fn org_of_issuer(&self, issuer_id: &str) -> Option<OrgId> {
+        self.lock()
+            .issuers
+            .get(issuer_id)
+            .map(|(org, _)| org.clone())
+    }
+
     /// The auth server with issuer id `issuer_id` and its signing key, for other mock code
     /// (for instance to verify a token in-process).
     pub fn auth_server_by_issuer_id(

@@ -45,7 +45,11 @@ pub async fn introspect(
         if token.is_empty() {
             return Err(OAuthError::invalid_request("missing `token`"));
         }
-        Ok(introspection(entry, &token))
+        Ok(introspection(
+            entry,
+            &token,
+            state.config.introspection_custom_claims,
+        ))
     });
     let body = match outcome {
         None => return unknown_issuer(),
@@ -59,9 +63,10 @@ pub async fn introspect(
     response
 }
 
-/// The RFC 7662 answer for `token`: the standard members when active, `{"active":false}`
-/// otherwise (never saying why, as RFC 7662 §2.2 advises).
-pub fn introspection(entry: &AuthServerEntry, token: &str) -> Value {
+/// The RFC 7662 answer for `token`: the standard members when active (and, with
+/// `custom_claims`, the token's other claims), `{"active":false}` otherwise (never saying
+/// why, as RFC 7662 §2.2 advises).
+pub fn introspection(entry: &AuthServerEntry, token: &str, custom_claims: bool) -> Value {
     let Ok(claims) = entry.key.verify(token, &entry.server.issuer) else {
         return json!({"active": false});
     };
@@ -94,5 +99,10 @@ pub fn introspection(entry: &AuthServerEntry, token: &str) -> Value {
         }
     }
     body.insert("token_type".to_owned(), json!("Bearer"));
+    if custom_claims {
+        for (key, value) in &claims {
+            body.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+    }
     Value::Object(body)
 }

@@ -198,9 +198,9 @@ async fn authenticate(
             {
                 return Err(Failure::Unauthorized("token is not active".into()));
             }
-            let leeway = config.leeway.max(0.0) as i64;
+            let leeway = super::verify::leeway_seconds(config.leeway);
             if let Some(exp) = result.get("exp").and_then(Value::as_i64)
-                && now > exp + leeway
+                && now > exp.saturating_add(leeway)
             {
                 return Err(Failure::Unauthorized("token has expired".into()));
             }
@@ -303,11 +303,12 @@ async fn introspect_token(
     if config.cache_introspection && result.get("active") == Some(&Value::Bool(true)) {
         let mut ttl = seconds(config.cache_ttl);
         if let Some(exp) = result.get("exp").and_then(Value::as_i64) {
-            ttl = ttl.min(Duration::from_secs(u64::try_from(exp - now).unwrap_or(0)));
+            let left = u64::try_from(exp.saturating_sub(now)).unwrap_or(0);
+            ttl = ttl.min(Duration::from_secs(left));
         }
-        state
-            .gateway
-            .put_introspection(key, result.clone(), Instant::now() + ttl);
+        if let Some(until) = Instant::now().checked_add(ttl) {
+            state.gateway.put_introspection(key, result.clone(), until);
+        }
     }
     Ok(result)
 }
@@ -343,12 +344,17 @@ async fn exchange(
                     .await
                     .map_err(Failure::Unauthorized)?;
             if config.cache_tokens {
-                let ttl = response
-                    .expires_in
-                    .map_or_else(|| seconds(config.cache_ttl), Duration::from_secs);
-                state
-                    .gateway
-                    .put_token(key, response.access_token.clone(), Instant::now() + ttl);
+                // `expires_in` is the provider's: bounded like `cache_ttl`, so the sum
+                // cannot overflow `Instant`.
+                let ttl = response.expires_in.map_or_else(
+                    || seconds(config.cache_ttl),
+                    |s| Duration::from_secs(s.min(1_000_000_000)),
+                );
+                if let Some(until) = Instant::now().checked_add(ttl) {
+                    state
+                        .gateway
+                        .put_token(key, response.access_token.clone(), until);
+                }
             }
             response.access_token
         }

@@ -22,9 +22,14 @@ use url::Url;
 use super::config::OidcConfig;
 use super::outbound::outbound_url;
 use crate::jws::RsaPublicKey;
+use crate::limits::{PROVIDER_DOCUMENT_LIMIT, read_capped};
 use crate::mock::gateway::cache::IssuerEntry;
 use crate::mock::state::MockState;
 use crate::secret::Secret;
+
+/// Longest the gateway waits for an issuer's discovery document and keys (the lock and both
+/// fetches), so a slow provider fails its own routes and never holds up another issuer's.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The discovery document fields the plugin uses.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -114,10 +119,10 @@ async fn get_json(state: &MockState, raw_url: &str) -> Result<Value, String> {
             response.status().as_u16()
         ));
     }
-    response
-        .json()
+    let body = read_capped(response, PROVIDER_DOCUMENT_LIMIT)
         .await
-        .map_err(|_| format!("`{raw_url}` did not answer JSON"))
+        .map_err(|e| format!("`{raw_url}`: {e}"))?;
+    serde_json::from_slice(&body).map_err(|_| format!("`{raw_url}` did not answer JSON"))
 }
 
 /// Parses a JWKS document, skipping keys the verifier cannot use.
@@ -169,15 +174,24 @@ pub async fn issuer(state: &MockState, config: &OidcConfig) -> Result<Arc<Issuer
     if let Some(entry) = state.gateway.issuer(&url) {
         return Ok(entry);
     }
-    let _guard = state.gateway.discovery_lock().await;
-    if let Some(entry) = state.gateway.issuer(&url) {
-        return Ok(entry);
-    }
-    let document = get_json(state, &url).await?;
-    let discovery: Discovery = serde_json::from_value(document)
-        .map_err(|_| format!("`{url}` is not a discovery document"))?;
-    let keys = fetch_keys(state, &discovery).await?;
-    Ok(state.gateway.insert_issuer(url, discovery, keys))
+    // One lock per issuer: concurrent first requests to one issuer fetch once, and a slow
+    // issuer delays only its own routes. The timeout bounds the wait for the lock and both
+    // fetches.
+    let lock = state.gateway.discovery_lock(&url);
+    let load = async {
+        let _guard = lock.lock().await;
+        if let Some(entry) = state.gateway.issuer(&url) {
+            return Ok(entry);
+        }
+        let document = get_json(state, &url).await?;
+        let discovery: Discovery = serde_json::from_value(document)
+            .map_err(|_| format!("`{url}` is not a discovery document"))?;
+        let keys = fetch_keys(state, &discovery).await?;
+        Ok(state.gateway.insert_issuer(url.clone(), discovery, keys))
+    };
+    tokio::time::timeout(FETCH_TIMEOUT, load)
+        .await
+        .unwrap_or_else(|_| Err(format!("`{url}` did not answer within {FETCH_TIMEOUT:?}")))
 }
 
 /// The issuer's keys; when `kid` is unknown, refetched first if the last fetch is at least
@@ -195,12 +209,15 @@ pub async fn keys(
     if current.has(kid) || current.fetched_at.elapsed() < min_interval {
         return current;
     }
-    let _guard = entry.refresh_lock().await;
+    let Ok(_guard) = tokio::time::timeout(FETCH_TIMEOUT, entry.refresh_lock()).await else {
+        return current;
+    };
     let current = entry.keys();
     if current.has(kid) || current.fetched_at.elapsed() < min_interval {
         return current;
     }
-    match fetch_keys(state, &entry.discovery).await {
+    let fetched = tokio::time::timeout(FETCH_TIMEOUT, fetch_keys(state, &entry.discovery)).await;
+    match fetched.unwrap_or_else(|_| Err("timed out".to_owned())) {
         Ok(fresh) => entry.set_keys(fresh),
         // A failed refresh keeps the old keys, but still counts for the rate limit.
         Err(_) => entry.set_keys(KeySet {
@@ -269,7 +286,11 @@ async fn post_as_client(
         .await
         .map_err(|e| format!("request to `{raw}` failed: {e}"))?;
     let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let body: Value = read_capped(response, PROVIDER_DOCUMENT_LIMIT)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
     if !(200..300).contains(&status) {
         return Err(failure(raw, status, &body));
     }

@@ -116,6 +116,16 @@ fn verify_with(
     }
 }
 
+/// A leeway in whole seconds: negative, NaN and fractions drop, huge values saturate
+/// (`as` from a float saturates).
+pub fn leeway_seconds(leeway: f64) -> i64 {
+    if leeway.is_nan() {
+        0
+    } else {
+        leeway.max(0.0) as i64
+    }
+}
+
 /// The standard claim checks, on already trusted claims.
 pub fn check_claims(
     claims: &Value,
@@ -124,7 +134,9 @@ pub fn check_claims(
     now: i64,
 ) -> Result<(), String> {
     // Kong's leeway is a number of seconds; fractions do not matter at this resolution.
-    let leeway = config.leeway.max(0.0) as i64;
+    // Every sum below saturates: claims and leeway are the client's (`exp` ≥ 2^63 or a
+    // leeway of 1e300 must neither panic nor wrap into "expired").
+    let leeway = leeway_seconds(config.leeway);
     if let Some(iss) = claims.get("iss") {
         let iss = iss.as_str().ok_or("invalid issuer")?;
         let allowed = strip_slash(iss) == strip_slash(issuer)
@@ -147,17 +159,17 @@ pub fn check_claims(
         }
     };
     if let Some(exp) = number("exp")?
-        && now > exp + leeway
+        && now > exp.saturating_add(leeway)
     {
         return Err("token has expired".into());
     }
     if let Some(nbf) = number("nbf")?
-        && now + leeway < nbf
+        && now.saturating_add(leeway) < nbf
     {
         return Err("token is not valid yet".into());
     }
     if let Some(iat) = number("iat")?
-        && now + leeway < iat
+        && now.saturating_add(leeway) < iat
     {
         return Err("token was issued in the future".into());
     }
@@ -200,6 +212,20 @@ mod tests {
         let lenient = config(json!({"leeway": 5}));
         assert!(check_claims(&json!({"exp": 96, "nbf": 104}), &lenient, i, 100).is_ok());
         assert!(check_claims(&json!({"exp": "soon"}), &c, i, 100).is_err());
+    }
+
+    #[test]
+    fn huge_claims_and_leeway_neither_panic_nor_wrap() {
+        let (c, i) = (config(json!({})), "https://issuer");
+        // 2^63 and beyond saturate to "far future": valid, not expired.
+        assert!(check_claims(&json!({"exp": 9.3e18}), &c, i, 100).is_ok());
+        assert!(check_claims(&json!({"exp": 1e300}), &c, i, 100).is_ok());
+        assert!(check_claims(&json!({"exp": u64::MAX}), &c, i, 100).is_ok());
+        assert!(check_claims(&json!({"nbf": 1e300}), &c, i, 100).is_err());
+        assert!(check_claims(&json!({"exp": -1e300}), &c, i, 100).is_err());
+        let huge = config(json!({"leeway": 1e300}));
+        assert!(check_claims(&json!({"exp": 1, "nbf": 1e18, "iat": 1e18}), &huge, i, 100).is_ok());
+        assert!(check_claims(&json!({"exp": 9.3e18}), &huge, i, i64::MAX).is_ok());
     }
 
     #[test]

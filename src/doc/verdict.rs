@@ -1,0 +1,404 @@
+//! [`PageVerdict`]: what a run of a page as written means for its writer. Every step of the
+//! doc ends with exactly one of four [`Verdict`]s — *verified*, *doc defect* (the target is
+//! authoritative and disagrees with the doc), *out of reach* (the target does not emulate it:
+//! a plugin or API the mock answers `501` for, a Gateway version above
+//! [`MOCK_GATEWAY_VERSION`], a non-HTTP tool), or *docflow error* (docflow could not convert or
+//! run it; never blamed on the doc) — located at the doc's own `file:line`.
+
+use std::fmt::Write as _;
+
+use super::convert::Conversion;
+use super::diagnostic::Diagnostic;
+use crate::outcome::{ScenarioReport, StepOutcome, StepReport};
+use crate::scenario::model::{Destination, TargetKind};
+
+/// The Kong Gateway version the mock emulates; pages whose `min_version.gateway` is above it
+/// are out of reach on the mock. One knob, raised as the mock grows.
+pub const MOCK_GATEWAY_VERSION: &str = "3.15";
+
+/// The header the mock sets on a `501` for a plugin or API path it does not emulate.
+pub const NOT_EMULATED_HEADER: &str = "docflow-not-emulated";
+
+/// How one step of the doc ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The target did what the doc says.
+    Verified,
+    /// The doc disagrees with the target, which decides this behaviour (what, and why).
+    DocDefect(String),
+    /// The target does not emulate this (the reason).
+    OutOfReach(String),
+    /// docflow could not convert or run it (what went wrong).
+    DocflowError(String),
+}
+
+impl Verdict {
+    /// A short label for reports.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::DocDefect(_) => "doc defect",
+            Self::OutOfReach(_) => "out of reach",
+            Self::DocflowError(_) => "docflow error",
+        }
+    }
+
+    /// The detail, if any.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::Verified => None,
+            Self::DocDefect(d) | Self::OutOfReach(d) | Self::DocflowError(d) => Some(d),
+        }
+    }
+}
+
+/// One step of the doc and its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepVerdict {
+    /// `file:line` in the docs root.
+    pub at: String,
+    /// What the step is (`POST /v1/auth-servers`, `{% validation custom-command %}`).
+    pub what: String,
+    /// How it ended.
+    pub verdict: Verdict,
+}
+
+/// Every step of a page, in doc order, with its verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageVerdict {
+    /// The page, relative to the docs root.
+    pub page: String,
+    /// The steps.
+    pub steps: Vec<StepVerdict>,
+}
+
+/// Whether `version` (`3.13`, `3.4.1`) is above [`MOCK_GATEWAY_VERSION`].
+pub fn above_mock(version: &str) -> bool {
+    let parse = |v: &str| -> Vec<u32> {
+        v.split('.')
+            .map(|p| p.trim().parse().unwrap_or(0))
+            .collect()
+    };
+    parse(version) > parse(MOCK_GATEWAY_VERSION)
+}
+
+/// Steps that are out of reach before anything runs (the reason), from the page alone: a
+/// `min_version.gateway` above the mock's makes its gateway requests out of reach.
+pub fn gateway_version_reason(min_gateway: Option<&str>) -> Option<String> {
+    let version = min_gateway?;
+    above_mock(version)
+        .then(|| format!("needs Kong Gateway {version}; the mock emulates {MOCK_GATEWAY_VERSION}"))
+}
+
+impl PageVerdict {
+    /// The verdicts of a converted page, run (`report`) or not (`None`: docflow could not run
+    /// it; `run_error` says why).
+    pub fn new(
+        conversion: &Conversion,
+        report: Option<&ScenarioReport>,
+        run_error: Option<&str>,
+    ) -> Self {
+        let mut steps = Vec::new();
+        for d in &conversion.defects {
+            steps.push(from_diagnostic(d, Verdict::DocDefect(d.message.clone())));
+        }
+        for w in conversion
+            .warnings
+            .iter()
+            .filter(|w| NOT_RUN_CODES.contains(&w.code))
+        {
+            steps.push(from_diagnostic(w, Verdict::OutOfReach(w.message.clone())));
+        }
+        let gateway = gateway_version_reason(conversion.min_gateway.as_deref());
+        // The verdict of the step the run stopped at: the steps after it inherit its kind.
+        let mut stopped: Option<Verdict> = None;
+        for step in &conversion.scenario.steps {
+            let Some(source) = &step.source else { continue };
+            let at = format!("{}:{}", source.file, source.line);
+            let what = format!("{} {}", step.request.method, step.request.url.raw);
+            let ran = report.and_then(|r| r.steps.iter().find(|s| s.name == step.name));
+            let verdict = match (ran, &gateway) {
+                (_, Some(reason)) if step.request.destination == Destination::Proxy => {
+                    Verdict::OutOfReach(reason.clone())
+                }
+                (Some(ran), _) => {
+                    let verdict = step_verdict(report, &step.name, ran);
+                    if ran.outcome == StepOutcome::Failed {
+                        stopped = Some(verdict.clone());
+                    }
+                    verdict
+                }
+                (None, _) => match (&stopped, run_error) {
+                    (Some(Verdict::OutOfReach(reason)), _) => Verdict::OutOfReach(format!(
+                        "not reached: the run stopped at a step out of reach ({reason})"
+                    )),
+                    (_, Some(e)) => Verdict::DocflowError(format!("not run: {e}")),
+                    _ => Verdict::DocflowError(
+                        "not reached: the run stopped before this step".to_owned(),
+                    ),
+                },
+            };
+            steps.push(StepVerdict { at, what, verdict });
+        }
+        steps.sort_by_key(|s| doc_order(&s.at));
+        Self {
+            page: conversion
+                .scenario
+                .doc
+                .as_ref()
+                .map_or_else(String::new, |d| d.file.clone()),
+            steps,
+        }
+    }
+
+    /// How many steps have `label`'s verdict.
+    pub fn count(&self, label: &str) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.verdict.label() == label)
+            .count()
+    }
+
+    /// `verified N of M steps`, and the other verdicts' counts.
+    pub fn summary(&self) -> String {
+        format!(
+            "verified {} of {} steps; {} doc defects; {} out of reach; {} docflow errors",
+            self.count("verified"),
+            self.steps.len(),
+            self.count("doc defect"),
+            self.count("out of reach"),
+            self.count("docflow error"),
+        )
+    }
+
+    /// One line per step, then the summary.
+    pub fn render(&self) -> String {
+        let width = self.steps.iter().map(|s| s.at.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for s in &self.steps {
+            let _ = write!(
+                out,
+                "  {:<13} {:<width$}  {}",
+                s.verdict.label(),
+                s.at,
+                s.what
+            );
+            if let Some(detail) = s.verdict.detail() {
+                let _ = write!(out, ": {detail}");
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}: {}", self.page, self.summary());
+        out
+    }
+}
+
+/// The docs health report: one row per page (verified/total, defects with `file:line`,
+/// out-of-reach reasons, docflow errors).
+pub fn health_report(pages: &[PageVerdict]) -> String {
+    let mut out = String::from("docs health report\n");
+    let width = pages.iter().map(|p| p.page.len()).max().unwrap_or(4);
+    for p in pages {
+        let _ = write!(
+            out,
+            "  {:<width$}  verified {:>2}/{:<2}  defects {}  out of reach {}  docflow errors {}",
+            p.page,
+            p.count("verified"),
+            p.steps.len(),
+            p.count("doc defect"),
+            p.count("out of reach"),
+            p.count("docflow error"),
+        );
+        out.push('\n');
+        for s in p.steps.iter().filter(|s| s.verdict.label() == "doc defect") {
+            let _ = writeln!(
+                out,
+                "      defect {}: {}",
+                s.at,
+                s.verdict.detail().unwrap_or("")
+            );
+        }
+        let mut reasons: Vec<&str> = p
+            .steps
+            .iter()
+            .filter(|s| s.verdict.label() == "out of reach")
+            .filter_map(|s| s.verdict.detail())
+            .collect();
+        reasons.sort_unstable();
+        reasons.dedup();
+        for r in reasons {
+            let _ = writeln!(out, "      out of reach: {r}");
+        }
+    }
+    out
+}
+
+/// The pages' verdicts as JUnit XML: a suite per page, a case per step (a doc defect is a
+/// failure, a docflow error an error, out of reach is skipped).
+pub fn junit_xml(pages: &[PageVerdict]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"docflow doc run\">\n",
+    );
+    for p in pages {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+            escape(&p.page),
+            p.steps.len(),
+            p.count("doc defect"),
+            p.count("docflow error"),
+            p.count("out of reach"),
+        );
+        for s in &p.steps {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{} {}\"",
+                escape(&p.page),
+                escape(&s.at),
+                escape(&s.what)
+            );
+            let detail = escape(s.verdict.detail().unwrap_or(""));
+            let _ = match &s.verdict {
+                Verdict::Verified => writeln!(out, "/>"),
+                Verdict::DocDefect(_) => {
+                    writeln!(
+                        out,
+                        "><failure type=\"doc defect\" message=\"{detail}\"/></testcase>"
+                    )
+                }
+                Verdict::OutOfReach(_) => {
+                    writeln!(out, "><skipped message=\"{detail}\"/></testcase>")
+                }
+                Verdict::DocflowError(_) => {
+                    writeln!(
+                        out,
+                        "><error type=\"docflow error\" message=\"{detail}\"/></testcase>"
+                    )
+                }
+            };
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Warning codes of things docflow lists as not run.
+const NOT_RUN_CODES: &[&str] = &["doc::not_run", "doc::validation_skipped"];
+
+fn from_diagnostic(d: &Diagnostic, verdict: Verdict) -> StepVerdict {
+    StepVerdict {
+        at: d.location.to_string(),
+        what: String::new(),
+        verdict,
+    }
+}
+
+/// Sort key: the file, then the line as a number.
+fn doc_order(at: &str) -> (String, usize) {
+    match at.rsplit_once(':') {
+        Some((file, line)) => (file.to_owned(), line.parse().unwrap_or(0)),
+        None => (at.to_owned(), 0),
+    }
+}
+
+fn step_verdict(report: Option<&ScenarioReport>, name: &str, ran: &StepReport) -> Verdict {
+    if ran.status == Some(501) {
+        return Verdict::OutOfReach(format!(
+            "the mock answered 501 ({NOT_EMULATED_HEADER}): not emulated by docflow's mock"
+        ));
+    }
+    if let Some(reason) = report.and_then(|r| mock_lacks_plugin(r, ran)) {
+        return Verdict::OutOfReach(reason);
+    }
+    // A disagreement with the doc's own claim is a doc defect even when a later check of
+    // the same step (a capture) then fails.
+    let defect = report.and_then(|r| r.defects.iter().find(|d| d.step == name));
+    if let Some(d) = defect.filter(|_| ran.outcome != StepOutcome::Passed) {
+        return Verdict::DocDefect(format!(
+            "the doc says `{}`, the target answered {}",
+            d.doc_says, d.actual
+        ));
+    }
+    match &ran.outcome {
+        StepOutcome::Passed | StepOutcome::KnownDefect => Verdict::Verified,
+        StepOutcome::Skipped(reason) => Verdict::OutOfReach(reason.clone()),
+        StepOutcome::DocDefect => {
+            Verdict::DocDefect("the target disagrees with the doc".to_owned())
+        }
+        StepOutcome::Failed => {
+            let failure =
+                report.and_then(|r| r.failures.iter().find(|f| f.step.as_deref() == Some(name)));
+            Verdict::DocflowError(failure.map_or_else(
+                || "the step failed".to_owned(),
+                |f| format!("[{}] {}", f.code, f.message),
+            ))
+        }
+    }
+}
+
+/// On the mock, Kong's "plugin 'x' not enabled" schema violation means the mock does not run
+/// that plugin yet (Konnect enables every bundled plugin): out of reach, not a doc defect.
+/// The mock is moving to `501` + [`NOT_EMULATED_HEADER`] for this; both are recognised.
+fn mock_lacks_plugin(report: &ScenarioReport, ran: &StepReport) -> Option<String> {
+    if report.target != TargetKind::Mock || ran.status != Some(400) {
+        return None;
+    }
+    let defects = report
+        .defects
+        .iter()
+        .filter(|d| d.step == ran.name)
+        .map(|d| d.excerpt.as_str());
+    let failures = report
+        .failures
+        .iter()
+        .filter(|f| f.step.as_deref() == Some(ran.name.as_str()))
+        .filter_map(|f| f.excerpt.as_deref());
+    defects.chain(failures).find_map(|text| {
+        let at = text.find("plugin '")?;
+        let rest = &text[at + "plugin '".len()..];
+        let plugin = rest.split('\'').next()?;
+        rest.contains("not installed or not enabled")
+            .then(|| format!("the mock does not run the `{plugin}` plugin"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_above_the_mocks_are_out_of_reach() {
+        assert!(!above_mock("3.4"));
+        assert!(!above_mock("3.15"));
+        assert!(above_mock("3.16"));
+        assert!(above_mock("4.0"));
+        assert!(gateway_version_reason(Some("3.14")).is_none());
+        assert_eq!(
+            gateway_version_reason(Some("3.16")).as_deref(),
+            Some("needs Kong Gateway 3.16; the mock emulates 3.15")
+        );
+    }
+
+    #[test]
+    fn verdict_labels_are_the_four() {
+        let all = [
+            Verdict::Verified,
+            Verdict::DocDefect(String::new()),
+            Verdict::OutOfReach(String::new()),
+            Verdict::DocflowError(String::new()),
+        ];
+        let labels: Vec<_> = all.iter().map(Verdict::label).collect();
+        assert_eq!(
+            labels,
+            ["verified", "doc defect", "out of reach", "docflow error"]
+        );
+    }
+}

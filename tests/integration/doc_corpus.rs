@@ -1,0 +1,183 @@
+//! The whole corpus: every how-to of the current Kong docs (`app/_how-tos/`, 486 pages) is
+//! read and converted without aborting; what docflow does not run is a listed item. Prints
+//! the count of each construct seen and how many docflow runs (`cargo test doc_corpus --
+//! --nocapture`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use docflow::doc::blocks::{BlockKind, extract};
+use docflow::doc::convert::convert;
+use docflow::doc::infer::Inference;
+use docflow::doc::markdown::load_page;
+use docflow::doc::source::DocsRoot;
+
+use super::doc::shared;
+
+/// Pages under `dir`, relative to `root`, sorted.
+fn pages(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            pages(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path.strip_prefix(root).unwrap().display().to_string());
+        }
+    }
+}
+
+/// The construct a block is, for the counts (`validation custom-command`, `curl`, …).
+fn construct(kind: &BlockKind) -> Option<String> {
+    Some(match kind {
+        BlockKind::ApiRequest(_) => "konnect_api_request".to_owned(),
+        BlockKind::Validation(v) => format!("validation {}", v.kind),
+        BlockKind::Curl(_) => "curl".to_owned(),
+        BlockKind::Export(e) if e.placeholder => "export (manual placeholder)".to_owned(),
+        BlockKind::Export(_) => "export".to_owned(),
+        BlockKind::Shell(_) => "shell command".to_owned(),
+        BlockKind::NotRun(n) => n.construct.split(':').next().unwrap_or("").to_owned(),
+        BlockKind::Malformed(m) => format!("{} (malformed)", m.construct),
+        BlockKind::Heading(_) | BlockKind::Prose(_) => return None,
+    })
+}
+
+#[test]
+fn every_how_to_of_the_corpus_parses_and_converts_without_aborting() {
+    let base = shared().join("kong-docs/current-2026-08");
+    let root = DocsRoot::open(&base).unwrap();
+    let mut all = Vec::new();
+    pages(&base, &base.join("app/_how-tos"), &mut all);
+    assert!(all.len() >= 486, "the corpus has {} pages", all.len());
+    let (mut aborted, mut not_converted) = (Vec::new(), Vec::new());
+    // construct → (seen, run as a step)
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut steps = 0;
+    for page in &all {
+        let loaded = load_page(&root, page).map_err(|e| vec![e]);
+        let (page, extracted) = match loaded.and_then(|p| extract(&p).map(|x| (p, x))) {
+            Ok(read) => read,
+            Err(errors) => {
+                aborted.push(format!("{page}: {}", errors[0]));
+                continue;
+            }
+        };
+        let conversion = convert(&page, &extracted, &Inference::default());
+        let sources: Vec<String> = match &conversion {
+            Ok(c) => {
+                steps += c.scenario.steps.len();
+                c.scenario
+                    .steps
+                    .iter()
+                    .filter_map(|s| s.source.as_ref().map(|s| format!("{}:{}", s.file, s.line)))
+                    .collect()
+            }
+            Err(errors) => {
+                not_converted.push(format!("{}: {}", page.path, errors[0]));
+                Vec::new()
+            }
+        };
+        for block in &extracted.blocks {
+            if let Some(name) = construct(&block.kind) {
+                let entry = counts.entry(name).or_default();
+                entry.0 += 1;
+                if sources.contains(&block.location.to_string()) {
+                    entry.1 += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "{} pages; {} aborted; {} not converted; {steps} steps",
+        all.len(),
+        aborted.len(),
+        not_converted.len()
+    );
+    println!("{:<45} {:>6} {:>6}", "construct", "seen", "run");
+    for (name, (seen, run)) in &counts {
+        println!("{name:<45} {seen:>6} {run:>6}");
+    }
+    for line in &not_converted {
+        println!("not converted: {line}");
+    }
+    assert!(
+        aborted.is_empty(),
+        "pages that abort:\n{}",
+        aborted.join("\n")
+    );
+}
+
+/// `docflow doc run DIR`: one row per page in the health report, JUnit, and an exit code that
+/// tells "defects found" (1) from "docflow could not run" (2).
+#[test]
+fn doc_run_on_a_folder_prints_a_health_report_and_exit_codes_tell_defects_from_errors() {
+    let dir = std::env::temp_dir().join(format!("docflow-health-{}", std::process::id()));
+    let pages = dir.join("app/_how-tos");
+    std::fs::create_dir_all(&pages).unwrap();
+    std::fs::write(
+        pages.join("a-malformed.md"),
+        "---\ntitle: A\n---\n{% konnect_api_request %}\nurl: /v2/control-planes\nstatus_code: 2010\n{% endkonnect_api_request %}\n{% validation custom-command %}\ncommand: ls\n{% endvalidation %}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pages.join("b-clean.md"),
+        "---\ntitle: B\n---\n{% konnect_api_request %}\nurl: /v2/control-planes\nstatus_code: 200\n{% endkonnect_api_request %}\n",
+    )
+    .unwrap();
+    let junit = dir.join("junit.xml");
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_docflow"))
+            .args(["doc", "run", "--target", "mock", "--docs-root"])
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[pages.as_os_str(), "--junit".as_ref(), junit.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let report = stdout
+        .split("docs health report\n")
+        .nth(1)
+        .unwrap_or_default();
+    let rows: Vec<&str> = report.lines().map(str::trim).collect();
+    assert!(
+        rows[0].starts_with("app/_how-tos/a-malformed.md"),
+        "{report}"
+    );
+    assert!(
+        rows[0].contains("verified  0/2") && rows[0].contains("defects 1"),
+        "{report}"
+    );
+    assert!(
+        rows[1].starts_with("defect app/_how-tos/a-malformed.md:6: "),
+        "{report}"
+    );
+    assert!(rows[1].contains("bad `status_code`"), "{report}");
+    assert_eq!(
+        rows[2],
+        "out of reach: not run: `{% validation custom-command %}`: runs a shell command"
+    );
+    assert!(
+        rows[3].starts_with("app/_how-tos/b-clean.md") && rows[3].contains("verified  1/1"),
+        "{report}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<failure type=\"doc defect\""), "{xml}");
+    assert!(
+        xml.contains("<skipped message=\"not run: `{% validation custom-command %}`"),
+        "{xml}"
+    );
+    // The clean page alone: exit 0; a page that does not exist: docflow could not run it, 2.
+    assert_eq!(
+        run(&[pages.join("b-clean.md").as_os_str()]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&[pages.join("none.md").as_os_str()]).status.code(),
+        Some(2)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
