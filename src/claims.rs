@@ -6,11 +6,15 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use jsonwebtoken::Algorithm;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
 use serde_json::Value;
 
 use crate::http::{HttpClient, Prepared};
+use crate::jws::{self, RsaPublicKey};
 
 /// Longest token accepted; anything larger is refused before decoding.
 const MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -166,34 +170,80 @@ pub async fn verify(
             ),
         )
     })?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|e| {
-        err(
+    let key = rsa_key(jwk)?;
+    let parts = jws::split(token)
+        .ok_or_else(|| err(ClaimsCode::Malformed, "the signature is not base64url"))?;
+    if !key.verify(alg, parts.signing_input.as_bytes(), &parts.signature) {
+        return Err(err(ClaimsCode::Signature, "signature does not verify"));
+    }
+    check_validity(&claims, iss, now())?;
+    Ok(VerifiedToken { header, claims })
+}
+
+/// The JWK's RSA key, parsed once per process: the runner verifies many tokens of the same
+/// issuers, and a key is identified by its modulus and exponent, whoever serves it.
+fn rsa_key(jwk: &Jwk) -> Result<Arc<RsaPublicKey>, ClaimsError> {
+    type Keys = Mutex<HashMap<(String, String), Arc<RsaPublicKey>>>;
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    /// Enough for every issuer of a long run; beyond it the cache starts again.
+    const MAX_KEYS: usize = 1024;
+    let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
+        return Err(err(
             ClaimsCode::UnknownKey,
-            format!("the JWKS key is unusable: {e}"),
+            "the JWKS key is not an RSA key",
+        ));
+    };
+    let id = (rsa.n.clone(), rsa.e.clone());
+    let keys = KEYS.get_or_init(Mutex::default);
+    let mut keys = keys.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(key) = keys.get(&id) {
+        return Ok(Arc::clone(key));
+    }
+    let key = RsaPublicKey::from_jwk_components(&rsa.n, &rsa.e)
+        .map(Arc::new)
+        .ok_or_else(|| {
+            err(
+                ClaimsCode::UnknownKey,
+                "the JWKS key is unusable: `n` or `e` is not base64url",
+            )
+        })?;
+    if keys.len() >= MAX_KEYS {
+        keys.clear();
+    }
+    keys.insert(id, Arc::clone(&key));
+    Ok(key)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The checks on a token whose signature verified: `exp` and `iss` present, `iss` the
+/// issuer, not expired and not before `nbf`, with [`LEEWAY_SECS`].
+fn check_validity(claims: &Value, iss: &str, now: i64) -> Result<(), ClaimsError> {
+    let leeway = LEEWAY_SECS as i64;
+    let number = |name: &str| claims.get(name).and_then(Value::as_f64).map(|n| n as i64);
+    let exp = number("exp").ok_or_else(|| {
+        err(
+            ClaimsCode::Invalid,
+            "token rejected: `exp` is missing or not a number",
         )
     })?;
-    let mut validation = Validation::new(alg);
-    validation.algorithms = vec![alg];
-    validation.leeway = LEEWAY_SECS;
-    validation.validate_nbf = true;
-    // `aud` is the scenario's business (a subset check); the signature, issuer and time
-    // claims are ours.
-    validation.validate_aud = false;
-    validation.set_issuer(&[iss]);
-    validation.set_required_spec_claims(&["exp", "iss"]);
-    jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| {
-        use jsonwebtoken::errors::ErrorKind;
-        match e.kind() {
-            ErrorKind::ExpiredSignature => err(ClaimsCode::Expired, "token has expired"),
-            ErrorKind::ImmatureSignature => {
-                err(ClaimsCode::NotYetValid, "token is not valid yet (`nbf`)")
-            }
-            ErrorKind::InvalidSignature => err(ClaimsCode::Signature, "signature does not verify"),
-            ErrorKind::InvalidIssuer => err(ClaimsCode::Issuer, "`iss` does not match"),
-            other => err(ClaimsCode::Invalid, format!("token rejected: {other:?}")),
-        }
-    })?;
-    Ok(VerifiedToken { header, claims })
+    if claims.get("iss").and_then(Value::as_str) != Some(iss) {
+        return Err(err(ClaimsCode::Issuer, "`iss` does not match"));
+    }
+    if exp < now - leeway {
+        return Err(err(ClaimsCode::Expired, "token has expired"));
+    }
+    if let Some(nbf) = number("nbf")
+        && nbf > now + leeway
+    {
+        return Err(err(
+            ClaimsCode::NotYetValid,
+            "token is not valid yet (`nbf`)",
+        ));
+    }
+    Ok(())
 }
 
 async fn get_json(http: &HttpClient, url: &str) -> Result<Value, ClaimsError> {
@@ -288,6 +338,23 @@ mod tests {
                 ClaimsCode::Algorithm
             );
         }
+    }
+
+    #[test]
+    fn validity_after_the_signature() {
+        let iss = "https://i";
+        let ok = json!({"iss": iss, "exp": 200, "nbf": 100});
+        assert!(check_validity(&ok, iss, 150).is_ok());
+        assert!(check_validity(&ok, iss, 204).is_ok(), "leeway");
+        let code = |claims: Value, now| check_validity(&claims, iss, now).unwrap_err().code;
+        assert_eq!(code(ok.clone(), 206), "claims::expired");
+        assert_eq!(code(ok, 94), "claims::not_yet_valid");
+        assert_eq!(code(json!({"iss": iss}), 150), "claims::invalid");
+        assert_eq!(
+            code(json!({"iss": "https://j", "exp": 200}), 150),
+            "claims::issuer"
+        );
+        assert_eq!(code(json!({"exp": 200}), 150), "claims::issuer");
     }
 
     #[test]

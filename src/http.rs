@@ -9,7 +9,7 @@
 //! rate limit), and rewrite a response before the caller sees it.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -109,6 +109,47 @@ pub trait SendHooks: Send + Sync + fmt::Debug {
     fn received(&self, _request: &Prepared, _received: &mut Received) {}
 }
 
+fn build_reqwest(timeout: Duration) -> Result<reqwest::Client, TransportError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| TransportError {
+            message: format!("cannot build the http client: {e}"),
+            attempts: 0,
+        })
+}
+
+/// The process's reqwest client for `timeout` on the current tokio runtime, built on first
+/// use: building one loads the TLS roots and starts an empty connection pool, which every
+/// scenario would otherwise pay for. Clients are kept per runtime because a pooled
+/// connection is driven by a task of the runtime that opened it (each `#[tokio::test]` has
+/// its own); outside a runtime a fresh client is built.
+fn shared_reqwest(timeout: Duration) -> Result<reqwest::Client, TransportError> {
+    type Clients = Mutex<Vec<(tokio::runtime::Id, Duration, reqwest::Client)>>;
+    static CLIENTS: OnceLock<Clients> = OnceLock::new();
+    /// Runtimes remembered; a test binary creates one per test, so old ones are dropped.
+    const KEEP: usize = 16;
+    let Ok(runtime) = tokio::runtime::Handle::try_current().map(|h| h.id()) else {
+        return build_reqwest(timeout);
+    };
+    let clients = CLIENTS.get_or_init(Clients::default);
+    let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, _, client)) = clients
+        .iter()
+        .find(|(id, t, _)| *id == runtime && *t == timeout)
+    {
+        return Ok(client.clone());
+    }
+    let client = build_reqwest(timeout)?;
+    if clients.len() >= KEEP {
+        clients.remove(0);
+    }
+    clients.push((runtime, timeout, client.clone()));
+    Ok(client)
+}
+
 /// An HTTP client with timeouts, the retry policy and optional [`SendHooks`].
 #[derive(Debug, Clone)]
 pub struct HttpClient {
@@ -118,19 +159,11 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// A client with the given per-request timeout.
+    /// A client with the given per-request timeout. Within a tokio runtime, clients with the
+    /// same timeout share one connection pool and TLS setup (see [`shared_reqwest`]).
     pub fn new(timeout: Duration, policy: RetryPolicy) -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| TransportError {
-                message: format!("cannot build the http client: {e}"),
-                attempts: 0,
-            })?;
         Ok(Self {
-            client,
+            client: shared_reqwest(timeout)?,
             policy,
             hooks: None,
         })

@@ -23,6 +23,7 @@
 
 // Konnect-in-a-box and what it depends on: built alone with `--features mock-server`.
 pub mod duration;
+pub mod jws;
 pub mod limits;
 pub mod mock;
 pub mod secret;

@@ -43,6 +43,9 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         proxy_org,
         ..MockConfig::default()
     };
+    // Start generating signing keys now, so the first auth server does not wait for one.
+    docflow::mock::identity::key_pool::KeyPool::global()
+        .seed(docflow::mock::identity::key_pool::DEFAULT_SIZE);
     let server = match MockServer::start(
         config,
         SocketAddr::new(args.host, args.api_port),

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::error::{TargetCode, TargetError};
 use super::session::{Session, new_run_id, random_alnum};
 use crate::http::{HttpClient, Prepared, RetryPolicy};
+use crate::mock::identity::key_pool::KeyPool;
 use crate::mock::{MockConfig, MockServer};
 use crate::scenario::model::TargetKind;
 use crate::secret::Secret;
@@ -24,12 +25,17 @@ pub struct MockTarget {
     server: &'static MockServer,
 }
 
+/// Signing keys the process's pool keeps ready for the embedded mock.
+const SEEDED_KEYS: usize = 8;
+
 static SHARED: OnceLock<Result<MockServer, String>> = OnceLock::new();
 
 impl MockTarget {
     /// The process-wide mock, started on first use.
     pub fn shared() -> Result<Self, TargetError> {
         let server = SHARED.get_or_init(|| {
+            // Scenarios running in parallel each create auth servers: keep keys for them ready.
+            KeyPool::global().seed(SEEDED_KEYS);
             MockServer::start_background(MockConfig::default()).map_err(|e| e.to_string())
         });
         match server {

@@ -20,7 +20,8 @@ fn quick_bench_prints_figures_targets_and_a_json_summary() {
     for line in [
         "docflow bench: 100 requests per pass",
         "  issuer: 100 token requests",
-        "  sign, rsa signer kept (as the mock)",
+        "  sign, the mock's SigningKey (whole JWS)",
+        "  gateway: 100 requests, no plugin",
         "  gateway: cold first request",
         "  gateway: 100 warm requests, again",
         "  gateway: 10 unknown-kid requests",

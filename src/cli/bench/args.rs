@@ -45,6 +45,10 @@ pub(crate) struct Plan {
     pub(crate) scenario_rounds: usize,
     /// The scenario folder.
     pub(crate) scenarios: PathBuf,
+    /// `validate`/`run` process pairs for the whole-process figures.
+    pub(crate) process_rounds: usize,
+    /// Scenarios in the many-scenario `docflow run` (the goal is stated for 100).
+    pub(crate) many: usize,
     /// Print the JSON summary.
     pub(crate) json: bool,
 }
@@ -66,6 +70,8 @@ impl BenchArgs {
             rediscovery: Duration::from_secs(1),
             scenario_rounds: if self.quick { 3 } else { 20 },
             scenarios: self.scenarios.clone(),
+            process_rounds: if self.quick { 3 } else { 5 },
+            many: if self.quick { 20 } else { 100 },
             json: self.json,
         }
     }

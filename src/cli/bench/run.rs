@@ -20,7 +20,7 @@ use super::drive::{MakeRequest, Pass, drive};
 use super::memory::{self, MemoryFigures};
 use super::report::{Kind, Report, Target, duration, ms, round2};
 use super::setup::{Flow, setup, token_request};
-use super::{gateway, scenarios, signing, unknown_kid};
+use super::{gateway, process, scenarios, signing, unknown_kid};
 
 /// Runs the bench and prints its report; exits 1 when a count target fails, 2 when the bench
 /// could not run.
@@ -173,6 +173,33 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
         .map_err(|e| format!("the scenario bench stopped: {e}"))??;
     loading.figures(&mut report);
 
+    let processes = match process::scenario(&plan.scenarios) {
+        Some(file) => {
+            ctx.progress(&format!(
+                "processes: `docflow validate` and `run` of `{}` {} times each, then {} scenarios \
+                 in one run",
+                file.display(),
+                plan.process_rounds,
+                plan.many
+            ));
+            let (rounds, many) = (plan.process_rounds, plan.many);
+            let figures =
+                tokio::task::spawn_blocking(move || process::measure(&file, rounds, many))
+                    .await
+                    .map_err(|e| format!("the process bench stopped: {e}"))??;
+            figures.figures(&mut report);
+            Some(figures)
+        }
+        None => {
+            report.note(format!(
+                "no `{}` in `{}`: the whole-process figures were skipped",
+                process::SCENARIO,
+                plan.scenarios.display()
+            ));
+            None
+        }
+    };
+
     let memory = MemoryFigures {
         start,
         end: memory::now(),
@@ -183,7 +210,10 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
     memory.figures(&mut report);
 
     gateway.targets(&mut report);
-    signing.targets(&mut report);
+    signing.targets(&mut report, tokens.stats().per_second);
+    if let Some(processes) = &processes {
+        processes.targets(&mut report);
+    }
     memory.targets(&mut report);
     kid.targets(&mut report);
     let mut passes = vec![("token request", &tokens)];

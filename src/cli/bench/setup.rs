@@ -34,6 +34,9 @@ pub(crate) struct Flow {
     pub(crate) access_token: Secret,
     /// An access token of another auth server: its `kid` is not in the first one's JWKS.
     pub(crate) foreign_token: Secret,
+    /// Proxy path of the same route on a control plane without any plugin (the yardstick of
+    /// the OIDC plugin's cost).
+    pub(crate) plain_path: String,
     /// Management API calls made.
     pub(crate) calls: usize,
 }
@@ -122,6 +125,8 @@ pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, Stri
         "protocols": ["http", "https"],
     });
     api.create(&format!("{entities}/routes"), route).await?;
+
+    let plain_path = plain_route(api).await?;
 
     let server = auth_server(api, "Appointments Dev").await?;
     let server_id = text(&server, "id", "`POST /v1/auth-servers`")?;
@@ -226,6 +231,29 @@ pub(crate) async fn setup(api: &Api, rediscovery: Duration) -> Result<Flow, Stri
         client_secret,
         access_token,
         foreign_token,
+        plain_path,
         calls: api.calls(),
     })
+}
+
+/// The how-to's service and route on a second control plane with no plugin; its proxy path.
+async fn plain_route(api: &Api) -> Result<String, String> {
+    let plane = api
+        .create("/v2/control-planes", json!({"name": "plain"}))
+        .await?;
+    let cp = text(&plane, "id", "`POST /v2/control-planes`")?;
+    let entities = format!("/v2/control-planes/{cp}/core-entities");
+    let service = api
+        .create(
+            &format!("{entities}/services"),
+            json!({"name": "example-service", "url": "http://httpbin.konghq.com/anything"}),
+        )
+        .await?;
+    let service_id = text(&service, "id", "`POST …/services`")?;
+    api.create(
+        &format!("{entities}/routes"),
+        json!({"name": "example-route", "paths": ["/anything"], "service": {"id": service_id}}),
+    )
+    .await?;
+    Ok(format!("/dp/{cp}/anything"))
 }

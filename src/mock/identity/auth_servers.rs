@@ -9,6 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::ids;
+use super::key_pool::KeyPool;
 use super::listing::{FilterKind, Listing};
 use super::model::{AuthServer, SIGNING_ALGORITHMS};
 use super::respond::{ApiResult, body, json, list_query, no_content};
@@ -79,10 +80,14 @@ pub async fn create(
     {
         return Err(conflict);
     }
-    let key = tokio::task::spawn_blocking(SigningKey::generate)
-        .await
-        .map_err(|e| internal(&format!("key generation task failed: {e}")))?
-        .map_err(|e| internal(&e))?;
+    let key = match KeyPool::global().try_take() {
+        Some(key) => key,
+        // The pool ran dry (a burst of creates): generate this one off the async workers.
+        None => tokio::task::spawn_blocking(SigningKey::generate)
+            .await
+            .map_err(|e| internal(&format!("key generation task failed: {e}")))?
+            .map_err(|e| internal(&e))?,
+    };
     let issuer_id = ids::issuer_id();
     let now = ids::now();
     let server = AuthServer {

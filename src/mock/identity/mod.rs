@@ -6,7 +6,7 @@
 //! timestamps, 16-character client ids and 24-character secrets, problem+json errors with
 //! `kong:trace:` instances, and every invalid parameter reported at once.
 //!
-//! Each auth server gets an RSA 2048 [`SigningKey`] at creation and an issuer URL
+//! Each auth server gets its own RSA 2048 [`SigningKey`] (from [`key_pool`]) at creation and an issuer URL
 //! `{base}/identity/{issuer_id}/auth` served by [`crate::mock::issuer`]. Claim values may be
 //! templates; [`template`] documents the supported subset.
 //!
@@ -17,6 +17,7 @@ pub mod auth_servers;
 pub mod claims;
 pub mod clients;
 pub mod ids;
+pub mod key_pool;
 pub mod listing;
 pub mod model;
 pub mod respond;

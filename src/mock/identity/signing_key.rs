@@ -1,27 +1,28 @@
-//! [`SigningKey`]: an auth server's RSA 2048 key pair with a stable `kid`, the signers built
-//! once from it (one per algorithm), and its public JWK.
+//! [`SigningKey`]: an auth server's RSA 2048 key pair with a stable `kid`, kept in aws-lc-rs's
+//! parsed form (signing a token costs the RSA operation only), and its public JWK.
 //!
-//! Tokens are signed with `rsa` signers kept from key generation rather than a `jsonwebtoken`
-//! `EncodingKey`: the latter keeps the key as DER bytes and decodes them again on every
-//! `encode()`, so the key would be parsed per token (`docflow bench` measures the difference).
+//! Keys are generated ahead by [`super::key_pool`], since generating one takes tens of
+//! milliseconds and creating an auth server should cost what creating a service costs.
 //!
 //! One key serves every RSA algorithm the auth server may be switched to (`RS256` … `PS512`),
 //! so changing `signing_algorithm` keeps the `kid` and the JWKS entry changes only its `alg`.
 
 use std::fmt;
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use rsa::sha2::{Sha256, Sha384, Sha512};
-use rsa::signature::{SignatureEncoding as _, Signer as _};
-use rsa::traits::PublicKeyParts as _;
 use serde_json::{Map, Value, json};
+
+use crate::jws;
 
 /// An auth server's signing key. `Debug` prints only the `kid`.
 pub struct SigningKey {
     kid: String,
-    signers: Signers,
+    pair: RsaKeyPair,
     decoding: DecodingKey,
     n: String,
     e: String,
@@ -54,55 +55,18 @@ pub fn algorithm(name: &str) -> Option<Algorithm> {
     })
 }
 
-/// The key's signer for each of the six RSA algorithms, built once.
-struct Signers {
-    rs256: rsa::pkcs1v15::SigningKey<Sha256>,
-    rs384: rsa::pkcs1v15::SigningKey<Sha384>,
-    rs512: rsa::pkcs1v15::SigningKey<Sha512>,
-    ps256: rsa::pss::SigningKey<Sha256>,
-    ps384: rsa::pss::SigningKey<Sha384>,
-    ps512: rsa::pss::SigningKey<Sha512>,
-}
-
-impl Signers {
-    fn new(private: &rsa::PrivateKey) -> Self {
-        Self {
-            rs256: rsa::pkcs1v15::SigningKey::new(private.clone()),
-            rs384: rsa::pkcs1v15::SigningKey::new(private.clone()),
-            rs512: rsa::pkcs1v15::SigningKey::new(private.clone()),
-            // PSS with the salt as long as the digest, as RFC 7518 §3.5 requires.
-            ps256: rsa::pss::SigningKey::new(private.clone()),
-            ps384: rsa::pss::SigningKey::new(private.clone()),
-            ps512: rsa::pss::SigningKey::new(private.clone()),
-        }
-    }
-
-    fn sign(&self, alg: Algorithm, message: &[u8]) -> Result<Vec<u8>, String> {
-        let signed = match alg {
-            Algorithm::RS256 => self.rs256.try_sign(message).map(|s| s.to_vec()),
-            Algorithm::RS384 => self.rs384.try_sign(message).map(|s| s.to_vec()),
-            Algorithm::RS512 => self.rs512.try_sign(message).map(|s| s.to_vec()),
-            Algorithm::PS256 => self.ps256.try_sign(message).map(|s| s.to_vec()),
-            Algorithm::PS384 => self.ps384.try_sign(message).map(|s| s.to_vec()),
-            Algorithm::PS512 => self.ps512.try_sign(message).map(|s| s.to_vec()),
-            other => return Err(format!("`{other:?}` is not an RSA algorithm")),
-        };
-        signed.map_err(|e| e.to_string())
-    }
-}
-
 impl SigningKey {
-    /// Generates a fresh RSA 2048 key with a UUID `kid`. CPU-bound (0.1 to 1 s): call it from
-    /// `tokio::task::spawn_blocking`, never under a lock.
+    /// Generates a fresh RSA 2048 key with a UUID `kid`. CPU-bound (tens of milliseconds):
+    /// take keys from [`super::key_pool`], which calls this off the request path.
     pub fn generate() -> Result<Self, String> {
-        let private = rsa::PrivateKey::new(&mut rand::rng(), 2048)
+        let pair = RsaKeyPair::generate(KeySize::Rsa2048)
             .map_err(|e| format!("failed to generate an RSA key: {e}"))?;
-        let public = private.to_public_key();
-        let n = public.n_bytes();
-        let e = public.e_bytes();
+        let public = pair.public_key();
+        let n = public.modulus().big_endian_without_leading_zero().to_vec();
+        let e = public.exponent().big_endian_without_leading_zero().to_vec();
         Ok(Self {
             kid: uuid::Uuid::new_v4().to_string(),
-            signers: Signers::new(&private),
+            pair,
             decoding: DecodingKey::from_rsa_raw_components(&n, &e),
             n: URL_SAFE_NO_PAD.encode(&n),
             e: URL_SAFE_NO_PAD.encode(&e),
@@ -133,12 +97,19 @@ impl SigningKey {
         claims: &Map<String, Value>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         use jsonwebtoken::errors::ErrorKind;
+        let encoding = jws::signing_encoding(alg)
+            .ok_or_else(|| ErrorKind::Signing(format!("`{alg:?}` is not an RSA algorithm")))?;
         let header = json!({"typ": "JWT", "alg": alg, "kid": self.kid});
         let input = format!("{}.{}", jws_part(&header)?, jws_part(claims)?);
-        let signature = self
-            .signers
-            .sign(alg, input.as_bytes())
-            .map_err(ErrorKind::Signing)?;
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                encoding,
+                &SystemRandom::new(),
+                input.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|e| ErrorKind::Signing(e.to_string()))?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
@@ -151,16 +122,7 @@ impl SigningKey {
     ) -> Result<Map<String, Value>, jsonwebtoken::errors::Error> {
         use jsonwebtoken::errors::ErrorKind;
         let header = jsonwebtoken::decode_header(token)?;
-        let rsa = matches!(
-            header.alg,
-            Algorithm::RS256
-                | Algorithm::RS384
-                | Algorithm::RS512
-                | Algorithm::PS256
-                | Algorithm::PS384
-                | Algorithm::PS512
-        );
-        if !rsa {
+        if !jws::is_rsa(header.alg) {
             return Err(ErrorKind::InvalidAlgorithm.into());
         }
         if header.kid.as_deref() != Some(self.kid.as_str()) {

@@ -53,7 +53,14 @@ pub async fn token(
         Ok(None) => return unknown_issuer(),
         Err(error) => return error.into_response(),
     };
-    let access_token = match plan.key.sign(plan.alg, &plan.claims) {
+    // An RSA signature is a millisecond of CPU: keep it off the async workers so a burst of
+    // token requests does not stall every other connection.
+    let (key, alg, claims) = (plan.key, plan.alg, plan.claims);
+    let signed =
+        tokio::task::spawn_blocking(move || key.sign(alg, &claims).map_err(|e| e.to_string()))
+            .await
+            .unwrap_or_else(|e| Err(format!("signing task failed: {e}")));
+    let access_token = match signed {
         Ok(token) => token,
         Err(error) => {
             tracing::error!(%error, "failed to sign an access token");

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::pace::{Pacer, identity_key};
+use super::pace::{Pacer, pace_key};
 use crate::http::{Prepared, Received, SendHooks};
 
 /// Label key holding the run id; its presence is what marks a resource as docflow's.
@@ -147,7 +147,7 @@ impl SendHooks for KonnectHooks {
     }
 
     fn pace(&self, request: &Prepared) -> Duration {
-        identity_key(&self.api_url, &request.url).map_or(Duration::ZERO, |k| self.pacer.reserve(&k))
+        pace_key(&self.api_url, &request.url).map_or(Duration::ZERO, |k| self.pacer.reserve(&k))
     }
 
     fn received(&self, request: &Prepared, received: &mut Received) {

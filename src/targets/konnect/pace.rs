@@ -2,7 +2,9 @@
 //! that a run never exceeds Kong Identity's per-auth-server rate limit.
 //!
 //! Each request reserves the next free slot of its key and waits until then; slots are
-//! `1/rate` apart. The pacer is shared by every session of the process (parallel scenarios
+//! `1/rate` apart. Only real Konnect hosts are paced ([`pace_key`]): a Konnect-in-a-box or
+//! any other server that never asks to slow down costs no waiting, and a 429 from anyone is
+//! still honoured by the client's retry (`Retry-After`). The pacer is shared by every session of the process (parallel scenarios
 //! use different auth servers, so they rarely wait on each other).
 
 use std::collections::HashMap;
@@ -49,6 +51,23 @@ impl Pacer {
         next.insert(key.to_owned(), slot + self.interval);
         slot - now
     }
+}
+
+/// Host suffixes of real Konnect (production `*.konghq.com`, staging `*.konghq.tech`), the
+/// only hosts whose Kong Identity calls are paced.
+const KONNECT_HOST_SUFFIXES: &[&str] = &[".konghq.com", ".konghq.tech"];
+
+/// Whether `url` is on a real Konnect host.
+pub fn is_konnect_host(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|host| KONNECT_HOST_SUFFIXES.iter().any(|s| host.ends_with(s)))
+}
+
+/// The key a request is paced under: its [`identity_key`], when it goes to a real Konnect host.
+pub fn pace_key(api_url: &str, url: &str) -> Option<String> {
+    identity_key(api_url, url).filter(|_| is_konnect_host(url))
 }
 
 /// The rate-limit key of a request to Kong Identity, if it is one: the auth server id of a
@@ -98,6 +117,25 @@ mod tests {
         let pacer = Pacer::new(0);
         assert_eq!(pacer.reserve("a"), Duration::ZERO);
         assert_eq!(pacer.reserve("a"), Duration::ZERO);
+    }
+
+    #[test]
+    fn paces_only_real_konnect_hosts() {
+        let api = "https://us.api.konghq.com";
+        assert!(pace_key(api, "https://wt3f.us.identity.konghq.com/auth/oauth/token").is_some());
+        assert!(pace_key(api, "https://us.api.konghq.com/v1/auth-servers/abc/scopes").is_some());
+        assert!(pace_key(api, "https://x.us.identity.konghq.tech/auth/oauth/token").is_some());
+        let mock = "http://127.0.0.1:4000";
+        assert_eq!(
+            pace_key(mock, "http://127.0.0.1:4000/v1/auth-servers/abc/scopes"),
+            None
+        );
+        assert_eq!(
+            pace_key(mock, "http://127.0.0.1:4000/identity/wt3f/auth/oauth/token"),
+            None
+        );
+        assert!(!is_konnect_host("https://evilkonghq.com/auth"));
+        assert!(!is_konnect_host("not a url"));
     }
 
     #[test]

@@ -13,13 +13,15 @@ use std::time::{Duration, Instant};
 use axum::http::header;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use jsonwebtoken::{Algorithm, DecodingKey, jwk::Jwk};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
 use super::config::OidcConfig;
 use super::outbound::outbound_url;
+use crate::jws::RsaPublicKey;
 use crate::limits::{PROVIDER_DOCUMENT_LIMIT, read_capped};
 use crate::mock::gateway::cache::IssuerEntry;
 use crate::mock::state::MockState;
@@ -60,6 +62,9 @@ pub struct VerifyKey {
     pub alg: Option<Algorithm>,
     /// The parsed key.
     pub key: DecodingKey,
+    /// For an RSA JWK: the key in aws-lc's parsed form, kept with the key set so that each
+    /// verification costs only the RSA operation.
+    pub rsa: Option<Arc<RsaPublicKey>>,
 }
 
 impl std::fmt::Debug for VerifyKey {
@@ -135,10 +140,17 @@ pub fn parse_jwks(document: &Value) -> Result<Vec<VerifyKey>, String> {
                 .common
                 .key_algorithm
                 .and_then(|a| Algorithm::from_str(&a.to_string()).ok());
+            let rsa = match &jwk.algorithm {
+                AlgorithmParameters::RSA(rsa) => {
+                    RsaPublicKey::from_jwk_components(&rsa.n, &rsa.e).map(Arc::new)
+                }
+                _ => None,
+            };
             Some(VerifyKey {
                 kid: jwk.common.key_id,
                 alg,
                 key,
+                rsa,
             })
         })
         .collect())

@@ -4,11 +4,14 @@
 //! each only if present, with `leeway`. `aud` is not checked here: Kong checks it only
 //! through `audience_required`. [`Rejection`] says why a token failed.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use serde_json::Value;
 
 use super::config::OidcConfig;
-use super::issuer::KeySet;
+use super::issuer::{KeySet, VerifyKey};
+use crate::jws;
 
 /// Why a token was rejected; the text is what `display_errors` shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,12 +74,12 @@ pub fn verify(
         candidates
             .iter()
             .filter(|k| k.alg.is_none_or(|a| a == header.alg))
-            .find_map(|k| decode::<Value>(token, &k.key, &validation).ok())
-            .map(|data| data.claims)
+            .find_map(|k| verify_with(token, k, header.alg, &validation))
             .ok_or_else(|| invalid("invalid jwt token signature"))?
     } else {
         let payload = token.split('.').nth(1).unwrap_or("");
-        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+        URL_SAFE_NO_PAD
+            .decode(payload)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or_else(|| invalid("invalid jwt token"))?
@@ -88,6 +91,29 @@ pub fn verify(
         check_claims(&claims, config, issuer, now).map_err(Rejection::Invalid)?;
     }
     Ok(claims)
+}
+
+/// The claims of `token` if `key` verifies it. RSA keys use their kept aws-lc form (no key
+/// parsing per token); any other key type goes through `jsonwebtoken`.
+fn verify_with(
+    token: &str,
+    key: &VerifyKey,
+    alg: Algorithm,
+    validation: &Validation,
+) -> Option<Value> {
+    match &key.rsa {
+        Some(rsa) if jws::is_rsa(alg) => {
+            let parts = jws::split(token)?;
+            if !rsa.verify(alg, parts.signing_input.as_bytes(), &parts.signature) {
+                return None;
+            }
+            let payload = URL_SAFE_NO_PAD.decode(parts.payload).ok()?;
+            serde_json::from_slice(&payload).ok()
+        }
+        _ => decode::<Value>(token, &key.key, validation)
+            .ok()
+            .map(|data| data.claims),
+    }
 }
 
 /// A leeway in whole seconds: negative, NaN and fractions drop, huge values saturate
