@@ -266,7 +266,7 @@ mod translation {
 fn the_mock_knows_every_konnect_path_of_the_corpus() {
     let root = shared_dir().join("kong-docs/current-2026-08/api-specs/konnect");
     let mut specs = Vec::new();
-    let mut stack = vec![root.clone()];
+    let mut stack = vec![root];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
             let path = entry.unwrap().path();
