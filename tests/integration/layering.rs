@@ -12,6 +12,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("duration", 0),
     ("secret", 0),
     ("jq", 0),
+    ("signals", 0),
     // Konnect-in-a-box, beside the pipeline, and the scenario model.
     ("mock", 1),
     ("scenario", 1),
