@@ -23,9 +23,12 @@ pub enum Event<'a> {
     },
 }
 
+/// The callback a [`Watcher`] holds.
+type Callback = Arc<dyn Fn(&Event<'_>) + Send + Sync>;
+
 /// Called with every [`Event`], from the runner's task.
 #[derive(Clone, Default)]
-pub struct Watcher(Option<Arc<dyn Fn(&Event<'_>) + Send + Sync>>);
+pub struct Watcher(Option<Callback>);
 
 impl Watcher {
     /// A watcher calling `f`.
