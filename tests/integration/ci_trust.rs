@@ -267,11 +267,11 @@ async fn base64_of_client_id_and_secret_appears_in_no_output() {
     );
     let echoed = report.steps[1].view.as_ref().expect("a view").to_string();
     let outputs = [
-        ("report::full", full.clone()),
+        ("report::full", full),
         ("report (Debug)", format!("{report:#?}")),
         (
             "junit",
-            docflow::report::junit::junit_xml(&[report.clone()], &[]),
+            docflow::report::junit::junit_xml(std::slice::from_ref(&report), &[]),
         ),
         ("exports", report.failures[0].exports.join("\n")),
         ("curl", report.failures[0].curl.clone().unwrap_or_default()),
