@@ -52,6 +52,8 @@ pub mod runner;
 #[cfg(feature = "harness")]
 pub mod scenario;
 #[cfg(feature = "harness")]
+pub mod signals;
+#[cfg(feature = "harness")]
 pub mod targets;
 #[cfg(feature = "harness")]
 pub mod vars;

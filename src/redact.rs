@@ -17,6 +17,8 @@ use serde_json::Value;
 
 use crate::vars::{Origin, Vars};
 
+mod encoded;
+
 /// Keys whose string values are credentials wherever they appear in a JSON body, whether or
 /// not the scenario captures them (a response's `client_secret` is a secret even when no
 /// variable holds it).
@@ -58,6 +60,9 @@ pub struct Redactor {
     /// `(value, placeholder, how)`, longest value first so `$ISSUER_URL` wins over the host
     /// inside it.
     rules: Vec<(String, String, Match)>,
+    /// Secret values, also looked for inside base64 runs of any text (values derived from
+    /// secrets, such as Basic credentials, are secrets too).
+    secrets: Vec<String>,
 }
 
 impl Redactor {
@@ -76,6 +81,18 @@ impl Redactor {
         self.push(value, placeholder, Match::Whole);
     }
 
+    /// Replaces the secret `value` anywhere, with its URL- and base64-encoded forms, and any
+    /// base64 run that decodes to text holding it.
+    pub fn add_secret(&mut self, value: &str, placeholder: &str) {
+        self.add(value, placeholder);
+        for encoded in encoded::encodings(value) {
+            self.add(&encoded, placeholder);
+        }
+        if !value.is_empty() && !self.secrets.iter().any(|s| s == value) {
+            self.secrets.push(value.to_owned());
+        }
+    }
+
     fn push(&mut self, value: &str, placeholder: &str, how: Match) {
         if value.is_empty() || self.rules.iter().any(|(v, _, h)| v == value && *h == how) {
             return;
@@ -89,11 +106,19 @@ impl Redactor {
     /// value, the control plane name as a whole string.
     pub fn from_vars(vars: &Vars) -> Self {
         let mut redactor = Self::new();
-        for (name, value) in vars.iter() {
+        for (name, value) in vars.iter().filter(|(_, v)| v.secret) {
+            redactor.add_secret(&value.text, &format!("${name}"));
+        }
+        // After the variables, so a captured secret keeps its `$NAME`.
+        for hidden in vars.hidden() {
+            redactor.add_secret(hidden, REDACTED);
+        }
+        for (name, value) in vars.iter().filter(|(_, v)| !v.secret) {
             let placeholder = format!("${name}");
             let text = value.text.as_str();
-            if value.secret {
-                redactor.add(text, &placeholder);
+            // A value encoded from secrets (`… | @base64`, URL-encoding) is a secret too.
+            if encoded::reveals(text, &redactor.secrets) {
+                redactor.add_secret(text, &placeholder);
                 continue;
             }
             match value.origin {
@@ -108,11 +133,15 @@ impl Redactor {
                 Origin::Scenario => {}
             }
         }
-        // After the variables, so a captured secret keeps its `$NAME`.
-        for hidden in vars.hidden() {
-            redactor.add(hidden, REDACTED);
-        }
         redactor
+    }
+
+    /// Whether `text` is or holds a secret (by value, or encoded): printing it would leak one.
+    pub fn hides(&self, text: &str) -> bool {
+        self.secrets
+            .iter()
+            .any(|s| !s.is_empty() && text.contains(s.as_str()))
+            || encoded::reveals(text, &self.secrets)
     }
 
     /// Redacts a text.
@@ -132,7 +161,7 @@ impl Redactor {
                 }
             }
         }
-        mask_jwts(&out)
+        mask_jwts(&encoded::mask(&out, &self.secrets))
     }
 
     /// Redacts every string (and object key) inside a JSON value by value; then, as a

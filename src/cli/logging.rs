@@ -1,4 +1,5 @@
-//! Logging setup: `tracing` to stderr, `RUST_LOG` or `-v` for more.
+//! Logging setup: `tracing` to stderr, `RUST_LOG` or `-v` for more; coloured as
+//! [`super::colour`] says.
 
 use tracing_subscriber::EnvFilter;
 
@@ -13,5 +14,6 @@ pub(crate) fn init(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(super::colour::stderr())
         .try_init();
 }

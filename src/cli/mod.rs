@@ -3,6 +3,7 @@
 pub(crate) mod args;
 #[cfg(feature = "harness")]
 pub(crate) mod bench;
+pub(crate) mod colour;
 #[cfg(feature = "harness")]
 pub(crate) mod doc;
 #[cfg(feature = "harness")]

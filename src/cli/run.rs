@@ -1,28 +1,56 @@
 //! `docflow run`: runs scenarios on a target and reports each step, the doc defects and a
-//! summary; the exit code is non-zero if anything failed.
+//! summary. Exit codes (documented in the README): 0 passed; 1 a failure or an unknown doc
+//! defect; 2 a usage or load error; 3 the target could not open; 128+signal interrupted
+//! (SIGINT, SIGTERM and SIGHUP are handled alike: cleanups in reverse, reports written).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use docflow::outcome::{Code, RunCode};
+use docflow::outcome::ScenarioReport;
+use docflow::report::junit::Unrun;
 use docflow::report::terminal as report;
+use docflow::runner::run::run_scenario_watched;
+use docflow::runner::watch::{Event, Watcher};
 use docflow::scenario::load::load_file;
 use docflow::scenario::model::TargetKind;
 use docflow::targets::Target;
+use tokio::sync::watch;
 
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
+
+/// Every scenario passed.
+const PASSED: u8 = 0;
+/// A scenario failed (a check, a cleanup, an unknown doc defect).
+const FAILED: u8 = 1;
+/// Bad arguments or a scenario that does not load.
+const USAGE: u8 = 2;
+/// The target could not open (no token, no Docker engine, no quickstart control plane).
+const TARGET_UNAVAILABLE: u8 = 3;
+
+/// What the whole run saw, for the summary, the JUnit file and the exit code.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: usize,
+    failed: Vec<String>,
+    not_applicable: usize,
+    load_errors: usize,
+    reports: Vec<ScenarioReport>,
+    unrun: Vec<Unrun>,
+    interrupted_by: Option<i32>,
+}
 
 /// Runs the command.
 pub(crate) async fn run(args: RunArgs) -> ExitCode {
     let files = match scenario_files(&args.paths) {
         Ok(f) if f.is_empty() => {
             eprintln!("error: no scenario files in {:?}", args.paths);
-            return ExitCode::from(2);
+            return ExitCode::from(USAGE);
         }
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(USAGE);
         }
     };
     let kind = match args.target {
@@ -37,77 +65,203 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error[{}]: {}", e.code, e.message);
-            return ExitCode::from(2);
+            eprintln!(
+                "the `{}` target cannot open: nothing ran (exit {TARGET_UNAVAILABLE})",
+                kind.as_str()
+            );
+            return ExitCode::from(TARGET_UNAVAILABLE);
         }
     };
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    let mut reports = Vec::new();
+    let signals = listen_for_signals();
+    let mut tally = Tally::default();
     for file in &files {
-        let scenario = match load_file(file) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{e}");
-                failed += 1;
-                continue;
-            }
-        };
-        println!(
-            "── {} ({}) on {}",
-            scenario.name,
-            file.display(),
-            kind.as_str()
-        );
-        if !scenario.runs_on(kind) {
-            println!("  skipped: scenario does not run on `{}`", kind.as_str());
-            skipped += 1;
-            continue;
+        tally.interrupted_by = *signals.borrow();
+        if tally.interrupted_by.is_some() {
+            break;
         }
-        let session = match target.open_session().await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error[{}]: {}", e.code, e.message);
-                failed += 1;
-                continue;
-            }
-        };
-        let interrupted = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        let report = docflow::run_scenario_until(&scenario, &session, interrupted).await;
-        print!("{}", report::full(&report));
-        if report.passed() {
-            passed += 1;
-        } else {
-            failed += 1;
-        }
-        let cancelled = report
-            .failures
-            .iter()
-            .any(|f| matches!(f.code, Code::Run(RunCode::Cancelled)));
-        reports.push(report);
+        run_file(file, &target, kind, &signals, &mut tally).await;
+        tally.interrupted_by = *signals.borrow();
         if let Some(path) = &args.junit
-            && let Err(e) = std::fs::write(path, docflow::report::junit::junit_xml(&reports))
+            && let Err(e) = std::fs::write(
+                path,
+                docflow::report::junit::junit_xml(&tally.reports, &tally.unrun),
+            )
         {
             eprintln!(
                 "error: cannot write the JUnit report `{}`: {e}",
                 path.display()
             );
-            failed += 1;
+            tally
+                .failed
+                .push(format!("(JUnit report `{}`)", path.display()));
         }
-        if cancelled {
+        if tally.interrupted_by.is_some() {
             break;
         }
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
-    if failed == 0 {
-        ExitCode::SUCCESS
+    print_summary(&tally);
+    ExitCode::from(exit_code(&tally))
+}
+
+/// Loads and runs one file, adding what happened to `tally`.
+async fn run_file(
+    file: &Path,
+    target: &Target,
+    kind: TargetKind,
+    signals: &watch::Receiver<Option<i32>>,
+    tally: &mut Tally,
+) {
+    let scenario = match load_file(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            tally.unrun.push(Unrun {
+                path: file.to_owned(),
+                reason: e.to_string(),
+                load_error: true,
+            });
+            tally.load_errors += 1;
+            tally
+                .failed
+                .push(format!("{} (does not load)", file.display()));
+            return;
+        }
+    };
+    println!(
+        "── {} ({}) on {}",
+        scenario.name,
+        file.display(),
+        kind.as_str()
+    );
+    if !scenario.runs_on(kind) {
+        let reason = format!(
+            "scenario runs only on {}",
+            scenario
+                .targets
+                .iter()
+                .map(|t| format!("`{}`", t.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!("  not applicable: {reason}");
+        tally.unrun.push(Unrun {
+            path: file.to_owned(),
+            reason,
+            load_error: false,
+        });
+        tally.not_applicable += 1;
+        return;
+    }
+    let session = match target.open_session().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error[{}]: {}", e.code, e.message);
+            tally
+                .failed
+                .push(format!("{}: no session ({})", scenario.name, e.code));
+            return;
+        }
+    };
+    let mut signals = signals.clone();
+    let interrupted = async move {
+        let _ = signals.wait_for(Option::is_some).await;
+    };
+    let width = scenario
+        .steps
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(0);
+    // Each step's line as it finishes, and a note when one starts polling, so a long retry
+    // does not look hung.
+    let watcher = Watcher::new(move |event| match event {
+        Event::StepDone(step) => println!("{}", report::step_line(step, width)),
+        Event::Waiting { step, status, left } => {
+            println!("{}", report::waiting_line(step, *status, *left, width));
+        }
+    });
+    let report = run_scenario_watched(&scenario, &session, interrupted, watcher).await;
+    print!("{}", report::after_steps(&report));
+    if report.passed() {
+        tally.passed += 1;
     } else {
-        ExitCode::FAILURE
+        tally.failed.push(first_failure(&report));
+    }
+    tally.reports.push(report);
+}
+
+/// Listens for SIGINT, SIGTERM and SIGHUP for the whole command: the first one cancels the
+/// running scenario (its cleanups still run) and stops the run; a second one, while the
+/// cleanups run, says what may be left and how to sweep it, and exits at once.
+fn listen_for_signals() -> watch::Receiver<Option<i32>> {
+    let (tx, rx) = watch::channel(None);
+    tokio::spawn(async move {
+        let first = docflow::signals::interrupted().await;
+        eprintln!(
+            "interrupted by signal {first}: running the cleanups in reverse (signal again to abandon them)…"
+        );
+        let _ = tx.send(Some(first));
+        let second = docflow::signals::interrupted().await;
+        eprintln!(
+            "interrupted again by signal {second}: cleanups abandoned; what the interrupted scenario \
+             created may be left: everything carries a `docflow-run` label or `docflow` tags, so on \
+             Konnect `docflow sweep --older-than 0s` deletes it (the mock's organizations need nothing)"
+        );
+        std::process::exit(i32::from(docflow::signals::exit_code(second)));
+    });
+    rx
+}
+
+/// `scenario: step `name` (code)` for the summary's list of failed scenarios.
+fn first_failure(report: &ScenarioReport) -> String {
+    match report.failures.first() {
+        Some(f) => match &f.step {
+            Some(step) => format!("{}: step `{step}` ({})", report.scenario, f.code),
+            None => format!("{}: {} ({})", report.scenario, f.message, f.code),
+        },
+        None if report.cleanups.iter().any(|c| !c.ok) => {
+            format!("{}: a cleanup failed", report.scenario)
+        }
+        None => format!("{}: a new doc defect", report.scenario),
+    }
+}
+
+fn print_summary(tally: &Tally) {
+    if !tally.failed.is_empty() {
+        println!("failed scenarios:");
+        for line in &tally.failed {
+            println!("  {line}");
+        }
+    }
+    println!(
+        "scenarios: {} passed, {} failed, {} not applicable",
+        tally.passed,
+        tally.failed.len(),
+        tally.not_applicable
+    );
+    if let Some(signal) = tally.interrupted_by {
+        println!(
+            "interrupted by signal {signal}: the remaining scenarios did not run (exit {})",
+            docflow::signals::exit_code(signal)
+        );
+    }
+}
+
+/// The documented exit code: an interruption wins, then load errors, then failures.
+fn exit_code(tally: &Tally) -> u8 {
+    if let Some(signal) = tally.interrupted_by {
+        docflow::signals::exit_code(signal)
+    } else if tally.load_errors > 0 {
+        USAGE
+    } else if !tally.failed.is_empty() {
+        FAILED
+    } else {
+        PASSED
     }
 }
 
 /// Prints every step's request as curl with `$VARS`, sending nothing.
-fn dry_run(files: &[std::path::PathBuf]) -> ExitCode {
+fn dry_run(files: &[PathBuf]) -> ExitCode {
     let mut ok = true;
     for file in files {
         match load_file(file) {
@@ -136,9 +290,5 @@ fn dry_run(files: &[std::path::PathBuf]) -> ExitCode {
             }
         }
     }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ExitCode::from(if ok { PASSED } else { USAGE })
 }

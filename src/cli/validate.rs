@@ -1,6 +1,5 @@
 //! `docflow validate` and `docflow schema`.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,7 +25,7 @@ pub(crate) fn validate(paths: &[PathBuf]) -> ExitCode {
                 // Every problem at once: a located one-liner each for logs and editors, then
                 // the source snippets.
                 eprint!("{}", e.render_plain());
-                eprintln!("{}", e.render_graphical(std::io::stderr().is_terminal()));
+                eprintln!("{}", e.render_graphical(super::colour::stderr()));
             }
         }
     }

@@ -1,21 +1,39 @@
 //! [`junit_xml`]: `docflow run --junit` reports as JUnit XML, one `<testsuite>` per scenario and
-//! one `<testcase>` per step, for CI servers. Everything in it comes from the already redacted
+//! one `<testcase>` per step, for CI servers; a file that failed to load is a failure, one not
+//! for the target a skip. Everything in it comes from the already redacted
 //! [`ScenarioReport`]s, so it holds no secret.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use crate::outcome::{Code, DocCode, ScenarioReport, StepOutcome};
 use crate::report::terminal as report;
 
-/// The JUnit document for `reports`.
-pub fn junit_xml(reports: &[ScenarioReport]) -> String {
+/// A scenario file that did not run: it failed to load (a failure), or it is not for this
+/// target (a skip). Either way it is in the JUnit file, so a CI server counts it.
+#[derive(Debug, Clone)]
+pub struct Unrun {
+    /// The scenario file.
+    pub path: PathBuf,
+    /// Why it did not run: the load diagnostics, or the not-applicable reason.
+    pub reason: String,
+    /// Whether it failed to load (else it was not applicable).
+    pub load_error: bool,
+}
+
+/// The JUnit document for `reports` and the files that did not run.
+pub fn junit_xml(reports: &[ScenarioReport], unrun: &[Unrun]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let tests: usize = reports.iter().map(|r| r.steps.len() + 1).sum();
-    let failures: usize = reports.iter().map(failures_of).sum();
+    let tests: usize = reports.iter().map(|r| r.steps.len() + 1).sum::<usize>() + unrun.len();
+    let failures: usize = reports.iter().map(failures_of).sum::<usize>()
+        + unrun.iter().filter(|u| u.load_error).count();
     let _ = writeln!(
         out,
         "<testsuites name=\"docflow\" tests=\"{tests}\" failures=\"{failures}\">"
     );
+    for u in unrun {
+        unrun_suite(&mut out, u);
+    }
     for r in reports {
         let skipped = r
             .steps
@@ -107,6 +125,40 @@ pub fn junit_xml(reports: &[ScenarioReport]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// One suite with one case for a file that did not run.
+fn unrun_suite(out: &mut String, u: &Unrun) {
+    let file = escape(&u.path.display().to_string());
+    let name = u
+        .path
+        .file_stem()
+        .map_or_else(|| file.clone(), |s| escape(&s.to_string_lossy()));
+    let (failures, skipped) = if u.load_error { (1, 0) } else { (0, 1) };
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{name}\" tests=\"1\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"0.000\">"
+    );
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{name}\" name=\"(load)\" file=\"{file}\""
+    );
+    if u.load_error {
+        let first = u.reason.lines().next().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "><failure type=\"load\" message=\"{}\">{}</failure></testcase>",
+            escape(first),
+            escape(&u.reason)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "><skipped message=\"{}\"/></testcase>",
+            escape(&format!("not applicable: {}", u.reason))
+        );
+    }
+    out.push_str("  </testsuite>\n");
 }
 
 /// Whether anything outside the steps failed: a new doc defect, a cleanup, or a failure that

@@ -7,50 +7,81 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use crate::outcome::{Failure, ScenarioReport, StepOutcome};
+use crate::outcome::{Failure, ScenarioReport, StepOutcome, StepReport};
 
-/// One line per step: outcome, name, method, URL with `$VARS`, status, time.
+/// One line per step: outcome, name, method, URL with `$VARS`, status, time; then the
+/// cleanups.
 pub fn step_lines(report: &ScenarioReport) -> String {
     let width = report.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for step in &report.steps {
-        let mark = match &step.outcome {
-            StepOutcome::Passed => "ok    ",
-            StepOutcome::KnownDefect => "defect",
-            StepOutcome::DocDefect => "DEFECT",
-            StepOutcome::Failed => "FAIL  ",
-            StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. } => "skip  ",
-        };
-        let status = step
-            .status
-            .map_or_else(|| "---".to_owned(), |s| s.to_string());
-        let _ = write!(
-            out,
-            "  {mark} {:<width$}  {} {}  {status}  {}ms",
-            step.name,
-            step.method,
-            step.url,
-            step.elapsed.as_millis()
-        );
-        if step.attempts > 1 {
-            let _ = write!(out, "  ({} attempts)", step.attempts);
-        }
-        match &step.outcome {
-            StepOutcome::Skipped(reason) => {
-                let _ = write!(out, "  skipped: {reason}");
-            }
-            StepOutcome::OutOfReach { reason } => {
-                let _ = write!(out, "  out of reach: {reason}");
-            }
-            _ => {}
-        }
+        out.push_str(&step_line(step, width));
         out.push('\n');
     }
+    out.push_str(&cleanup_lines(report));
+    out
+}
+
+/// One step's line (no newline), its name padded to `width`.
+pub fn step_line(step: &StepReport, width: usize) -> String {
+    let mark = match &step.outcome {
+        StepOutcome::Passed => "ok    ",
+        StepOutcome::KnownDefect => "defect",
+        StepOutcome::DocDefect => "DEFECT",
+        StepOutcome::Failed => "FAIL  ",
+        StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. } => "skip  ",
+    };
+    let status = step
+        .status
+        .map_or_else(|| "---".to_owned(), |s| s.to_string());
+    let mut out = format!(
+        "  {mark} {:<width$}  {} {}  {status}  {}ms",
+        step.name,
+        step.method,
+        step.url,
+        step.elapsed.as_millis()
+    );
+    if step.attempts > 1 {
+        let _ = write!(out, "  ({} attempts)", step.attempts);
+    }
+    match &step.outcome {
+        StepOutcome::Skipped(reason) => {
+            let _ = write!(out, "  skipped: {reason}");
+        }
+        StepOutcome::OutOfReach { reason } => {
+            let _ = write!(out, "  out of reach: {reason}");
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The line of a step that starts polling: what it got and how long it may wait.
+pub fn waiting_line(step: &str, status: u16, left: std::time::Duration, width: usize) -> String {
+    format!(
+        "  wait   {step:<width$}  got {status}, not what it expects yet: polling for up to {:.1}s",
+        left.as_secs_f64()
+    )
+}
+
+/// One line per cleanup, in the order they ran.
+pub fn cleanup_lines(report: &ScenarioReport) -> String {
+    let mut out = String::new();
     for c in &report.cleanups {
         let status = c.status.map_or_else(|| "---".to_owned(), |s| s.to_string());
         let mark = if c.ok { "ok    " } else { "FAIL  " };
         let _ = writeln!(out, "  {mark} cleanup {}  {}  {status}", c.step, c.request);
     }
+    out
+}
+
+/// What follows the live step lines: cleanups, defects, failures, summary.
+pub fn after_steps(report: &ScenarioReport) -> String {
+    let mut out = cleanup_lines(report);
+    out.push_str(&defect_list(report));
+    out.push_str(&failures(report));
+    out.push_str(&summary(report));
+    out.push('\n');
     out
 }
 

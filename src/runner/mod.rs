@@ -3,3 +3,4 @@
 pub mod check;
 pub mod prepare;
 pub mod run;
+pub mod watch;

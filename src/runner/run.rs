@@ -22,6 +22,8 @@ use crate::scenario::model::{Scenario, SnapshotMode, Span, Step, StepKeys};
 use crate::targets::session::Session;
 use crate::vars::{Origin, Vars};
 
+use super::watch::{Event, Watcher};
+
 /// Response headers kept in snapshots: the ones a doc reader relies on and that do not vary
 /// between targets.
 pub const SNAPSHOT_HEADERS: &[&str] = &[
@@ -56,6 +58,16 @@ struct Progress {
     /// Variables an out-of-reach step would have captured, with that step's name: a later
     /// step needing one is out of reach too, not a failure.
     unreachable: Vec<(String, String)>,
+    /// Who hears of each step as it finishes.
+    watcher: Watcher,
+}
+
+impl Progress {
+    /// Records a finished step and tells the watcher.
+    fn push_step(&mut self, report: StepReport) {
+        self.watcher.tell(&Event::StepDone(&report));
+        self.steps.push(report);
+    }
 }
 
 /// Runs `scenario` against `session`.
@@ -69,8 +81,20 @@ pub async fn run_scenario_until(
     session: &Session,
     cancel: impl Future<Output = ()>,
 ) -> ScenarioReport {
+    run_scenario_watched(scenario, session, cancel, Watcher::default()).await
+}
+
+/// [`run_scenario_until`], telling `watcher` of each step as it finishes and of each step
+/// that starts polling.
+pub async fn run_scenario_watched(
+    scenario: &Scenario,
+    session: &Session,
+    cancel: impl Future<Output = ()>,
+    watcher: Watcher,
+) -> ScenarioReport {
     let progress = Arc::new(Mutex::new(Progress {
         redactor: Redactor::from_vars(&session.vars()),
+        watcher,
         ..Progress::default()
     }));
     let mut task = tokio::spawn(run_steps(
@@ -209,7 +233,7 @@ async fn run_step(
     };
     let push_report = |report: StepReport| {
         if let Ok(mut p) = progress.lock() {
-            p.steps.push(report);
+            p.push_step(report);
         }
     };
     if !step.runs_on(session.kind) {
@@ -310,6 +334,12 @@ async fn run_step(
         });
         if mismatches.is_empty() || left.is_zero() {
             break (received, body, mismatches, captured, tokens);
+        }
+        if attempts == 1
+            && let Ok(p) = progress.lock()
+        {
+            let (step, status) = (step.name.as_str(), received.status);
+            p.watcher.tell(&Event::Waiting { step, status, left });
         }
         tokio::time::sleep(wait.min(left)).await;
         if let Some(r) = step.retry {
@@ -663,15 +693,19 @@ fn exports_for(step: &Step, vars: &Vars) -> Vec<String> {
     names.extend(request.used_vars());
     names.sort_unstable();
     names.dedup();
+    let redactor = Redactor::from_vars(vars);
     names
         .into_iter()
         .filter_map(|name| {
             let v = vars.get(&name)?;
-            Some(if v.secret || vars.contains_secret(&v.text) {
-                format!("export {name}=…  # secret: set it yourself")
-            } else {
-                format!("export {name}='{}'", v.text.replace('\'', r"'\''"))
-            })
+            // Also a value encoded from secrets (`@base64` Basic credentials).
+            Some(
+                if v.secret || vars.contains_secret(&v.text) || redactor.hides(&v.text) {
+                    format!("export {name}=…  # secret: set it yourself")
+                } else {
+                    format!("export {name}='{}'", v.text.replace('\'', r"'\''"))
+                },
+            )
         })
         .collect()
 }
@@ -727,7 +761,7 @@ fn excerpt(body: &Value) -> String {
 fn abort_step(progress: &Mutex<Progress>, mut report: StepReport, failure: Failure) -> bool {
     report.outcome = StepOutcome::Failed;
     if let Ok(mut p) = progress.lock() {
-        p.steps.push(report);
+        p.push_step(report);
         p.failures.push(failure);
     }
     true

@@ -36,7 +36,12 @@ impl MockTarget {
         let server = SHARED.get_or_init(|| {
             // Scenarios running in parallel each create auth servers: keep keys for them ready.
             KeyPool::global().seed(SEEDED_KEYS);
-            MockServer::start_background(MockConfig::default()).map_err(|e| e.to_string())
+            let propagation_delay = propagation_delay_from_env()?;
+            MockServer::start_background(MockConfig {
+                propagation_delay,
+                ..MockConfig::default()
+            })
+            .map_err(|e| e.to_string())
         });
         match server {
             Ok(server) => Ok(Self { server }),
@@ -61,6 +66,41 @@ impl MockTarget {
         )
         .await
     }
+}
+
+/// The variable that gives the embedded mock a propagation delay, so a step that polls
+/// nothing after a configuration change fails (CI runs the scenarios once with it).
+pub const PROPAGATION_DELAY_VAR: &str = "DOCFLOW_MOCK_PROPAGATION_DELAY";
+
+/// The embedded mock's propagation delay from [`PROPAGATION_DELAY_VAR`]: `2s` exactly, or
+/// `1s..4s`, picked at random once per process (each test process of a nextest run gets its
+/// own, the jitter CI sees across shards). Unset: none.
+fn propagation_delay_from_env() -> Result<Duration, String> {
+    match std::env::var(PROPAGATION_DELAY_VAR) {
+        Ok(text) if !text.trim().is_empty() => {
+            parse_delay(&text).map_err(|e| format!("`{PROPAGATION_DELAY_VAR}`: {e}"))
+        }
+        _ => Ok(Duration::ZERO),
+    }
+}
+
+/// Parses `2s` or `1s..4s` into a delay (a random one within the range).
+fn parse_delay(text: &str) -> Result<Duration, String> {
+    use rand::RngExt as _;
+    let Some((low, high)) = text.split_once("..") else {
+        return crate::duration::parse_duration(text);
+    };
+    let (low, high) = (
+        crate::duration::parse_duration(low)?,
+        crate::duration::parse_duration(high)?,
+    );
+    if low > high {
+        return Err(format!("`{}` is an empty range", text.trim()));
+    }
+    let millis = rand::rng().random_range(low.as_millis()..=high.as_millis());
+    Ok(Duration::from_millis(
+        u64::try_from(millis).unwrap_or(u64::MAX),
+    ))
 }
 
 /// Opens a session on a mock reachable at `api_url` / `proxy_url` (in-process or in a
@@ -121,4 +161,24 @@ pub async fn session_on(
         run_id: new_run_id(),
         http,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn propagation_delays_are_exact_or_within_their_range() {
+        assert_eq!(super::parse_delay("2s"), Ok(Duration::from_secs(2)));
+        for _ in 0..20 {
+            let d = super::parse_delay("1s..3s").unwrap();
+            assert!((1000..=3000).contains(&d.as_millis()), "{d:?}");
+        }
+        assert!(
+            super::parse_delay("3s..1s")
+                .unwrap_err()
+                .contains("empty range")
+        );
+        assert!(super::parse_delay("2").is_err());
+    }
 }

@@ -62,7 +62,10 @@ fn run_prints_the_drafts_defects_with_doc_lines() {
         assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
     }
     assert!(stdout.contains("5 doc defects (5 known)"), "{stdout}");
-    assert!(stdout.contains("1 passed, 0 failed, 0 skipped"), "{stdout}");
+    assert!(
+        stdout.contains("scenarios: 1 passed, 0 failed, 0 not applicable"),
+        "{stdout}"
+    );
 }
 
 #[test]

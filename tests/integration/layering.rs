@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("limits", 0),
     ("jq", 0),
     ("jws", 0),
+    ("signals", 0),
     // Konnect-in-a-box, beside the pipeline, and the scenario model.
     ("mock", 1),
     ("scenario", 1),

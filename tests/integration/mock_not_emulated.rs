@@ -258,7 +258,7 @@ async fn a_not_emulated_answer_is_out_of_reach_not_a_failure_nor_a_defect() {
         "{text}"
     );
     assert!(text.contains("2 skipped"), "{text}");
-    let junit = docflow::report::junit::junit_xml(std::slice::from_ref(&report));
+    let junit = docflow::report::junit::junit_xml(std::slice::from_ref(&report), &[]);
     assert!(junit.contains("skipped=\"2\""), "{junit}");
     assert!(
         junit.contains("<skipped message=\"out of reach: "),

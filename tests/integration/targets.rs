@@ -474,7 +474,7 @@ fn container_target_without_docker_says_where_it_looked() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains(
             "error[target::no_docker]: no Docker engine at unix:///nonexistent/docker.sock"
