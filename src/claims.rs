@@ -51,15 +51,8 @@ fn err(code: ClaimsCode, message: impl Into<String>) -> ClaimsError {
     }
 }
 
-/// The algorithms docflow accepts.
-pub const ALLOWED: &[Algorithm] = &[
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-];
+/// The algorithms docflow accepts: the RSA ones, as [`crate::jws`] defines them.
+pub const ALLOWED: &[Algorithm] = &crate::jws::RSA_ALGORITHMS;
 
 /// Decodes the parts of a compact JWS without verifying it: `(header, claims)`.
 pub fn decode_unverified(token: &str) -> Result<(Value, Value), ClaimsError> {

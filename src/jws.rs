@@ -14,8 +14,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 
-/// The six RSA algorithms in a fixed order (the index of a parsed key's slot).
-const RSA_ALGORITHMS: [Algorithm; 6] = [
+/// The six RSA algorithms in a fixed order (the index of a parsed key's slot): the only ones
+/// docflow signs with or accepts.
+pub const RSA_ALGORITHMS: [Algorithm; 6] = [
     Algorithm::RS256,
     Algorithm::RS384,
     Algorithm::RS512,
