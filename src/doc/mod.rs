@@ -19,6 +19,7 @@
 pub mod blocks;
 pub mod convert;
 pub mod curl_command;
+pub mod deck_apply;
 pub mod diagnostic;
 pub mod drift;
 pub mod emit;
