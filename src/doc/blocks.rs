@@ -56,6 +56,8 @@ pub enum BlockKind {
     Export(Export),
     /// Another shell command.
     Shell(Shell),
+    /// `{% entity_examples %}`: entities the page applies with decK.
+    EntityExamples(EntityExamples),
     /// A markdown heading.
     Heading(Heading),
     /// A prose line (site variables substituted).
@@ -73,7 +75,7 @@ impl BlockKind {
     pub fn is_request(&self) -> bool {
         matches!(
             self,
-            Self::ApiRequest(_) | Self::Validation(_) | Self::Curl(_)
+            Self::ApiRequest(_) | Self::Validation(_) | Self::Curl(_) | Self::EntityExamples(_)
         )
     }
 
@@ -85,6 +87,7 @@ impl BlockKind {
             Self::Curl(_) => "curl",
             Self::Export(_) => "export",
             Self::Shell(_) => "shell",
+            Self::EntityExamples(_) => "entity_examples",
             Self::Heading(_) => "heading",
             Self::Prose(_) => "prose",
             Self::NotRun(_) => "not run",
@@ -190,6 +193,15 @@ pub struct NotRun {
     pub construct: String,
     /// Why docflow does not run it.
     pub reason: String,
+}
+
+/// An `{% entity_examples %}` block: what `deck gateway apply` receives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityExamples {
+    /// `entities:`, `${…}` placeholders already replaced by the block's `variables:`.
+    pub entities: Ordered,
+    /// `${…}` placeholders the block's `variables:` does not define (left as written).
+    pub undefined: Vec<String>,
 }
 
 /// A block that breaks the docs' format.
@@ -330,6 +342,8 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
             let end_tag = match name {
                 "konnect_api_request" => Some("endkonnect_api_request"),
                 "validation" => Some("endvalidation"),
+                "entity_examples" => Some("endentity_examples"),
+                "control_plane_request" => Some("endcontrol_plane_request"),
                 _ => None,
             };
             if let Some(end_tag) = end_tag {
@@ -351,8 +365,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
                 i = end + 1;
                 continue;
             }
-            // Other Liquid tags (`navtabs`, `tab`, `capture`, …) are layout, not steps.
-            i += 1;
+            i = other_tag(name, lines, i, &mut blocks);
             continue;
         }
         if let Some(heading) = heading(trimmed) {
@@ -407,6 +420,107 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
     }
 }
 
+/// Liquid tags that only lay the page out (tabs, captures, tables); their content is read.
+const LAYOUT_TAGS: &[&str] = &[
+    "navtabs",
+    "navtab",
+    "tab",
+    "tabs",
+    "capture",
+    "raw",
+    "table",
+    "mermaid",
+    "new_in",
+    "assign",
+    "konnect",
+    "if",
+    "elsif",
+    "else",
+    "unless",
+    "case",
+    "when",
+    "for",
+    "comment",
+    "highlight",
+];
+
+/// Liquid blocks for another deployment or tool than the Konnect API a reader of the
+/// Konnect tab uses, with why docflow does not run them (their content is skipped).
+const OTHER_DEPLOYMENT_TAGS: &[(&str, &str)] = &[
+    (
+        "on_prem",
+        "content for self-managed Gateway; docflow runs the Konnect flavour of the page",
+    ),
+    (
+        "konnect_crd",
+        "a Kubernetes resource for Kong's operator; docflow does not run Kubernetes",
+    ),
+    (
+        "httproute",
+        "a Kubernetes Gateway API resource; docflow does not run Kubernetes",
+    ),
+    (
+        "operator_podtemplatespec_example",
+        "a Kubernetes resource; docflow does not run Kubernetes",
+    ),
+    (
+        "entity_example",
+        "an entity shown in a format (Admin API, decK, KIC), not a step of the Konnect flow",
+    ),
+    (
+        "env_variables",
+        "environment set-up docflow reads from the front matter, not a request",
+    ),
+];
+
+/// Any other Liquid tag at `lines[i]`: layout is read through, a tag for another deployment
+/// is skipped to its end tag (listed as not run unless it is self-managed content, which is
+/// not part of the Konnect page), an unknown one is listed as not run. Returns the next line.
+fn other_tag(name: &str, lines: &[Line], i: usize, blocks: &mut Vec<Block>) -> usize {
+    let base = name
+        .strip_prefix("end")
+        .filter(|b| LAYOUT_TAGS.contains(b) || OTHER_DEPLOYMENT_TAGS.iter().any(|(t, _)| t == b));
+    if base.is_some() || LAYOUT_TAGS.contains(&name) || matches!(name, "include" | "include_cached")
+    {
+        return i + 1;
+    }
+    let end_tag = format!("end{name}");
+    let end = (i + 1..lines.len()).find(|&j| liquid_tag(&lines[j].text) == Some(end_tag.as_str()));
+    let reason = match OTHER_DEPLOYMENT_TAGS.iter().find(|(t, _)| *t == name) {
+        Some(("on_prem", _)) => return end.map_or(i + 1, |e| e + 1),
+        Some((_, reason)) => (*reason).to_owned(),
+        None => "a Liquid tag docflow does not know; what it renders is not checked".to_owned(),
+    };
+    blocks.push(Block {
+        location: lines[i].location(),
+        kind: BlockKind::NotRun(NotRun {
+            construct: format!("{{% {name} %}}"),
+            reason,
+        }),
+    });
+    end.map_or(i + 1, |e| e + 1)
+}
+
+/// An `{% entity_examples %}` block: its `entities`, with the block's `variables` substituted.
+fn entity_examples(body: &[Line], open: &Line) -> Result<EntityExamples, Diagnostic> {
+    let what = "`{% entity_examples %}`";
+    let block = block_value(body, open, what)?;
+    let Some(mut entities) = block.get("entities").cloned() else {
+        return Err(bad_field(
+            open,
+            what,
+            "entities",
+            "the block needs an `entities:` mapping",
+        ));
+    };
+    let undefined =
+        super::deck_apply::substitute(&mut entities, &super::deck_apply::variables(&block));
+    Ok(EntityExamples {
+        entities,
+        undefined,
+    })
+}
+
 /// A `{% konnect_api_request %}` or `{% validation %}` block: parsed, or listed as not run
 /// (a kind docflow does not run, Liquid it does not evaluate), or a doc defect (the block
 /// breaks the docs' own format).
@@ -435,6 +549,12 @@ fn tagged_block(
             validation(kind.to_owned(), body, open).map(BlockKind::Validation)
         }
         None if name == "validation" => Ok(not_run("a validation without a kind".to_owned())),
+        _ if name == "entity_examples" => {
+            entity_examples(body, open).map(BlockKind::EntityExamples)
+        }
+        _ if name == "control_plane_request" => {
+            control_plane_request(body, open, warnings).map(BlockKind::ApiRequest)
+        }
         _ => api_request(body, open, warnings).map(BlockKind::ApiRequest),
     };
     let mut location = open.location();
@@ -597,6 +717,23 @@ fn block_value(body: &[Line], open: &Line, what: &str) -> Result<Ordered, Diagno
             format!("{what} must hold a YAML mapping, not {}", other.kind()),
         )),
     }
+}
+
+/// A `{% control_plane_request %}`: an Admin API path (`/vaults`), which the Konnect tab sends
+/// to the control plane's core entities. UNVERIFIED: the docs site computes the Konnect URL in
+/// Ruby that the corpus does not hold; docflow sends it to the quickstart control plane the
+/// page's prerequisites use (`$QUICKSTART_ID`), the one a reader of the Konnect tab has.
+fn control_plane_request(
+    body: &[Line],
+    open: &Line,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<ApiRequest, Diagnostic> {
+    let mut request = api_request(body, open, warnings)?;
+    request.url = format!(
+        "/v2/control-planes/$QUICKSTART_ID/core-entities/{}",
+        request.url.trim_start_matches('/')
+    );
+    Ok(request)
 }
 
 fn api_request(

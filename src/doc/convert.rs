@@ -41,15 +41,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::blocks::{ApiRequest, Block, BlockKind, Curl, Extracted, Validation};
+mod deck_steps;
+
+use super::blocks::{ApiRequest, Block, BlockKind, Curl, Extracted, NotRun, Validation};
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::Entity;
 use super::infer::{AUTH_PLUGINS, Inference};
 use super::markdown::Page;
 use super::ordered::Ordered;
 use crate::scenario::model::{
-    BasicAuth, Body, Capture, Destination, DocRef, DocSource, Expect, Header, JqCheck, Request,
-    Retry, Scenario, SnapshotMode, Span, Step, StepKeys, Template, VarDef,
+    BasicAuth, Body, Capture, Destination, DocRef, DocSource, Expect, Header, Request, Retry,
+    Scenario, SnapshotMode, Span, Step, StepKeys, Template, VarDef,
 };
 
 /// Variables a target provides (the quickstart script's exports, plus `RUN_ID`).
@@ -78,6 +80,10 @@ pub struct Conversion {
     pub defects: Vec<Diagnostic>,
     /// The page's `min_version.gateway`.
     pub min_gateway: Option<String>,
+    /// Steps that come after something changing the target's state that docflow did not run
+    /// (a decK or shell command, an entity it cannot send): step name → what and where. What
+    /// such a step finds depends on that, so a disagreement there is not the doc's fault.
+    pub after_unrun: HashMap<String, String>,
 }
 
 /// What the YAML printer needs beyond the model.
@@ -158,6 +164,12 @@ struct Builder<'a> {
     last_request: Option<usize>,
     /// An authentication plugin enabled since the last gateway request.
     pending_probe: Option<String>,
+    /// Entities the page created, for references by name and re-applies.
+    applied: Vec<deck_steps::Applied>,
+    /// The first state-changing thing docflow did not run, if any so far.
+    unrun_config: Option<String>,
+    /// See [`Conversion::after_unrun`].
+    after_unrun: HashMap<String, String>,
 }
 
 impl<'a> Builder<'a> {
@@ -202,6 +214,9 @@ impl<'a> Builder<'a> {
             defined: TARGET_VARIABLES.iter().map(|s| (*s).to_owned()).collect(),
             last_request: None,
             pending_probe: None,
+            applied: Vec::new(),
+            unrun_config: None,
+            after_unrun: HashMap::new(),
         }
     }
 
@@ -263,6 +278,9 @@ impl<'a> Builder<'a> {
         for c in &step.captures {
             self.defined.insert(c.variable.clone());
         }
+        if let Some(unrun) = &self.unrun_config {
+            self.after_unrun.insert(step.name.clone(), unrun.clone());
+        }
         self.steps.push(step);
         self.notes.push(notes);
         self.rules.push(rule);
@@ -282,50 +300,7 @@ impl<'a> Builder<'a> {
         let Some(first) = entities.first() else {
             return;
         };
-        let span = self.span(&first.declared_at);
-        let request = Request {
-            destination: Destination::Api,
-            method: "GET".to_owned(),
-            url: self.template(
-                "/v2/control-planes?filter%5Bname%5D%5Beq%5D=$DECK_KONNECT_CONTROL_PLANE_NAME",
-                &first.declared_at,
-            ),
-            headers: vec![],
-            query: vec![],
-            body: None,
-            basic_auth: None,
-            konnect_auth: true,
-            span,
-        };
-        let step = Step {
-            keys: StepKeys::default(),
-            name: self.step_name("find-quickstart-control-plane"),
-            span,
-            source: None,
-            targets: vec![],
-            request,
-            expect: Expect {
-                status: Some(200),
-                jq: vec![JqCheck {
-                    expr: ".data | length == 1".to_owned(),
-                    span,
-                }],
-                ..Expect::default()
-            },
-            captures: vec![self.capture(QUICKSTART_ID, ".data[0].id", span)],
-            retry: None,
-            cleanup: None,
-            tokens: vec![],
-            snapshot: SnapshotMode::Off,
-            defect: None,
-        };
-        let notes = StepNotes {
-            comments: vec![
-                "prerequisite: the control plane the quickstart script creates (`app/_includes/prereqs/products/konnect.md`)".to_owned(),
-            ],
-            body: None,
-        };
-        self.push(step, notes, None);
+        self.find_quickstart(&first.declared_at);
 
         // Services before the routes that reference them, then the other kinds.
         let order = |kind: &str| match kind {
@@ -426,7 +401,29 @@ impl<'a> Builder<'a> {
                 snapshot: SnapshotMode::Off,
                 defect: None,
             };
-            ids.push((entity.singular().to_owned(), entity.name.clone(), var));
+            // References name the entity by its `name` (what decK matches), which need not be
+            // the example's file name (`websocket-route.yml` names `example-websocket-service`).
+            let written = entity
+                .value
+                .get("name")
+                .or_else(|| entity.value.get("username"))
+                .and_then(Ordered::scalar_text)
+                .unwrap_or_else(|| entity.name.clone());
+            ids.push((
+                entity.singular().to_owned(),
+                entity.name.clone(),
+                var.clone(),
+            ));
+            if written != entity.name {
+                ids.push((entity.singular().to_owned(), written.clone(), var.clone()));
+            }
+            self.applied.push(deck_steps::Applied {
+                identity: Some(format!("{}/{written}", entity.kind)),
+                kind: entity.kind.clone(),
+                name: Some(written),
+                url: format!("{collection}/${var}"),
+                var,
+            });
             self.push(
                 step,
                 StepNotes {
@@ -444,6 +441,7 @@ impl<'a> Builder<'a> {
             BlockKind::ApiRequest(r) => self.api_request(r, at),
             BlockKind::Validation(v) => self.validation(v, at),
             BlockKind::Curl(c) => self.curl(c, at),
+            BlockKind::EntityExamples(e) => self.entity_examples(e, at),
             BlockKind::Export(e) if e.placeholder => self.manual_export(&e.name, &e.value, at),
             BlockKind::Export(e) => {
                 if e.value.contains("$(") || e.value.contains('`') {
@@ -471,14 +469,20 @@ impl<'a> Builder<'a> {
                     self.defined.insert(e.name.clone());
                 }
             }
-            BlockKind::Shell(s) => self.warnings.push(Diagnostic::warning(
-                "doc::shell_skipped",
-                at.clone(),
-                format!(
+            BlockKind::Shell(s) => {
+                let message = format!(
                     "shell command `{}` is not a request; docflow does not run it",
                     first_words(&s.text)
-                ),
-            )),
+                );
+                if shell_changes_state(&s.text) {
+                    self.note_unrun_config(at, &message);
+                }
+                self.warnings.push(Diagnostic::warning(
+                    "doc::shell_skipped",
+                    at.clone(),
+                    message,
+                ));
+            }
             BlockKind::Heading(h) if self.inference.implies_gateway_call(&h.text) => {
                 let answered = rest
                     .iter()
@@ -488,11 +492,14 @@ impl<'a> Builder<'a> {
                     self.implied_gateway_call(&h.text, at, entities);
                 }
             }
-            BlockKind::NotRun(n) => self.warnings.push(Diagnostic::warning(
-                "doc::not_run",
-                at.clone(),
-                format!("not run: `{}`: {}", n.construct, n.reason),
-            )),
+            BlockKind::NotRun(n) => {
+                let message = format!("not run: `{}`: {}", n.construct, n.reason);
+                if not_run_changes_state(n) {
+                    self.note_unrun_config(at, &message);
+                }
+                self.warnings
+                    .push(Diagnostic::warning("doc::not_run", at.clone(), message));
+            }
             BlockKind::Malformed(m) => self.defects.push(Diagnostic::error(
                 "doc::malformed_block",
                 at.clone(),
@@ -1013,8 +1020,38 @@ impl<'a> Builder<'a> {
             warnings: self.warnings,
             defects: self.defects,
             min_gateway: page.frontmatter.min_gateway.clone(),
+            after_unrun: self.after_unrun,
         })
     }
+}
+
+/// Shell commands that only print, wait or set a variable (a variable set by a command is
+/// caught where it is used: the step needing it is reported). Anything else (`deck`,
+/// `kubectl`, `docker`, a file written for a later command) may change what the target does.
+const READ_ONLY_COMMANDS: &[&str] = &[
+    "echo", "printf", "sleep", "export", "jq", "cat", "open", "xdg-open", "#",
+];
+
+/// Whether a shell command docflow does not run may change the target's state.
+fn shell_changes_state(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or("");
+    let writes_file = text.contains(" > ") || text.contains(" >> ") || text.contains("| tee");
+    let quickstart = text.contains("get.konghq.com/quickstart");
+    writes_file || !(READ_ONLY_COMMANDS.contains(&first) || quickstart)
+}
+
+/// Whether a construct docflow lists as not run may change the target's state: HTTP checks
+/// it cannot run and the quickstart script (which every target provides) do not.
+fn not_run_changes_state(n: &NotRun) -> bool {
+    let construct = n.construct.as_str();
+    if construct.starts_with("{% validation") || construct.starts_with("{% entity_example %}") {
+        return false;
+    }
+    if construct.starts_with("{% env_variables") || construct.contains("get.konghq.com/quickstart")
+    {
+        return false;
+    }
+    true
 }
 
 /// A doc step: `source` at the block, the doc's status as the expectation.

@@ -50,6 +50,22 @@ pub fn summary(kind: &BlockKind) -> String {
             }
             out
         }
+        BlockKind::EntityExamples(e) => {
+            let kinds: Vec<String> = match &e.entities {
+                super::ordered::Ordered::Map(kinds) => kinds
+                    .iter()
+                    .map(|(kind, list)| match list {
+                        super::ordered::Ordered::Seq(items) => format!("{kind} ×{}", items.len()),
+                        _ => kind.clone(),
+                    })
+                    .collect(),
+                _ => vec![],
+            };
+            format!(
+                "decK apply: {}  (sent as core-entities requests)",
+                kinds.join(", ")
+            )
+        }
         BlockKind::Export(e) if e.placeholder => {
             format!(
                 "{}='{}'  (manual: the reader copies it from the response above)",

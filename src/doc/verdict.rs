@@ -112,11 +112,19 @@ impl PageVerdict {
         let gateway = gateway_version_reason(conversion.min_gateway.as_deref());
         // The verdict of the step the run stopped at: the steps after it inherit its kind.
         let mut stopped: Option<Verdict> = None;
+        // The first state-changing step that was out of reach: what later steps find depends
+        // on it.
+        let mut unreachable_config: Option<String> = None;
         for step in &conversion.scenario.steps {
-            let Some(source) = &step.source else { continue };
+            let ran = report.and_then(|r| r.steps.iter().find(|s| s.name == step.name));
+            let Some(source) = &step.source else {
+                if let Some(ran) = ran {
+                    note_unreachable_config(step, &ran.outcome, &mut unreachable_config);
+                }
+                continue;
+            };
             let at = format!("{}:{}", source.file, source.line);
             let what = format!("{} {}", step.request.method, step.request.url.raw);
-            let ran = report.and_then(|r| r.steps.iter().find(|s| s.name == step.name));
             let verdict = match (ran, &gateway) {
                 (_, Some(reason)) if step.request.destination == Destination::Proxy => {
                     Verdict::OutOfReach(reason.clone())
@@ -138,6 +146,16 @@ impl PageVerdict {
                     ),
                 },
             };
+            let depends_on = unreachable_config
+                .clone()
+                .or_else(|| conversion.after_unrun.get(&step.name).cloned());
+            let verdict = match depends_on {
+                Some(on) => depending(verdict, step.request.destination, &on),
+                None => verdict,
+            };
+            if let Some(ran) = ran {
+                note_unreachable_config(step, &ran.outcome, &mut unreachable_config);
+            }
             steps.push(StepVerdict { at, what, verdict });
         }
         steps.sort_by_key(|s| doc_order(&s.at));
@@ -292,6 +310,49 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Remembers the first state-changing step (not a `GET`) the target did not emulate.
+fn note_unreachable_config(
+    step: &crate::scenario::model::Step,
+    outcome: &StepOutcome,
+    unreachable_config: &mut Option<String>,
+) {
+    if unreachable_config.is_none()
+        && step.request.method != "GET"
+        && let StepOutcome::OutOfReach { reason } = outcome
+    {
+        let at = step
+            .source
+            .as_ref()
+            .map_or_else(String::new, |s| format!(" at {}:{}", s.file, s.line));
+        *unreachable_config = Some(format!(
+            "`{} {}`{at}, out of reach: {reason}",
+            step.request.method, step.request.url.raw
+        ));
+    }
+}
+
+/// The verdict of a step that comes after state-changing work the target did not do
+/// (`on`): a gateway step's answer depends on all of the configuration, so neither its
+/// agreement nor its disagreement says anything about the doc; an API step's disagreement
+/// may be that missing state (a `404` for an entity never created), its agreement stands.
+fn depending(verdict: Verdict, destination: Destination, on: &str) -> Verdict {
+    let reason = |v: &Verdict| {
+        let mut r = format!("depends on {on}");
+        if let Some(detail) = v.detail() {
+            r.push_str(&format!("; as run: {detail}"));
+        }
+        r
+    };
+    match (&verdict, destination) {
+        (Verdict::OutOfReach(_), _) => verdict,
+        (_, Destination::Proxy) => Verdict::OutOfReach(reason(&verdict)),
+        (Verdict::DocDefect(_) | Verdict::DocflowError(_), _) => {
+            Verdict::OutOfReach(reason(&verdict))
+        }
+        _ => verdict,
+    }
 }
 
 /// Warning codes of things docflow lists as not run.

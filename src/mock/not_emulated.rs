@@ -83,6 +83,26 @@ pub fn plugin(name: &str) -> Response {
     )
 }
 
+/// The data plane's answer when a public upstream host cannot be reached from where the mock
+/// runs (no network): what that service would answer is unknown.
+pub fn upstream_unreachable(host: &str) -> Response {
+    response(
+        &format!("upstream {host} unreachable"),
+        &format!("upstream `{host}` cannot be reached from docflow's mock (no network to it)"),
+    )
+}
+
+/// The data plane's answer for a route with a plugin that has a `condition`: the mock does not
+/// evaluate Kong's expressions, so it cannot tell whether the plugin would run.
+pub fn plugin_condition(name: &str) -> Response {
+    response(
+        &format!("plugin {name} condition not evaluated"),
+        &format!(
+            "plugin `{name}` has a `condition`, which docflow's mock data plane does not evaluate"
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

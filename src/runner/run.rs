@@ -58,6 +58,9 @@ struct Progress {
     /// Variables an out-of-reach step would have captured, with that step's name: a later
     /// step needing one is out of reach too, not a failure.
     unreachable: Vec<(String, String)>,
+    /// The first state-changing step the target did not emulate: later gateway steps cannot
+    /// see the configuration they wait for, so waiting for it is pointless.
+    unreachable_config: Option<String>,
     /// Who hears of each step as it finishes.
     watcher: Watcher,
 }
@@ -196,6 +199,24 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
         if let Ok(mut p) = progress.lock() {
             p.current = Some((step.name.clone(), step.span));
         }
+        let tamed;
+        let step = match after_unreachable_config(step, &progress) {
+            Gate::Run => step,
+            Gate::OnceOnly => {
+                tamed = Step {
+                    retry: None,
+                    ..step.clone()
+                };
+                &tamed
+            }
+            Gate::OutOfReach(report) => {
+                if let Ok(mut p) = progress.lock() {
+                    p.push_step(report);
+                    p.current = None;
+                }
+                continue;
+            }
+        };
         let stop = run_step(step, &session, &mut vars, &progress).await;
         if let Ok(mut p) = progress.lock() {
             p.redactor = Redactor::from_vars(&vars);
@@ -465,6 +486,45 @@ async fn run_step(
     failed
 }
 
+/// What becomes of a step after a state-changing step the target did not emulate.
+enum Gate {
+    /// No such step: run it as written.
+    Run,
+    /// Run it, but once: the configuration its retry waits for will never arrive.
+    OnceOnly,
+    /// An inferred wait (no doc `source`) for that configuration: out of reach, not run.
+    OutOfReach(StepReport),
+}
+
+fn after_unreachable_config(step: &Step, progress: &Mutex<Progress>) -> Gate {
+    let Some(origin) = progress
+        .lock()
+        .ok()
+        .and_then(|p| p.unreachable_config.clone())
+    else {
+        return Gate::Run;
+    };
+    match (&step.source, &step.retry) {
+        (None, Some(_)) => Gate::OutOfReach(StepReport {
+            name: step.name.clone(),
+            span: step.span,
+            method: step.request.method.clone(),
+            url: display_url(&step.request),
+            status: None,
+            elapsed: Duration::ZERO,
+            attempts: 0,
+            outcome: StepOutcome::OutOfReach {
+                reason: format!(
+                    "waits for configuration that out-of-reach step `{origin}` would have made"
+                ),
+            },
+            view: None,
+        }),
+        (_, Some(_)) => Gate::OnceOnly,
+        _ => Gate::Run,
+    }
+}
+
 /// The out-of-reach step whose capture would have defined `variable`, if any.
 fn unreachable_origin(progress: &Mutex<Progress>, variable: &str) -> Option<String> {
     let p = progress.lock().ok()?;
@@ -500,6 +560,9 @@ fn end_out_of_reach(
     if let Ok(mut p) = progress.lock() {
         for c in &step.captures {
             p.unreachable.push((c.variable.clone(), step.name.clone()));
+        }
+        if step.request.method != "GET" && p.unreachable_config.is_none() {
+            p.unreachable_config = Some(step.name.clone());
         }
         p.steps.push(report);
     }

@@ -34,6 +34,7 @@ fn construct(kind: &BlockKind) -> Option<String> {
         BlockKind::ApiRequest(_) => "konnect_api_request".to_owned(),
         BlockKind::Validation(v) => format!("validation {}", v.kind),
         BlockKind::Curl(_) => "curl".to_owned(),
+        BlockKind::EntityExamples(_) => "entity_examples".to_owned(),
         BlockKind::Export(e) if e.placeholder => "export (manual placeholder)".to_owned(),
         BlockKind::Export(_) => "export".to_owned(),
         BlockKind::Shell(_) => "shell command".to_owned(),

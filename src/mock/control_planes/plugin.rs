@@ -35,6 +35,7 @@ const KNOWN: &[&str] = &[
     "consumer_group",
     "ordering",
     "partials",
+    "condition",
     "tags",
     "created_at",
     "updated_at",
@@ -83,6 +84,10 @@ pub struct Plugin {
     pub scope: Scope,
     /// Stored as given: `consumer_group`, `ordering`, `partials`.
     pub extra: [Value; 3],
+    /// `condition` (Gateway 3.15): an expression deciding per request whether the plugin runs.
+    /// Stored and returned; the mock's data plane does not evaluate expressions, so a route
+    /// with a conditional plugin answers as not emulated.
+    pub condition: Option<String>,
     /// Tags.
     pub tags: Option<Vec<String>>,
     /// Unix epoch seconds.
@@ -142,6 +147,7 @@ impl Plugin {
             f.any("partials").unwrap_or(Value::Null),
         ];
         let tags = f.strings("tags");
+        let condition = f.string("condition");
         let raw_config = f.any("config");
         match name.as_deref() {
             None => f.error("name", "required field missing"),
@@ -224,6 +230,7 @@ impl Plugin {
             protocols,
             scope: resolved,
             extra,
+            condition,
             tags,
             created_at: existing.map_or(now, |e| e.created_at),
             updated_at: now,
@@ -259,6 +266,7 @@ impl Plugin {
             "consumer_group": consumer_group,
             "ordering": ordering,
             "partials": partials,
+            "condition": self.condition,
             "tags": self.tags,
             "created_at": self.created_at,
             "updated_at": self.updated_at,

@@ -191,6 +191,9 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     if let Some(unknown) = plugins.iter().find(|p| !executes(&p.name)) {
         return not_emulated::plugin(&unknown.name);
     }
+    if let Some(conditional) = plugins.iter().find(|p| p.condition.is_some()) {
+        return not_emulated::plugin_condition(&conditional.name);
+    }
     let plugins = by_priority(plugins);
     for plugin in &plugins {
         let result = match plugin.name.as_str() {

@@ -45,9 +45,25 @@ pub struct UpstreamFailure {
     pub message: &'static str,
 }
 
+/// Whether `host` is on the mock's own network: `localhost`, a loopback or private address.
+fn is_local_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+        Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback() || ip.is_unique_local(),
+        // A name other than `localhost` (a container's name on a private network resolves,
+        // so it never reaches here as a connect error unless it is down).
+        Err(_) => false,
+    }
+}
+
 /// Sends `upstream` and returns the service's response.
 pub async fn forward(state: &MockState, upstream: Upstream) -> Result<Response, UpstreamFailure> {
-    let host = upstream.url.host_str().unwrap_or("");
+    let host = upstream.url.host_str().unwrap_or("").to_owned();
+    let host = host.as_str();
     if httpbin::is_httpbin_host(host) {
         return Ok(httpbin::respond(
             &upstream.method,
@@ -81,6 +97,12 @@ pub async fn forward(state: &MockState, upstream: Upstream) -> Result<Response, 
                 status: StatusCode::GATEWAY_TIMEOUT,
                 message: "The upstream server is timing out",
             });
+        }
+        // The mock often runs without a network (CI, a laptop offline): a public host it
+        // cannot connect to says nothing about the doc, so it is not emulated, not Kong's 502.
+        // A loopback or private address is the mock's own network, and its failure is real.
+        Err(e) if e.is_connect() && !is_local_host(host) => {
+            return Ok(crate::mock::not_emulated::upstream_unreachable(host));
         }
         Err(_) => {
             return Err(UpstreamFailure {
