@@ -475,7 +475,11 @@ impl<'a> Builder<'a> {
                     first_words(&s.text)
                 );
                 if shell_changes_state(&s.text) {
-                    self.note_unrun_config(at, &message);
+                    let what = format!(
+                        "shell command `{}`, which docflow does not run",
+                        first_words(&s.text)
+                    );
+                    self.note_unrun_config(at, &what);
                 }
                 self.warnings.push(Diagnostic::warning(
                     "doc::shell_skipped",
@@ -1261,7 +1265,7 @@ mod tests {
             })
             .collect();
         assert_eq!(
-            steps,
+            steps[3..],
             [
                 "find-quickstart-control-plane GET /v2/control-planes?filter%5Bname%5D%5Beq%5D=$DECK_KONNECT_CONTROL_PLANE_NAME Some(200) -",
                 "create-s POST /v2/control-planes/$QUICKSTART_ID/core-entities/services Some(201) app/_data/entity_examples/gateway/services/s.yml:1",
@@ -1460,5 +1464,69 @@ mod tests {
             core_entity_collection("GET", "/v2/control-planes/$C/core-entities/plugins"),
             None
         );
+    }
+
+    #[test]
+    fn entity_examples_are_applied_through_the_api_and_unrun_configuration_taints_later_steps() {
+        let page = "---\ntitle: T\nprereqs:\n  entities:\n    services: [s]\n    routes: [r]\n---\n\
+{% entity_examples %}\nentities:\n  consumers:\n    - username: jsmith\n      keyauth_credentials:\n        - key: k\n  plugins:\n    - name: key-auth\n      service: s\n      config:\n        key_names:\n          - ${h}\nvariables:\n  h:\n    value: apikey\n{% endentity_examples %}\n\
+{% entity_examples %}\nentities:\n  plugins:\n    - name: key-auth\n      service: s\n{% endentity_examples %}\n\
+{% on_prem %}\n```sh\ncurl -X POST http://localhost:8001/services\n```\n{% endon_prem %}\n\
+{% validation request-check %}\nurl: /anything\nstatus_code: 401\n{% endvalidation %}\n\
+```sh\ndeck gateway apply kong.yaml\n```\n\
+{% validation request-check %}\nurl: /anything\nstatus_code: 200\n{% endvalidation %}\n";
+        let c = convert_text(page, &Inference::default()).unwrap();
+        let steps: Vec<String> = c
+            .scenario
+            .steps
+            .iter()
+            .map(|st| {
+                format!(
+                    "{} {} {} {:?}",
+                    st.name, st.request.method, st.request.url.raw, st.expect.status
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps[3..],
+            [
+                "create-consumer-jsmith POST /v2/control-planes/$QUICKSTART_ID/core-entities/consumers Some(201)",
+                "create-key-auth-keyauth_credentials POST /v2/control-planes/$QUICKSTART_ID/core-entities/consumers/$CONSUMER_JSMITH_ID/key-auth Some(201)",
+                "create-plugin-key-auth POST /v2/control-planes/$QUICKSTART_ID/core-entities/plugins Some(201)",
+                "update-plugin-key-auth PUT /v2/control-planes/$QUICKSTART_ID/core-entities/plugins/$PLUGIN_KEY_AUTH_ID Some(200)",
+                "gateway-enforces-key-auth GET /anything Some(401)",
+                "call-gateway GET /anything Some(401)",
+                "call-gateway-2 GET /anything Some(200)",
+            ]
+        );
+        let plugin = &c.scenario.steps[5];
+        let Some(Body::Json(body)) = &plugin.request.body else {
+            panic!("json body")
+        };
+        assert_eq!(
+            body["service"],
+            serde_json::json!({"id": "$S_ID"}),
+            "by the prerequisite's id"
+        );
+        assert_eq!(
+            body["config"]["key_names"],
+            serde_json::json!(["apikey"]),
+            "block variables substituted"
+        );
+        assert_eq!(
+            plugin.cleanup.as_ref().map(|r| r.url.raw.as_str()),
+            Some("/v2/control-planes/$QUICKSTART_ID/core-entities/plugins/$PLUGIN_KEY_AUTH_ID")
+        );
+        assert!(
+            c.scenario
+                .steps
+                .iter()
+                .all(|st| !st.request.url.raw.contains("8001")),
+            "on_prem content is not the Konnect page"
+        );
+        // Only the step after the unrun `deck` command depends on it.
+        let tainted: Vec<&String> = c.after_unrun.keys().collect();
+        assert_eq!(tainted, ["call-gateway-2"]);
+        assert!(c.after_unrun["call-gateway-2"].contains("deck gateway apply"));
     }
 }

@@ -140,6 +140,11 @@ impl PageVerdict {
                     (Some(Verdict::OutOfReach(reason)), _) => Verdict::OutOfReach(format!(
                         "not reached: the run stopped at a step out of reach ({reason})"
                     )),
+                    // The doc's own mistake stopped the run (what it creates is missing): what
+                    // follows cannot be checked, and is not docflow's failure either.
+                    (Some(Verdict::DocDefect(defect)), _) => Verdict::OutOfReach(format!(
+                        "not reached: the run stopped at a doc defect ({defect})"
+                    )),
                     (_, Some(e)) => Verdict::DocflowError(format!("not run: {e}")),
                     _ => Verdict::DocflowError(
                         "not reached: the run stopped before this step".to_owned(),

@@ -6,6 +6,7 @@ mod cli;
 mod doc;
 mod doc_corpus;
 mod doc_mutation;
+mod doc_reach;
 mod fuzz;
 mod jwt_attacks;
 mod layering;
