@@ -42,6 +42,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::blocks::{ApiRequest, Block, BlockKind, Curl, Extracted, Validation};
+use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::Entity;
 use super::infer::{AUTH_PLUGINS, Inference};
@@ -214,7 +215,7 @@ impl<'a> Builder<'a> {
         let text = expanded.as_str();
         Template::parse(text).unwrap_or_else(|e| {
             self.errors.push(Diagnostic::error(
-                "doc::bad_variable",
+                DocCode::BadVariable,
                 at.clone(),
                 format!("`{text}`: {}", e.message),
             ));
@@ -372,7 +373,7 @@ impl<'a> Builder<'a> {
                         ));
                     }
                     None => self.warnings.push(Diagnostic::warning(
-                        "doc::unknown_reference",
+                        DocCode::UnknownReference,
                         entity.location(),
                         format!("`{key}: {{name: {name}}}` names no entity of the prerequisites; sent as written"),
                     )),
@@ -448,7 +449,7 @@ impl<'a> Builder<'a> {
             BlockKind::Export(e) => {
                 if e.value.contains("$(") || e.value.contains('`') {
                     self.warnings.push(Diagnostic::warning(
-                        "doc::shell_skipped",
+                        DocCode::ShellSkipped,
                         at.clone(),
                         format!(
                             "`export {}=…` runs a command; docflow does not run shell commands",
@@ -472,7 +473,7 @@ impl<'a> Builder<'a> {
                 }
             }
             BlockKind::Shell(s) => self.warnings.push(Diagnostic::warning(
-                "doc::shell_skipped",
+                DocCode::ShellSkipped,
                 at.clone(),
                 format!(
                     "shell command `{}` is not a request; docflow does not run it",
@@ -489,12 +490,12 @@ impl<'a> Builder<'a> {
                 }
             }
             BlockKind::NotRun(n) => self.warnings.push(Diagnostic::warning(
-                "doc::not_run",
+                DocCode::NotRun,
                 at.clone(),
                 format!("not run: `{}`: {}", n.construct, n.reason),
             )),
             BlockKind::Malformed(m) => self.defects.push(Diagnostic::error(
-                "doc::malformed_block",
+                DocCode::MalformedBlock,
                 at.clone(),
                 m.problem.clone(),
             )),
@@ -518,7 +519,7 @@ impl<'a> Builder<'a> {
         }
         if r.region.as_deref().is_some_and(|region| region != "us") {
             self.warnings.push(Diagnostic::warning(
-                "doc::region",
+                DocCode::Region,
                 at.clone(),
                 format!(
                     "the block sets `region: {}`; docflow sends it to the target's API URL",
@@ -535,7 +536,7 @@ impl<'a> Builder<'a> {
         for c in &r.captures {
             match captures.iter().find(|x| x.variable == c.variable) {
                 Some(existing) if existing.jq != c.jq => self.warnings.push(Diagnostic::warning(
-                    "doc::capture_conflict",
+                    DocCode::CaptureConflict,
                     at.clone(),
                     format!(
                         "`{}` is captured twice, with `{}` and `{}`; the first is used",
@@ -580,7 +581,7 @@ impl<'a> Builder<'a> {
         };
         if r.status_code.is_none() {
             self.warnings.push(Diagnostic::warning(
-                "doc::no_status",
+                DocCode::NoStatus,
                 at.clone(),
                 "the block has no `status_code`, so it claims nothing and its status is not checked",
             ));
@@ -597,7 +598,7 @@ impl<'a> Builder<'a> {
             ("unauthorized-check", s) => Some(s.unwrap_or(401)),
             (other, _) => {
                 self.warnings.push(Diagnostic::warning(
-                    "doc::validation_skipped",
+                    DocCode::ValidationSkipped,
                     at.clone(),
                     format!("`{{% validation {other} %}}` is not supported; skipped"),
                 ));
@@ -643,7 +644,7 @@ impl<'a> Builder<'a> {
         let req = &c.request;
         if let Some(host) = external_host(&req.url) {
             self.warnings.push(Diagnostic::warning(
-                "doc::not_run",
+                DocCode::NotRun,
                 at.clone(),
                 format!(
                     "not run: `curl {}`: sends a request to `{host}`, outside the target",
@@ -740,7 +741,7 @@ impl<'a> Builder<'a> {
         let Some(index) = self.last_request else {
             self.warnings.push(
                 Diagnostic::warning(
-                    "doc::export_without_request",
+                    DocCode::ExportWithoutRequest,
                     at.clone(),
                     format!("cannot bind placeholder `{variable}`: `export {variable}='{value}'` comes before any request, so there is no response to take it from; the rest of the page still runs"),
                 )
@@ -762,7 +763,7 @@ impl<'a> Builder<'a> {
             let step = self.steps[index].name.clone();
             self.warnings.push(
                 Diagnostic::warning(
-                    "doc::unknown_export",
+                    DocCode::UnknownExport,
                     at.clone(),
                     format!(
                         "cannot bind placeholder `{variable}`: manual `export {variable}='{value}'` after step `{step}`: docflow does not know where `{variable}` is in that response; the rest of the page still runs"
@@ -799,7 +800,7 @@ impl<'a> Builder<'a> {
             });
         let Some(path) = path else {
             self.warnings.push(Diagnostic::warning(
-                "doc::implied_step_skipped",
+                DocCode::ImpliedStepSkipped,
                 at.clone(),
                 format!("heading \"{heading}\" implies a gateway request, but the prerequisites have no route with a path; skipped"),
             ));
@@ -962,7 +963,7 @@ impl<'a> Builder<'a> {
                     );
                     self.warnings.push(
                         Diagnostic::warning(
-                            "doc::undefined_variable",
+                            DocCode::UndefinedVariable,
                             at,
                             format!("step `{}` uses `${var}`, which nothing before it defines", step.name),
                         )
@@ -1171,6 +1172,7 @@ mod tests {
 
     use super::*;
     use crate::doc::blocks::extract;
+    use crate::doc::code::Code;
     use crate::doc::markdown::load_page;
     use crate::doc::test_support::TempRoot;
 
@@ -1304,10 +1306,19 @@ mod tests {
         let errors = convert_text(page, &Inference::default()).unwrap().warnings;
         let errors: Vec<_> = errors
             .iter()
-            .filter(|w| w.code.ends_with("export") || w.code == "doc::export_without_request")
+            .filter(|w| {
+                matches!(
+                    w.code,
+                    Code::Doc(
+                        DocCode::BareExport
+                            | DocCode::UnknownExport
+                            | DocCode::ExportWithoutRequest
+                    )
+                )
+            })
             .collect();
         assert_eq!(errors.len(), 2);
-        assert_eq!(errors[0].code, "doc::unknown_export");
+        assert_eq!(errors[0].code, DocCode::UnknownExport);
         assert_eq!(errors[1].location, DocLocation::new("app/p.md", 11));
         assert_eq!(errors[0].location, DocLocation::new("app/p.md", 8));
         assert!(
@@ -1326,7 +1337,7 @@ mod tests {
         let warnings = convert_text(before, &Inference::default())
             .unwrap()
             .warnings;
-        assert_eq!(warnings[0].code, "doc::export_without_request");
+        assert_eq!(warnings[0].code, DocCode::ExportWithoutRequest);
         assert!(
             warnings[0]
                 .message
@@ -1346,7 +1357,7 @@ mod tests {
         let skipped: Vec<_> = c
             .warnings
             .iter()
-            .filter(|w| w.code == "doc::not_run")
+            .filter(|w| w.code == DocCode::NotRun)
             .collect();
         assert_eq!(skipped.len(), 1);
         assert!(
@@ -1384,7 +1395,10 @@ mod tests {
             .collect();
         assert_eq!(
             codes,
-            [("doc::no_status", 4), ("doc::undefined_variable", 4)]
+            [
+                (Code::Doc(DocCode::NoStatus), 4),
+                (Code::Doc(DocCode::UndefinedVariable), 4)
+            ]
         );
         assert!(c.warnings[1].message.contains("`$NOWHERE`"));
         // The test page uses `$CONTROL_PLANE_ID` and never exports it.
@@ -1392,7 +1406,7 @@ mod tests {
         let undefined: Vec<_> = c
             .warnings
             .iter()
-            .filter(|w| w.code == "doc::undefined_variable")
+            .filter(|w| w.code == DocCode::UndefinedVariable)
             .map(|w| w.location.to_string())
             .collect();
         assert_eq!(undefined, ["app/p.md:23"]);

@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 
+use super::code::{Code, DocCode};
 use super::convert::Conversion;
 use super::diagnostic::Diagnostic;
 use crate::outcome::{ScenarioReport, StepOutcome, StepReport};
@@ -295,7 +296,10 @@ fn escape(text: &str) -> String {
 }
 
 /// Warning codes of things docflow lists as not run.
-const NOT_RUN_CODES: &[&str] = &["doc::not_run", "doc::validation_skipped"];
+const NOT_RUN_CODES: &[Code] = &[
+    Code::Doc(DocCode::NotRun),
+    Code::Doc(DocCode::ValidationSkipped),
+];
 
 fn from_diagnostic(d: &Diagnostic, verdict: Verdict) -> StepVerdict {
     StepVerdict {
