@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use docflow::doc::blocks::{Extracted, extract};
+use docflow::doc::code::DocCode;
 use docflow::doc::convert::{Conversion, convert};
 use docflow::doc::diagnostic::{Diagnostic, render_all};
 use docflow::doc::drift::{check_with_root, resolve_root};
@@ -317,7 +318,7 @@ fn locate(args: &PageArgs) -> Result<(DocsRoot, String), Diagnostic> {
         Some(root) => DocsRoot::open(root)?,
         None => DocsRoot::infer_from_page(&args.page).ok_or_else(|| {
             Diagnostic::error(
-                "doc::missing_root",
+                DocCode::MissingRoot,
                 docflow::doc::diagnostic::DocLocation::new(args.page.display().to_string(), 0),
                 "no `--docs-root`, and no `app/` folder above the page",
             )
@@ -345,7 +346,7 @@ fn converted_quietly(args: &ConvertArgs) -> Result<Conversion, Vec<Diagnostic>> 
     for spec in &args.captures {
         if let Err(e) = inference.add_capture(spec) {
             return Err(vec![Diagnostic::error(
-                "doc::bad_capture_option",
+                DocCode::BadCaptureOption,
                 docflow::doc::diagnostic::DocLocation::new(format!("--capture {spec}"), 0),
                 e,
             )]);

@@ -11,6 +11,7 @@
 //!
 //! [`extract`] also reads the frontmatter's `prereqs.entities` examples and `automated_tests`.
 
+use super::code::DocCode;
 use super::curl_command::{self, CurlRequest};
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::{self, Entity};
@@ -322,7 +323,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
             let Some(end) = find_fence_end(lines, i, &marker) else {
                 errors.push(
                     Diagnostic::error(
-                        "doc::unterminated_block",
+                        DocCode::UnterminatedBlock,
                         line.location(),
                         format!("code block opened with `{marker}` is never closed"),
                     )
@@ -352,7 +353,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
                 else {
                     errors.push(
                         Diagnostic::error(
-                            "doc::unterminated_block",
+                            DocCode::UnterminatedBlock,
                             line.location(),
                             format!("`{{% {tag} %}}` is never closed"),
                         )
@@ -397,7 +398,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
     for named in &page.frontmatter.entities {
         match entities::load(&page.root, named) {
             Ok(e) => entities.push(e),
-            Err(e) if e.code == "doc::missing_entity" => missing.push(Block {
+            Err(e) if e.code == DocCode::MissingEntity => missing.push(Block {
                 location: e.location.clone(),
                 kind: BlockKind::NotRun(NotRun {
                     construct: format!("prereqs.entities.{}: {}", named.kind, named.name),
@@ -652,7 +653,7 @@ fn shell_blocks(
                         }),
                     }),
                     None => warnings.push(Diagnostic::warning(
-                        "doc::bare_export",
+                        DocCode::BareExport,
                         location.clone(),
                         format!("`export {word}` sets no value; ignored"),
                     )),
@@ -661,7 +662,7 @@ fn shell_blocks(
         } else if let Some(request) = curl_command::parse(&cmd.words) {
             if !request.unknown.is_empty() {
                 warnings.push(Diagnostic::warning(
-                    "doc::curl_option",
+                    DocCode::CurlOption,
                     location.clone(),
                     format!(
                         "curl options docflow does not understand were ignored: `{}`",
@@ -712,7 +713,7 @@ fn block_value(body: &[Line], open: &Line, what: &str) -> Result<Ordered, Diagno
     match value {
         Ordered::Map(_) => Ok(value),
         other => Err(Diagnostic::error(
-            "doc::bad_block",
+            DocCode::BadBlock,
             open.location(),
             format!("{what} must hold a YAML mapping, not {}", other.kind()),
         )),
@@ -747,7 +748,7 @@ fn api_request(
         for (key, _) in entries {
             if !API_REQUEST_KEYS.contains(&key.as_str()) {
                 warnings.push(Diagnostic::warning(
-                    "doc::unknown_key",
+                    DocCode::UnknownKey,
                     open.location(),
                     format!("{what} has key `{key}`, which docflow does not know; ignored"),
                 ));
@@ -877,7 +878,7 @@ fn common_fields(value: &Ordered, open: &Line, what: &str) -> Result<Common, Dia
             .ok_or_else(|| bad_field(open, what, "url", "expected text"))?,
         None => {
             return Err(Diagnostic::error(
-                "doc::missing_url",
+                DocCode::MissingUrl,
                 open.location(),
                 format!("{what} has no `url`"),
             ));
@@ -942,7 +943,7 @@ fn common_fields(value: &Ordered, open: &Line, what: &str) -> Result<Common, Dia
 
 fn bad_field(open: &Line, what: &str, key: &str, problem: &str) -> Diagnostic {
     Diagnostic::error(
-        "doc::bad_block",
+        DocCode::BadBlock,
         open.location(),
         format!("{what}: bad `{key}`: {problem}"),
     )
@@ -1118,10 +1119,10 @@ mod tests {
     fn unterminated_blocks_are_errors() {
         let (_tmp, page) = load("{% validation request-check %}\nurl: /y\n");
         let errors = extract(&page).unwrap_err();
-        assert_eq!(errors[0].code, "doc::unterminated_block");
+        assert_eq!(errors[0].code, DocCode::UnterminatedBlock);
         let (_tmp, page) = load("```sh\ncurl x\n");
         let errors = extract(&page).unwrap_err();
-        assert_eq!(errors[0].code, "doc::unterminated_block");
+        assert_eq!(errors[0].code, DocCode::UnterminatedBlock);
         assert_eq!(errors[0].location, DocLocation::new("app/p.md", 5));
     }
 

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::code::Code;
+
 /// A position in the docs: a file relative to the docs root and a 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DocLocation {
@@ -55,7 +57,7 @@ pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// Stable code; tests assert codes, not prose.
-    pub code: &'static str,
+    pub code: Code,
     /// Where.
     pub location: DocLocation,
     /// A lowercase fragment, identifiers in backticks.
@@ -66,10 +68,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `location`.
-    pub fn error(code: &'static str, location: DocLocation, message: impl Into<String>) -> Self {
+    pub fn error(code: impl Into<Code>, location: DocLocation, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Error,
-            code,
+            code: code.into(),
             location,
             message: message.into(),
             help: None,
@@ -77,7 +79,11 @@ impl Diagnostic {
     }
 
     /// A warning at `location`.
-    pub fn warning(code: &'static str, location: DocLocation, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: impl Into<Code>,
+        location: DocLocation,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             severity: Severity::Warning,
             ..Self::error(code, location, message)
@@ -130,6 +136,7 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::code::DocCode;
 
     #[test]
     fn locations_parse_and_print_as_file_line() {
@@ -144,7 +151,7 @@ mod tests {
     #[test]
     fn diagnostics_render_location_code_and_help() {
         let d = Diagnostic::error(
-            "doc::missing_include",
+            DocCode::MissingInclude,
             DocLocation::new("a.md", 3),
             "include `x.md` not found",
         )

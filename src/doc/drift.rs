@@ -27,6 +27,7 @@ use serde_json::Value;
 use super::blocks::{
     ApiRequest, Block, BlockKind, Curl, DocCapture, Extracted, Validation, extract,
 };
+use super::code::DriftCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::Entity;
 use super::infer::Inference;
@@ -134,14 +135,14 @@ pub fn resolve_root(
     );
     let Some(doc) = &scenario.doc else {
         return Err(Diagnostic::error(
-            "drift::no_doc",
+            DriftCode::NoDoc,
             at,
             "the scenario has no `doc:`, so there is no doc to compare with",
         ));
     };
     let Some(root) = &doc.root else {
         return Err(
-            Diagnostic::error("drift::no_root", at, "`doc:` names no `root:`").with_help(format!(
+            Diagnostic::error(DriftCode::NoRoot, at, "`doc:` names no `root:`").with_help(format!(
                 "add `root:` (relative to the scenario file) or set `{DOCS_ROOT_ENV}`"
             )),
         );
@@ -165,7 +166,7 @@ pub fn check_with_root(
 ) -> Result<DriftReport, Vec<Diagnostic>> {
     let Some(doc) = &scenario.doc else {
         return Err(vec![Diagnostic::error(
-            "drift::no_doc",
+            DriftCode::NoDoc,
             DocLocation::new(scenario.path.display().to_string(), 0),
             "the scenario has no `doc:`, so there is no doc to compare with",
         )]);
@@ -705,6 +706,7 @@ mod tests {
 
     use super::*;
     use crate::doc::blocks::extract;
+    use crate::doc::code::DocCode;
     use crate::doc::convert::convert;
     use crate::doc::test_support::TempRoot;
     use crate::scenario::model::{DocSource, Template};
@@ -863,11 +865,11 @@ mod tests {
         assert_eq!(resolve_root(&scenario, Some(&tmp.0)).unwrap().path(), tmp.0);
         scenario.doc.as_mut().unwrap().root = Some("nope".into());
         let err = resolve_root(&scenario, None).unwrap_err();
-        assert_eq!(err.code, "doc::missing_root");
+        assert_eq!(err.code, DocCode::MissingRoot);
         scenario.doc = None;
         assert_eq!(
             resolve_root(&scenario, None).unwrap_err().code,
-            "drift::no_doc"
+            DriftCode::NoDoc
         );
     }
 }

@@ -2,6 +2,7 @@
 //! (`prereqs.entities.services: [example-service]`), read from
 //! `app/_data/entity_examples/gateway/<kind>/<name>.yml` as the docs site does.
 
+use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::frontmatter::EntityName;
 use super::ordered::{Ordered, parse_yaml};
@@ -58,7 +59,7 @@ pub fn load(root: &DocsRoot, named: &EntityName) -> Result<Entity, Diagnostic> {
     let file = existing_example_file(root, &named.kind, &named.name);
     if !root.exists(&file) {
         return Err(Diagnostic::error(
-            "doc::missing_entity",
+            DocCode::MissingEntity,
             named.location.clone(),
             format!(
                 "entity example `{}` (`prereqs.entities.{}`) not found: no file `{file}`",
@@ -70,7 +71,7 @@ pub fn load(root: &DocsRoot, named: &EntityName) -> Result<Entity, Diagnostic> {
     let value = parse_yaml(&text, &file, 1, "an entity example")?;
     if !matches!(value, Ordered::Map(_)) {
         return Err(Diagnostic::error(
-            "doc::bad_entity",
+            DocCode::BadEntity,
             DocLocation::new(&file, 1),
             format!("entity example must be a mapping, not {}", value.kind()),
         ));
@@ -111,7 +112,7 @@ mod tests {
             serde_json::json!({"name": "r", "paths": ["/anything"], "service": {"name": "s"}})
         );
         let err = load(&tmp.root(), &named("services", "nope")).unwrap_err();
-        assert_eq!(err.code, "doc::missing_entity");
+        assert_eq!(err.code, DocCode::MissingEntity);
         assert_eq!(err.location, DocLocation::new("p.md", 40));
     }
 }

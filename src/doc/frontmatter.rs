@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::site;
 
@@ -83,7 +84,7 @@ pub fn parse(yaml: &str, file: &str, first_line: usize) -> Result<Frontmatter, D
         let message = e.without_snippet().to_string();
         let message = message.lines().next().unwrap_or("").trim();
         Diagnostic::error(
-            "doc::bad_frontmatter",
+            DocCode::BadFrontmatter,
             DocLocation::new(file, line),
             format!("invalid frontmatter: {message}"),
         )
@@ -161,7 +162,7 @@ mod tests {
     #[test]
     fn bad_frontmatter_is_located() {
         let err = parse("title: x\nworks_on: [unclosed\n", "p.md", 2).unwrap_err();
-        assert_eq!(err.code, "doc::bad_frontmatter");
+        assert_eq!(err.code, DocCode::BadFrontmatter);
         assert!(err.location.line >= 3, "{err}");
         let err = parse("works_on: 3\n", "p.md", 2).unwrap_err();
         assert_eq!(err.location.line, 2, "{err}");

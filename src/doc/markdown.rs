@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::frontmatter::{self, Frontmatter};
 use super::liquid::{self, Scope, Value};
@@ -316,7 +317,7 @@ impl Expander<'_> {
         let relative = format!("{INCLUDES_DIR}/{}", target.trim_start_matches('/'));
         if self.stack.contains(&relative) || self.stack.len() > MAX_INCLUDE_DEPTH {
             return Err(Diagnostic::error(
-                "doc::include_cycle",
+                DocCode::IncludeCycle,
                 at.clone(),
                 format!(
                     "include `{target}` includes itself: {} → {relative}",
@@ -334,7 +335,7 @@ impl Expander<'_> {
         }
         if !self.root.exists(&relative) {
             return Err(Diagnostic::error(
-                "doc::missing_include",
+                DocCode::MissingInclude,
                 at.clone(),
                 format!("include `{target}` not found: no file `{relative}` in the docs root"),
             )
@@ -424,13 +425,13 @@ mod tests {
             ("app/_includes/c.md", "one\n{% include c.md %}\n"),
         ]);
         let err = load_page(&tmp.root(), "app/p.md").unwrap_err();
-        assert_eq!(err.code, "doc::missing_include");
+        assert_eq!(err.code, DocCode::MissingInclude);
         assert_eq!(err.location, DocLocation::new("app/p.md", 2));
         let err = load_page(&tmp.root(), "app/q.md").unwrap_err();
-        assert_eq!(err.code, "doc::include_cycle");
+        assert_eq!(err.code, DocCode::IncludeCycle);
         assert_eq!(err.location, DocLocation::new("app/_includes/c.md", 2));
         let err = load_page(&tmp.root(), "app/none.md").unwrap_err();
-        assert_eq!(err.code, "doc::missing_file");
+        assert_eq!(err.code, DocCode::MissingFile);
     }
 
     #[test]

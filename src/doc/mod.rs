@@ -17,6 +17,7 @@
 //! bad input never panics.
 
 pub mod blocks;
+pub mod code;
 pub mod convert;
 pub mod curl_command;
 pub mod deck_apply;

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 
 /// A YAML value with ordered mappings.
@@ -198,7 +199,7 @@ pub fn parse_yaml(
         });
         let message = first_line_of(&e.without_snippet().to_string());
         Diagnostic::error(
-            "doc::bad_yaml",
+            DocCode::BadYaml,
             DocLocation::new(file, line),
             format!("invalid YAML in {what}: {message}"),
         )
@@ -264,7 +265,7 @@ mod tests {
     #[test]
     fn errors_point_at_the_markdown_line() {
         let err = parse_yaml("url: /x\nbody: [unclosed\n", "page.md", 75, "a block").unwrap_err();
-        assert_eq!(err.code, "doc::bad_yaml");
+        assert_eq!(err.code, DocCode::BadYaml);
         assert_eq!(err.location.file, "page.md");
         assert!((75..=77).contains(&err.location.line), "{err}");
         assert!(err.message.starts_with("invalid YAML in a block"), "{err}");

@@ -4,6 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 
 /// Where the docs site keeps `{% include %}` files, relative to the docs root.
@@ -21,7 +22,7 @@ impl DocsRoot {
         let path = path.into();
         if !path.is_dir() {
             return Err(Diagnostic::error(
-                "doc::missing_root",
+                DocCode::MissingRoot,
                 DocLocation::new(path.display().to_string(), 0),
                 format!("docs root `{}` is not a folder", path.display()),
             )
@@ -64,7 +65,7 @@ impl DocsRoot {
         }
         let not_found = || {
             Diagnostic::error(
-                "doc::missing_page",
+                DocCode::MissingPage,
                 DocLocation::new(page.display().to_string(), 0),
                 format!(
                     "page `{}` is not a file inside the docs root `{}`",
@@ -85,7 +86,7 @@ impl DocsRoot {
     pub fn read(&self, relative: &str, at: &DocLocation, what: &str) -> Result<String, Diagnostic> {
         let missing = |reason: String| {
             Diagnostic::error(
-                "doc::missing_file",
+                DocCode::MissingFile,
                 at.clone(),
                 format!("{what} `{relative}` cannot be read: {reason}"),
             )
@@ -165,7 +166,7 @@ pub fn split_frontmatter<'a>(text: &'a str, file: &str) -> Result<Split<'a>, Dia
         offset += l.len();
     }
     Err(Diagnostic::error(
-        "doc::unterminated_frontmatter",
+        DocCode::UnterminatedFrontmatter,
         DocLocation::new(file, 1),
         "frontmatter opened with `---` is never closed",
     )
@@ -191,20 +192,20 @@ mod tests {
     #[test]
     fn unterminated_frontmatter_is_an_error_at_line_one() {
         let err = split_frontmatter("---\ntitle: x\n", "p.md").unwrap_err();
-        assert_eq!(err.code, "doc::unterminated_frontmatter");
+        assert_eq!(err.code, DocCode::UnterminatedFrontmatter);
         assert_eq!(err.location, DocLocation::new("p.md", 1));
     }
 
     #[test]
     fn missing_roots_and_escaping_paths_are_errors() {
         let err = DocsRoot::open("/definitely/not/here").unwrap_err();
-        assert_eq!(err.code, "doc::missing_root");
+        assert_eq!(err.code, DocCode::MissingRoot);
         let root = DocsRoot::open(std::env::temp_dir()).unwrap();
         let at = DocLocation::new("p.md", 3);
         let err = root.read("../etc/passwd", &at, "include").unwrap_err();
         assert_eq!(err.location, at);
         assert!(err.message.contains("leaves the docs root"), "{err}");
         let err = root.read("no/such/file.md", &at, "include").unwrap_err();
-        assert_eq!(err.code, "doc::missing_file");
+        assert_eq!(err.code, DocCode::MissingFile);
     }
 }

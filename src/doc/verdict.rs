@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 
+use super::code::{Code, DocCode};
 use super::convert::Conversion;
 use super::diagnostic::Diagnostic;
 use crate::outcome::{ScenarioReport, StepOutcome, StepReport};
@@ -361,7 +362,10 @@ fn depending(verdict: Verdict, destination: Destination, on: &str) -> Verdict {
 }
 
 /// Warning codes of things docflow lists as not run.
-const NOT_RUN_CODES: &[&str] = &["doc::not_run", "doc::validation_skipped"];
+const NOT_RUN_CODES: &[Code] = &[
+    Code::Doc(DocCode::NotRun),
+    Code::Doc(DocCode::ValidationSkipped),
+];
 
 fn from_diagnostic(d: &Diagnostic, verdict: Verdict) -> StepVerdict {
     StepVerdict {

@@ -3,15 +3,19 @@
 //! control plane, with the capture of its id and its cleanup; an entity the page applied
 //! before is updated in place, as decK does.
 
-use super::{
-    Body, Builder, Destination, DocLocation, Expect, Header, QUICKSTART_ID, Request, SnapshotMode,
-    Step, StepKeys, StepNotes, Template, doc_step,
-};
+use super::builder::Builder;
+use super::requests::doc_step;
+use super::{QUICKSTART_ID, StepNotes};
 use crate::doc::blocks::EntityExamples;
+use crate::doc::code::DocCode;
 use crate::doc::deck_apply::{self, EntityOp};
 use crate::doc::diagnostic::Diagnostic;
+use crate::doc::diagnostic::DocLocation;
 use crate::doc::infer::AUTH_PLUGINS;
 use crate::doc::ordered::Ordered;
+use crate::scenario::model::{
+    Body, Destination, Expect, Header, JqCheck, Request, SnapshotMode, Step, StepKeys, Template,
+};
 
 /// Where core entities live on the quickstart control plane.
 const CORE_ENTITIES: &str = "/v2/control-planes/$QUICKSTART_ID/core-entities";
@@ -62,7 +66,7 @@ impl Builder<'_> {
             request,
             expect: Expect {
                 status: Some(200),
-                jq: vec![crate::scenario::model::JqCheck {
+                jq: vec![JqCheck {
                     expr: ".data | length == 1".to_owned(),
                     span,
                 }],
@@ -89,7 +93,7 @@ impl Builder<'_> {
         self.find_quickstart(at);
         for name in &block.undefined {
             self.warnings.push(Diagnostic::warning(
-                "doc::undefined_variable",
+                DocCode::UndefinedVariable,
                 at.clone(),
                 format!("`${{{name}}}` is not among the block's `variables`; sent as written"),
             ));
@@ -102,7 +106,7 @@ impl Builder<'_> {
             );
             self.note_unrun_config(at, &message);
             self.warnings
-                .push(Diagnostic::warning("doc::not_run", at.clone(), message));
+                .push(Diagnostic::warning(DocCode::NotRun, at.clone(), message));
         }
         for op in plan.ops {
             self.apply_op(op, at);
@@ -240,7 +244,7 @@ impl Builder<'_> {
                 )]),
                 None => {
                     self.warnings.push(Diagnostic::warning(
-                        "doc::unknown_reference",
+                        DocCode::UnknownReference,
                         at.clone(),
                         format!(
                             "`{}: {}` names no entity the page created; sent by name",

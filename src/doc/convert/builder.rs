@@ -1,0 +1,190 @@
+//! The conversion's state (`Builder`) and the helpers every part of it uses: spans,
+//! templates, fresh names, adding a step.
+
+use std::collections::{HashMap, HashSet};
+
+use super::cleanups::CleanupRule;
+use super::exports::expand_aliases;
+use super::{StepNotes, TARGET_VARIABLES};
+use crate::doc::blocks::{BlockKind, Extracted};
+use crate::doc::code::DocCode;
+use crate::doc::diagnostic::{Diagnostic, DocLocation};
+use crate::doc::infer::Inference;
+use crate::doc::markdown::Page;
+use crate::scenario::model::{Capture, Header, Span, Step, Template, VarDef};
+
+/// The conversion in progress: the steps so far and what the doc has defined.
+pub(super) struct Builder<'a> {
+    /// The page being converted.
+    pub(super) page: &'a Page,
+    /// The heuristics in use.
+    pub(super) inference: &'a Inference,
+    /// Where each doc line is in the scenario's source.
+    pub(super) spans: HashMap<DocLocation, Span>,
+    /// The steps so far.
+    pub(super) steps: Vec<Step>,
+    /// One entry per step, for the YAML printer.
+    pub(super) notes: Vec<StepNotes>,
+    /// What undoes each step, if anything.
+    pub(super) rules: Vec<Option<CleanupRule>>,
+    /// The `vars:` of the scenario (plain `export`s).
+    pub(super) vars: Vec<VarDef>,
+    /// Problems that make the conversion fail.
+    pub(super) errors: Vec<Diagnostic>,
+    /// Things worth knowing.
+    pub(super) warnings: Vec<Diagnostic>,
+    /// Blocks that break the docs' own format.
+    pub(super) defects: Vec<Diagnostic>,
+    /// `export A=$B` lines so far: `A` → the value, itself expanded.
+    pub(super) aliases: HashMap<String, String>,
+    /// Variables the doc writes anywhere; generated names avoid them.
+    pub(super) reserved: HashSet<String>,
+    /// Variables defined so far.
+    pub(super) defined: HashSet<String>,
+    /// The step a manual export reads from.
+    pub(super) last_request: Option<usize>,
+    /// An authentication plugin enabled since the last gateway request.
+    pub(super) pending_probe: Option<String>,
+    /// Entities the page created, for references by name and re-applies.
+    pub(super) applied: Vec<super::deck_steps::Applied>,
+    /// The first state-changing thing docflow did not run, if any so far.
+    pub(super) unrun_config: Option<String>,
+    /// See [`Conversion::after_unrun`](super::Conversion::after_unrun).
+    pub(super) after_unrun: HashMap<String, String>,
+}
+
+impl<'a> Builder<'a> {
+    /// A builder for `page`, with the variables the doc writes reserved.
+    pub(super) fn new(page: &'a Page, extracted: &Extracted, inference: &'a Inference) -> Self {
+        let mut spans = HashMap::new();
+        let mut offset = 0;
+        for (i, line) in page.all_lines().enumerate() {
+            spans.entry(line.location()).or_insert(Span {
+                line: i + 1,
+                column: 1,
+                offset,
+                len: line.text.len(),
+            });
+            offset += line.text.len() + 1;
+        }
+        let mut reserved: HashSet<String> =
+            TARGET_VARIABLES.iter().map(|s| (*s).to_owned()).collect();
+        for block in &extracted.blocks {
+            match &block.kind {
+                BlockKind::Export(e) => {
+                    reserved.insert(e.name.clone());
+                }
+                BlockKind::ApiRequest(r) => {
+                    reserved.extend(r.captures.iter().map(|c| c.variable.clone()));
+                }
+                _ => {}
+            }
+        }
+        Self {
+            page,
+            inference,
+            spans,
+            steps: Vec::new(),
+            notes: Vec::new(),
+            rules: Vec::new(),
+            vars: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            defects: Vec::new(),
+            aliases: HashMap::new(),
+            reserved,
+            defined: TARGET_VARIABLES.iter().map(|s| (*s).to_owned()).collect(),
+            last_request: None,
+            pending_probe: None,
+            applied: Vec::new(),
+            unrun_config: None,
+            after_unrun: HashMap::new(),
+        }
+    }
+
+    /// The scenario span of a doc line.
+    pub(super) fn span(&self, at: &DocLocation) -> Span {
+        self.spans.get(at).copied().unwrap_or_default()
+    }
+
+    /// A template of `text`, aliases expanded; a bad one is an error at `at`.
+    pub(super) fn template(&mut self, text: &str, at: &DocLocation) -> Template {
+        let expanded = expand_aliases(text, &self.aliases);
+        let text = expanded.as_str();
+        Template::parse(text).unwrap_or_else(|e| {
+            self.errors.push(Diagnostic::error(
+                DocCode::BadVariable,
+                at.clone(),
+                format!("`{text}`: {}", e.message),
+            ));
+            Template::literal(text)
+        })
+    }
+
+    /// The `Name: value` headers as templates.
+    pub(super) fn headers(&mut self, headers: &[String], at: &DocLocation) -> Vec<Header> {
+        headers
+            .iter()
+            .filter_map(|h| {
+                let (name, value) = h.split_once(':')?;
+                Some(Header {
+                    name: name.trim().to_owned(),
+                    value: self.template(value.trim(), at),
+                })
+            })
+            .collect()
+    }
+
+    /// A fresh variable name, not used by the doc nor generated before.
+    pub(super) fn fresh_var(&mut self, base: &str) -> String {
+        let mut name = base.to_owned();
+        let mut n = 2;
+        while self.reserved.contains(&name) || self.defined.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        self.reserved.insert(name.clone());
+        name
+    }
+
+    /// A unique step name.
+    pub(super) fn step_name(&self, base: &str) -> String {
+        let taken = |n: &str| self.steps.iter().any(|s| s.name == n);
+        if !taken(base) {
+            return base.to_owned();
+        }
+        (2..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|n| !taken(n))
+            .unwrap_or_else(|| base.to_owned())
+    }
+
+    /// Adds a step; its captures count as defined from here on. Returns its index.
+    pub(super) fn push(
+        &mut self,
+        step: Step,
+        notes: StepNotes,
+        rule: Option<CleanupRule>,
+    ) -> usize {
+        for c in &step.captures {
+            self.defined.insert(c.variable.clone());
+        }
+        if let Some(unrun) = &self.unrun_config {
+            self.after_unrun.insert(step.name.clone(), unrun.clone());
+        }
+        self.steps.push(step);
+        self.notes.push(notes);
+        self.rules.push(rule);
+        self.steps.len() - 1
+    }
+
+    /// A capture, secret when the variable's name says so.
+    pub(super) fn capture(&self, variable: &str, jq: &str, span: Span) -> Capture {
+        Capture {
+            variable: variable.to_owned(),
+            jq: jq.to_owned(),
+            secret: self.inference.is_secret(variable),
+            span,
+        }
+    }
+}

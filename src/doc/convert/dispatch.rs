@@ -1,0 +1,126 @@
+//! One block of the page, sent to the part that converts its kind.
+
+use super::builder::Builder;
+use super::exports::expand_aliases;
+use crate::doc::blocks::{Block, BlockKind, NotRun};
+use crate::doc::code::DocCode;
+use crate::doc::diagnostic::Diagnostic;
+use crate::doc::entities::Entity;
+use crate::scenario::model::VarDef;
+
+impl Builder<'_> {
+    /// Converts one block; `rest` is what follows it on the page.
+    pub(super) fn block(&mut self, block: &Block, rest: &[Block], entities: &[Entity]) {
+        let at = &block.location;
+        match &block.kind {
+            BlockKind::ApiRequest(r) => self.api_request(r, at),
+            BlockKind::Validation(v) => self.validation(v, at),
+            BlockKind::Curl(c) => self.curl(c, at),
+            BlockKind::EntityExamples(e) => self.entity_examples(e, at),
+            BlockKind::Export(e) if e.placeholder => self.manual_export(&e.name, &e.value, at),
+            BlockKind::Export(e) => {
+                if e.value.contains("$(") || e.value.contains('`') {
+                    self.warnings.push(Diagnostic::warning(
+                        DocCode::ShellSkipped,
+                        at.clone(),
+                        format!(
+                            "`export {}=…` runs a command; docflow does not run shell commands",
+                            e.name
+                        ),
+                    ));
+                } else if e.value.contains('$') {
+                    // `export A=$B` is an assignment in page order: later uses of `$A`
+                    // read whatever `$B` holds when they run.
+                    let value = expand_aliases(&e.value, &self.aliases);
+                    self.aliases.insert(e.name.clone(), value);
+                } else if !self.defined.contains(&e.name) {
+                    let value = self.template(&e.value, at);
+                    self.vars.push(VarDef {
+                        name: e.name.clone(),
+                        value,
+                        secret: self.inference.is_secret(&e.name),
+                        span: self.span(at),
+                    });
+                    self.defined.insert(e.name.clone());
+                }
+            }
+            BlockKind::Shell(s) => {
+                if shell_changes_state(&s.text) {
+                    let what = format!(
+                        "shell command `{}`, which docflow does not run",
+                        first_words(&s.text)
+                    );
+                    self.note_unrun_config(at, &what);
+                }
+                self.warnings.push(Diagnostic::warning(
+                    DocCode::ShellSkipped,
+                    at.clone(),
+                    format!(
+                        "shell command `{}` is not a request; docflow does not run it",
+                        first_words(&s.text)
+                    ),
+                ));
+            }
+            BlockKind::Heading(h) if self.inference.implies_gateway_call(&h.text) => {
+                let answered = rest
+                    .iter()
+                    .take_while(|b| !matches!(&b.kind, BlockKind::Heading(n) if n.level <= h.level))
+                    .any(|b| b.kind.is_request());
+                if !answered {
+                    self.implied_gateway_call(&h.text, at, entities);
+                }
+            }
+            BlockKind::NotRun(n) => {
+                let message = format!("not run: `{}`: {}", n.construct, n.reason);
+                if not_run_changes_state(n) {
+                    self.note_unrun_config(at, &message);
+                }
+                self.warnings
+                    .push(Diagnostic::warning(DocCode::NotRun, at.clone(), message));
+            }
+            BlockKind::Malformed(m) => self.defects.push(Diagnostic::error(
+                DocCode::MalformedBlock,
+                at.clone(),
+                m.problem.clone(),
+            )),
+            BlockKind::Heading(_) | BlockKind::Prose(_) => {}
+        }
+    }
+}
+
+/// Shell commands that only print, wait or set a variable (a variable set by a command is
+/// caught where it is used: the step needing it is reported). Anything else (`deck`,
+/// `kubectl`, `docker`, a file written for a later command) may change what the target does.
+const READ_ONLY_COMMANDS: &[&str] = &[
+    "echo", "printf", "sleep", "export", "jq", "cat", "open", "xdg-open", "#",
+];
+
+/// Whether a shell command docflow does not run may change the target's state.
+fn shell_changes_state(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or("");
+    let writes_file = text.contains(" > ") || text.contains(" >> ") || text.contains("| tee");
+    let quickstart = text.contains("get.konghq.com/quickstart");
+    writes_file || !(READ_ONLY_COMMANDS.contains(&first) || quickstart)
+}
+
+/// Whether a construct docflow lists as not run may change the target's state: HTTP checks
+/// it cannot run, entities shown in a format, and the quickstart script (which every target
+/// provides) do not.
+fn not_run_changes_state(n: &NotRun) -> bool {
+    let construct = n.construct.as_str();
+    let read_only = construct.starts_with("{% validation")
+        || construct.starts_with("{% entity_example %}")
+        || construct.starts_with("{% env_variables")
+        || construct.contains("get.konghq.com/quickstart");
+    !read_only
+}
+
+/// The first four words of a shell command, for a message.
+pub(super) fn first_words(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().take(4).collect();
+    let mut out = words.join(" ");
+    if text.split_whitespace().count() > 4 {
+        out.push_str(" …");
+    }
+    out
+}

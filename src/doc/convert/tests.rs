@@ -1,0 +1,336 @@
+use serde_json::json;
+
+use super::cleanups::core_entity_collection;
+use super::requests::step_base_name;
+use super::*;
+use crate::doc::blocks::extract;
+use crate::doc::code::{Code, DocCode};
+use crate::doc::diagnostic::DocLocation;
+use crate::doc::markdown::load_page;
+use crate::doc::test_support::TempRoot;
+use crate::scenario::model::{Body, Destination};
+
+const PAGE: &str = "---\ntitle: T\nworks_on: [konnect]\nprereqs:\n  entities:\n    routes:\n      - r\n    services:\n      - s\n---\n\
+{% konnect_api_request %}\nurl: /v1/auth-servers\nstatus_code: 200\nmethod: POST\nbody:\n  name: \"Dev\"\n  audience: a\n{% endkonnect_api_request %}\n\
+```sh\nexport AUTH_SERVER_ID='YOUR-AUTH-SERVER-ID'\nexport ISSUER_URL='YOUR-ISSUER-URL'\n```\n\
+{% konnect_api_request %}\nurl: /v2/control-planes/$CONTROL_PLANE_ID/core-entities/plugins/\nstatus_code: 201\nmethod: POST\nbody:\n  name: openid-connect\n  config:\n    issuer: $ISSUER_URL\n{% endkonnect_api_request %}\n\
+```sh\ncurl -X POST \"$ISSUER_URL/oauth/token\" \\\n  -d \"grant_type=client_credentials\"\n```\n\
+```sh\nexport ACCESS_TOKEN='YOUR-ACCESS-TOKEN'\n```\n\
+## Access the Gateway service using the token \nAccess it.\n";
+
+fn files(page: &str) -> TempRoot {
+    TempRoot::new(&[
+        ("app/p.md", page),
+        (
+            "app/_data/entity_examples/gateway/services/s.yml",
+            "name: s\nurl: http://h/anything\n",
+        ),
+        (
+            "app/_data/entity_examples/gateway/routes/r.yml",
+            "name: r\npaths:\n  - /anything\nservice: \n  name: s\n",
+        ),
+    ])
+}
+
+fn convert_text(page: &str, inference: &Inference) -> Result<Conversion, Vec<Diagnostic>> {
+    let tmp = files(page);
+    let page = load_page(&tmp.root(), "app/p.md").unwrap();
+    let x = extract(&page).unwrap();
+    convert(&page, &x, inference)
+}
+
+#[test]
+fn a_page_becomes_prerequisites_doc_steps_and_inferences() {
+    let c = convert_text(PAGE, &Inference::default()).unwrap();
+    let s = &c.scenario;
+    let steps: Vec<_> = s
+        .steps
+        .iter()
+        .map(|st| {
+            format!(
+                "{} {} {} {:?} {}",
+                st.name,
+                st.request.method,
+                st.request.url.raw,
+                st.expect.status,
+                st.source
+                    .as_ref()
+                    .map_or("-".to_owned(), |d| format!("{}:{}", d.file, d.line))
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "find-quickstart-control-plane GET /v2/control-planes?filter%5Bname%5D%5Beq%5D=$DECK_KONNECT_CONTROL_PLANE_NAME Some(200) -",
+            "create-s POST /v2/control-planes/$QUICKSTART_ID/core-entities/services Some(201) app/_data/entity_examples/gateway/services/s.yml:1",
+            "create-r POST /v2/control-planes/$QUICKSTART_ID/core-entities/routes Some(201) app/_data/entity_examples/gateway/routes/r.yml:1",
+            "create-auth-server POST /v1/auth-servers Some(200) app/p.md:11",
+            "create-plugin POST /v2/control-planes/$CONTROL_PLANE_ID/core-entities/plugins/ Some(201) app/p.md:23",
+            "get-token POST $ISSUER_URL/oauth/token Some(200) app/p.md:33",
+            "gateway-enforces-openid-connect GET /anything Some(401) -",
+            "call-gateway GET /anything Some(200) app/p.md:39",
+        ]
+    );
+    // Entities: run suffix, reference by id, cleanup.
+    let Some(Body::Json(route)) = &s.steps[2].request.body else {
+        panic!()
+    };
+    assert_eq!(
+        route,
+        &json!({"name": "r-$RUN_ID", "paths": ["/anything"], "service": {"id": "$S_ID"}})
+    );
+    assert_eq!(
+        s.steps[2].cleanup.as_ref().unwrap().url.raw,
+        "/v2/control-planes/$QUICKSTART_ID/core-entities/routes/$R_ID"
+    );
+    // Auth server: name suffix, manual exports as captures, cleanup.
+    let auth = &s.steps[3];
+    let Some(Body::Json(body)) = &auth.request.body else {
+        panic!()
+    };
+    assert_eq!(body["name"], "Dev $RUN_ID");
+    let caps: Vec<_> = auth
+        .captures
+        .iter()
+        .map(|c| (c.variable.as_str(), c.jq.as_str()))
+        .collect();
+    assert_eq!(caps, [("AUTH_SERVER_ID", ".id"), ("ISSUER_URL", ".issuer")]);
+    assert_eq!(
+        auth.cleanup.as_ref().unwrap().url.raw,
+        "/v1/auth-servers/$AUTH_SERVER_ID?force=true"
+    );
+    // Plugin: id captured for its cleanup, trailing slash dropped.
+    let plugin = &s.steps[4];
+    assert_eq!(plugin.captures[0].variable, "PLUGIN_ID");
+    assert_eq!(
+        plugin.cleanup.as_ref().unwrap().url.raw,
+        "/v2/control-planes/$CONTROL_PLANE_ID/core-entities/plugins/$PLUGIN_ID"
+    );
+    // Token: form body, implied 200, secret capture.
+    let token = &s.steps[5];
+    assert_eq!(token.request.destination, Destination::Absolute);
+    let Some(Body::Form(form)) = &token.request.body else {
+        panic!()
+    };
+    assert_eq!(form[0].0, "grant_type");
+    assert_eq!(token.captures[0].variable, "ACCESS_TOKEN");
+    assert!(token.captures[0].secret);
+    // The implied call: bearer token, at the heading.
+    let call = &s.steps[7];
+    assert_eq!(call.request.destination, Destination::Proxy);
+    assert_eq!(call.request.headers[0].value.raw, "Bearer $ACCESS_TOKEN");
+    assert_eq!(s.steps[6].retry, Some(PROBE_RETRY));
+    // Spans point into the expanded text.
+    let line = s.source.lines().nth(call.span.line - 1).unwrap();
+    assert!(line.starts_with("## Access the Gateway"), "{line}");
+    assert_eq!(&s.source[call.span.offset..call.span.offset + 2], "##");
+    assert_eq!(c.notes.len(), s.steps.len());
+    assert!(
+        c.notes[3]
+            .comments
+            .iter()
+            .any(|n| n.contains("unique per organization"))
+    );
+}
+
+#[test]
+fn unknown_manual_exports_are_located_errors_naming_the_fix() {
+    let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /x\n{% endkonnect_api_request %}\n```sh\nexport WIDGET_ID='YOUR-WIDGET-ID'\n```\n```sh\nexport EARLY='YOUR-X'\n```\n";
+    let errors = convert_text(page, &Inference::default()).unwrap().warnings;
+    let errors: Vec<_> = errors
+        .iter()
+        .filter(|w| {
+            matches!(
+                w.code,
+                Code::Doc(
+                    DocCode::BareExport | DocCode::UnknownExport | DocCode::ExportWithoutRequest
+                )
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0].code, DocCode::UnknownExport);
+    assert_eq!(errors[1].location, DocLocation::new("app/p.md", 11));
+    assert_eq!(errors[0].location, DocLocation::new("app/p.md", 8));
+    assert!(
+        errors[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("--capture WIDGET_ID=")
+    );
+    let mut inf = Inference::default();
+    inf.add_capture("WIDGET_ID=.id").unwrap();
+    inf.add_capture("EARLY=.x").unwrap();
+    let c = convert_text(page, &inf).unwrap();
+    assert_eq!(c.scenario.steps[0].captures.len(), 2);
+    let before = "---\ntitle: T\n---\n```sh\nexport AUTH_SERVER_ID='YOUR-ID'\n```\n";
+    let warnings = convert_text(before, &Inference::default())
+        .unwrap()
+        .warnings;
+    assert_eq!(warnings[0].code, DocCode::ExportWithoutRequest);
+    assert!(
+        warnings[0]
+            .message
+            .starts_with("cannot bind placeholder `AUTH_SERVER_ID`")
+    );
+}
+
+#[test]
+fn exports_of_variables_are_assignments_in_page_order_and_external_curls_are_not_run() {
+    let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /x\ncapture:\n  - variable: B\n    jq: .id\n{% endkonnect_api_request %}\n```sh\nexport A=$B\nexport C=\"${A}:x\"\ncurl -X POST \"$KONNECT_PROXY_URL/y\" --json '{\"v\": \"$C\"}'\ncurl https://get.konghq.com/x\n```\n";
+    let c = convert_text(page, &Inference::default()).unwrap();
+    assert_eq!(c.scenario.steps.len(), 2, "{:?}", c.scenario.steps);
+    let Some(Body::Json(body)) = &c.scenario.steps[1].request.body else {
+        panic!("{:?}", c.scenario.steps[1])
+    };
+    assert_eq!(body["v"], "$B:x");
+    let skipped: Vec<_> = c
+        .warnings
+        .iter()
+        .filter(|w| w.code == DocCode::NotRun)
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0].message.contains("`get.konghq.com`"),
+        "{skipped:?}"
+    );
+    assert_eq!(skipped[0].location, DocLocation::new("app/p.md", 14));
+}
+
+#[test]
+fn a_heading_followed_by_its_request_implies_nothing() {
+    let page = "---\ntitle: T\nprereqs:\n  entities:\n    routes: [r]\n    services: [s]\n---\n## Access the Gateway service\n{% validation request-check %}\nurl: /anything\nstatus_code: 200\n{% endvalidation %}\n";
+    let c = convert_text(page, &Inference::default()).unwrap();
+    let names: Vec<_> = c.scenario.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "find-quickstart-control-plane",
+            "create-s",
+            "create-r",
+            "call-gateway"
+        ]
+    );
+    assert_eq!(c.scenario.steps[3].source.as_ref().unwrap().line, 9);
+}
+
+#[test]
+fn undefined_variables_and_missing_statuses_are_warnings() {
+    let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /v1/x/$NOWHERE/y\n{% endkonnect_api_request %}\n";
+    let c = convert_text(page, &Inference::default()).unwrap();
+    let codes: Vec<_> = c
+        .warnings
+        .iter()
+        .map(|w| (w.code, w.location.line))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (Code::Doc(DocCode::NoStatus), 4),
+            (Code::Doc(DocCode::UndefinedVariable), 4)
+        ]
+    );
+    assert!(c.warnings[1].message.contains("`$NOWHERE`"));
+    // The test page uses `$CONTROL_PLANE_ID` and never exports it.
+    let c = convert_text(PAGE, &Inference::default()).unwrap();
+    let undefined: Vec<_> = c
+        .warnings
+        .iter()
+        .filter(|w| w.code == DocCode::UndefinedVariable)
+        .map(|w| w.location.to_string())
+        .collect();
+    assert_eq!(undefined, ["app/p.md:23"]);
+}
+
+#[test]
+fn names_and_collections() {
+    assert_eq!(
+        step_base_name("POST", "/v1/auth-servers/$A/scopes ", Destination::Api),
+        "create-scope"
+    );
+    assert_eq!(
+        step_base_name("GET", "/v2/control-planes?filter=x", Destination::Api),
+        "get-control-planes"
+    );
+    assert_eq!(
+        step_base_name("POST", "$ISSUER_URL/oauth/token", Destination::Absolute),
+        "get-token"
+    );
+    assert_eq!(
+        core_entity_collection("POST", "/v2/control-planes/$C/core-entities/plugins/"),
+        Some((
+            "/v2/control-planes/$C/core-entities/plugins".to_owned(),
+            "plugin".to_owned()
+        ))
+    );
+    assert_eq!(
+        core_entity_collection("GET", "/v2/control-planes/$C/core-entities/plugins"),
+        None
+    );
+}
+
+#[test]
+fn entity_examples_are_applied_through_the_api_and_unrun_configuration_taints_later_steps() {
+    let page = "---\ntitle: T\nprereqs:\n  entities:\n    services: [s]\n    routes: [r]\n---\n\
+{% entity_examples %}\nentities:\n  consumers:\n    - username: jsmith\n      keyauth_credentials:\n        - key: k\n  plugins:\n    - name: key-auth\n      service: s\n      config:\n        key_names:\n          - ${h}\nvariables:\n  h:\n    value: apikey\n{% endentity_examples %}\n\
+{% entity_examples %}\nentities:\n  plugins:\n    - name: key-auth\n      service: s\n{% endentity_examples %}\n\
+{% on_prem %}\n```sh\ncurl -X POST http://localhost:8001/services\n```\n{% endon_prem %}\n\
+{% validation request-check %}\nurl: /anything\nstatus_code: 401\n{% endvalidation %}\n\
+```sh\ndeck gateway apply kong.yaml\n```\n\
+{% validation request-check %}\nurl: /anything\nstatus_code: 200\n{% endvalidation %}\n";
+    let c = convert_text(page, &Inference::default()).unwrap();
+    let steps: Vec<String> = c
+        .scenario
+        .steps
+        .iter()
+        .map(|st| {
+            format!(
+                "{} {} {} {:?}",
+                st.name, st.request.method, st.request.url.raw, st.expect.status
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps[3..],
+        [
+            "create-consumer-jsmith POST /v2/control-planes/$QUICKSTART_ID/core-entities/consumers Some(201)",
+            "create-key-auth-keyauth_credentials POST /v2/control-planes/$QUICKSTART_ID/core-entities/consumers/$CONSUMER_JSMITH_ID/key-auth Some(201)",
+            "create-plugin-key-auth POST /v2/control-planes/$QUICKSTART_ID/core-entities/plugins Some(201)",
+            "update-plugin-key-auth PUT /v2/control-planes/$QUICKSTART_ID/core-entities/plugins/$PLUGIN_KEY_AUTH_ID Some(200)",
+            "gateway-enforces-key-auth GET /anything Some(401)",
+            "call-gateway GET /anything Some(401)",
+            "call-gateway-2 GET /anything Some(200)",
+        ]
+    );
+    let plugin = &c.scenario.steps[5];
+    let Some(Body::Json(body)) = &plugin.request.body else {
+        panic!("json body")
+    };
+    assert_eq!(
+        body["service"],
+        serde_json::json!({"id": "$S_ID"}),
+        "by the prerequisite's id"
+    );
+    assert_eq!(
+        body["config"]["key_names"],
+        serde_json::json!(["apikey"]),
+        "block variables substituted"
+    );
+    assert_eq!(
+        plugin.cleanup.as_ref().map(|r| r.url.raw.as_str()),
+        Some("/v2/control-planes/$QUICKSTART_ID/core-entities/plugins/$PLUGIN_KEY_AUTH_ID")
+    );
+    assert!(
+        c.scenario
+            .steps
+            .iter()
+            .all(|st| !st.request.url.raw.contains("8001")),
+        "on_prem content is not the Konnect page"
+    );
+    // Only the step after the unrun `deck` command depends on it.
+    let tainted: Vec<&String> = c.after_unrun.keys().collect();
+    assert_eq!(tainted, ["call-gateway-2"]);
+    assert!(c.after_unrun["call-gateway-2"].contains("deck gateway apply"));
+}
