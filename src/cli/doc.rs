@@ -93,6 +93,10 @@ pub(crate) struct RunDocArgs {
     /// (repeatable).
     #[arg(long = "capture", value_name = "NAME=JQ")]
     pub(crate) captures: Vec<String>,
+    /// A value the page expects the reader to bring (an API key, a host): `NAME=VALUE`
+    /// (repeatable). Secret-looking names are redacted like every secret.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub(crate) vars: Vec<String>,
     /// Also write the verdicts as JUnit XML (a suite per page, a case per step).
     #[arg(long, value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
@@ -208,6 +212,21 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             return ExitCode::from(EXIT_DOCFLOW_ERROR);
         }
     };
+    let mut inputs = Vec::new();
+    for spec in &args.vars {
+        match spec.split_once('=') {
+            Some((name, value)) if !name.is_empty() => {
+                inputs.push((name.to_owned(), value.to_owned()));
+            }
+            _ => {
+                eprintln!(
+                    "error: `--var {}`: expected `NAME=VALUE`",
+                    spec.split('=').next().unwrap_or("")
+                );
+                return ExitCode::from(EXIT_DOCFLOW_ERROR);
+            }
+        }
+    }
     let mut verdicts = Vec::new();
     for page in &pages {
         let page_args = ConvertArgs {
@@ -217,7 +236,7 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             },
             captures: args.captures.clone(),
         };
-        verdicts.push(run_page(&page_args, &target, kind, pages.len() == 1).await);
+        verdicts.push(run_page(&page_args, &inputs, &target, kind, pages.len() == 1).await);
     }
     if pages.len() > 1 {
         print!("{}", verdict::health_report(&verdicts));
@@ -240,6 +259,7 @@ async fn run(args: &RunDocArgs) -> ExitCode {
 /// Runs one page in its own session; `full` prints the runner's step report too.
 async fn run_page(
     args: &ConvertArgs,
+    inputs: &[(String, String)],
     target: &Target,
     kind: TargetKind,
     full: bool,
@@ -252,7 +272,7 @@ async fn run_page(
             verdict: Verdict::DocflowError(message),
         }],
     };
-    let conversion = match converted_quietly(args) {
+    let mut conversion = match converted_quietly(args) {
         Ok(c) => c,
         Err(errors) => {
             eprint!("{}", render_all(&errors));
@@ -261,6 +281,16 @@ async fn run_page(
         }
     };
     eprint!("{}", render_all(&conversion.warnings));
+    // The reader's own values come first, as their shell has them before the page starts.
+    let given = inputs
+        .iter()
+        .map(|(name, value)| docflow::scenario::model::VarDef {
+            name: name.clone(),
+            value: docflow::scenario::model::Template::literal(value),
+            secret: docflow::secret::is_secret_name(name),
+            span: docflow::scenario::model::Span::default(),
+        });
+    conversion.scenario.vars.splice(0..0, given);
     let session = match target.open_session().await {
         Ok(s) => s,
         Err(e) => {

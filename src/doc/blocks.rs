@@ -466,7 +466,7 @@ const OTHER_DEPLOYMENT_TAGS: &[(&str, &str)] = &[
     ),
     (
         "entity_example",
-        "an entity shown in a format (Admin API, decK, KIC), not a step of the Konnect flow",
+        "an entity in one format (Admin API, KIC resource), which docflow does not apply",
     ),
     (
         "env_variables",

@@ -60,7 +60,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::doc::blocks::Extracted;
-use crate::doc::diagnostic::Diagnostic;
+use crate::doc::diagnostic::{Diagnostic, DocLocation};
 use crate::doc::infer::Inference;
 use crate::doc::markdown::Page;
 use crate::doc::ordered::Ordered;
@@ -97,6 +97,9 @@ pub struct Conversion {
     /// (a decK or shell command, an entity it cannot send): step name → what and where. What
     /// such a step finds depends on that, so a disagreement there is not the doc's fault.
     pub after_unrun: HashMap<String, String>,
+    /// Variables the page sets with a shell command docflow does not run
+    /// (`export X=$(…)`), and where: a step needing one is docflow's gap, not the reader's.
+    pub command_exports: HashMap<String, DocLocation>,
 }
 
 /// What the YAML printer needs beyond the model.
@@ -115,6 +118,14 @@ pub fn convert(
     inference: &Inference,
 ) -> Result<Conversion, Vec<Diagnostic>> {
     let mut b = Builder::new(page, extracted, inference);
+    if let Some((id, position, at)) = &page.frontmatter.series
+        && *position > 1
+    {
+        // What the earlier pages configured is missing when this page runs alone.
+        b.unrun_config = Some(format!(
+            "the earlier pages of series `{id}` (this is page {position}), which docflow runs one page at a time ({at})"
+        ));
+    }
     b.prerequisites(&extracted.entities);
     let blocks = &extracted.blocks;
     for (i, block) in blocks.iter().enumerate() {

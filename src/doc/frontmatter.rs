@@ -27,6 +27,9 @@ pub struct Frontmatter {
     pub automated_tests: Option<(bool, DocLocation)>,
     /// `min_version.gateway` (`3.13`): the Kong Gateway version the page needs.
     pub min_gateway: Option<String>,
+    /// `series`: the series' id and this page's position in it, where written. A page after
+    /// the first builds on what the earlier pages configured.
+    pub series: Option<(String, u32, DocLocation)>,
 }
 
 /// An entity the page's prerequisites create (`prereqs.entities.services: [example-service]`).
@@ -48,6 +51,13 @@ struct Raw {
     prereqs: Option<RawPrereqs>,
     automated_tests: Option<Spanned<AutomatedTests>>,
     min_version: Option<BTreeMap<String, Scalar>>,
+    series: Option<Spanned<RawSeries>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawSeries {
+    id: Option<String>,
+    position: Option<u32>,
 }
 
 /// A version as written: `'3.4'` or a bare `3.4`.
@@ -120,6 +130,10 @@ pub fn parse(yaml: &str, file: &str, first_line: usize) -> Result<Frontmatter, D
             }) => Some((flag, at(referenced.line()))),
             Some(_) | None => None,
         },
+        series: raw.series.and_then(|s| {
+            let at = at(s.referenced.line());
+            Some((s.value.id?, s.value.position?, at))
+        }),
         min_gateway: raw
             .min_version
             .and_then(|mut m| m.remove("gateway"))

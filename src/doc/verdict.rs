@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::code::{Code, DocCode};
 use super::convert::Conversion;
 use super::diagnostic::Diagnostic;
-use crate::outcome::{ScenarioReport, StepOutcome, StepReport};
+use crate::outcome::{Code as OutcomeCode, RunCode, ScenarioReport, StepOutcome, StepReport};
 use crate::scenario::model::Destination;
 
 /// The Kong Gateway version the mock emulates; pages whose `min_version.gateway` is above it
@@ -131,7 +131,8 @@ impl PageVerdict {
                     Verdict::OutOfReach(reason.clone())
                 }
                 (Some(ran), _) => {
-                    let verdict = step_verdict(report, &step.name, ran);
+                    let verdict = reader_input(conversion, report, &step.name)
+                        .unwrap_or_else(|| step_verdict(report, &step.name, ran));
                     if ran.outcome == StepOutcome::Failed {
                         stopped = Some(verdict.clone());
                     }
@@ -316,6 +317,37 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// The verdict of a step that failed for a variable nothing on the page defines: a value the
+/// page expects the reader to bring (an API key for a third-party service, a host of their
+/// own) is out of reach; one the page computes with a shell command docflow does not run is
+/// docflow's own gap.
+fn reader_input(
+    conversion: &Conversion,
+    report: Option<&ScenarioReport>,
+    step: &str,
+) -> Option<Verdict> {
+    let failure = report?
+        .failures
+        .iter()
+        .find(|f| f.step.as_deref() == Some(step))?;
+    if failure.code != OutcomeCode::Run(RunCode::UndefinedVariable) {
+        return None;
+    }
+    let variable = failure
+        .message
+        .split_once("uses `$")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name.to_owned())?;
+    Some(match conversion.command_exports.get(&variable) {
+        Some(at) => Verdict::DocflowError(format!(
+            "needs `${variable}`, which the page sets with a shell command at {at} that docflow does not run"
+        )),
+        None => Verdict::OutOfReach(format!(
+            "needs `${variable}`, a value the page expects the reader to bring; pass it with `--var {variable}=…`"
+        )),
+    })
 }
 
 /// Remembers the first state-changing step (not a `GET`) the target did not emulate.

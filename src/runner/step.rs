@@ -91,7 +91,7 @@ fn only_on(step: &Step) -> String {
 }
 
 /// A step whose request needs a variable nothing defined: out of reach when an out-of-reach
-/// step would have captured it, else a failure that stops the run.
+/// step would have captured it, else a failure (the run goes on; see below). Returns `false`.
 fn undefined_in_request(
     step: &Step,
     vars: &Vars,
@@ -113,7 +113,15 @@ fn undefined_in_request(
         step.name
     );
     let failure = step_failure(step, vars, Code::Run(RunCode::UndefinedVariable), message);
-    abort_step(progress, report, failure)
+    abort_step(progress, report, failure);
+    // The failure stands, but the steps that do not need this one's values still run (a page
+    // run as written lists every verdict); those needing its captures are out of reach.
+    if let Ok(mut p) = progress.lock() {
+        for c in &step.captures {
+            p.unreachable.push((c.variable.clone(), step.name.clone()));
+        }
+    }
+    false
 }
 
 /// Ends a step whose checks settled: keeps its captures, gives the doc verdict, registers the

@@ -47,6 +47,8 @@ pub(super) struct Builder<'a> {
     pub(super) pending_probe: Option<String>,
     /// Entities the page created, for references by name and re-applies.
     pub(super) applied: Vec<super::deck_steps::Applied>,
+    /// See [`Conversion::command_exports`](super::Conversion::command_exports).
+    pub(super) command_exports: HashMap<String, DocLocation>,
     /// The first state-changing thing docflow did not run, if any so far.
     pub(super) unrun_config: Option<String>,
     /// See [`Conversion::after_unrun`](super::Conversion::after_unrun).
@@ -98,6 +100,7 @@ impl<'a> Builder<'a> {
             pending_probe: None,
             applied: Vec::new(),
             unrun_config: None,
+            command_exports: HashMap::new(),
             after_unrun: HashMap::new(),
         }
     }

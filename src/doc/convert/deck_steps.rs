@@ -243,6 +243,16 @@ impl Builder<'_> {
                     Ordered::String(format!("${}", a.var)),
                 )]),
                 None => {
+                    // decK fails on a reference to nothing; the reader has the entity from a
+                    // step docflow did not run (a prerequisite page, an include), so what
+                    // follows depends on it.
+                    self.note_unrun_config(
+                        at,
+                        &format!(
+                            "`{}: {}`, which the page does not create (made by a step docflow did not run)",
+                            r.field, r.name
+                        ),
+                    );
                     self.warnings.push(Diagnostic::warning(
                         DocCode::UnknownReference,
                         at.clone(),

@@ -20,6 +20,7 @@ impl Builder<'_> {
             BlockKind::Export(e) if e.placeholder => self.manual_export(&e.name, &e.value, at),
             BlockKind::Export(e) => {
                 if e.value.contains("$(") || e.value.contains('`') {
+                    self.command_exports.insert(e.name.clone(), at.clone());
                     self.warnings.push(Diagnostic::warning(
                         DocCode::ShellSkipped,
                         at.clone(),
@@ -104,12 +105,11 @@ fn shell_changes_state(text: &str) -> bool {
 }
 
 /// Whether a construct docflow lists as not run may change the target's state: HTTP checks
-/// it cannot run, entities shown in a format, and the quickstart script (which every target
-/// provides) do not.
+/// it cannot run and the quickstart script (which every target provides) do not. An
+/// `{% entity_example %}` does: on Kubernetes pages it is the resource the reader applies.
 fn not_run_changes_state(n: &NotRun) -> bool {
     let construct = n.construct.as_str();
     let read_only = construct.starts_with("{% validation")
-        || construct.starts_with("{% entity_example %}")
         || construct.starts_with("{% env_variables")
         || construct.contains("get.konghq.com/quickstart");
     !read_only

@@ -81,6 +81,7 @@ impl Builder<'_> {
             defects: self.defects,
             min_gateway: page.frontmatter.min_gateway.clone(),
             after_unrun: self.after_unrun,
+            command_exports: self.command_exports,
         })
     }
 }

@@ -16,6 +16,10 @@ use crate::scenario::model::{
 impl Builder<'_> {
     /// A `{% konnect_api_request %}` block: a Konnect API request.
     pub(super) fn api_request(&mut self, r: &ApiRequest, at: &DocLocation) {
+        if r.url.contains("$QUICKSTART_ID") {
+            // A `{% control_plane_request %}`: on the quickstart control plane.
+            self.find_quickstart(at);
+        }
         let span = self.span(at);
         let mut comments = Vec::new();
         let mut body = r.body.clone();
