@@ -360,12 +360,21 @@ fn junit_shows_a_scenario_that_fails_to_load_and_one_not_applicable() {
         "{stdout}"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
     assert!(
-        xml.contains("<testsuite name=\"three-mistakes\" tests=\"1\" failures=\"1\""),
+        xml.contains("tests=\"2\" skipped=\"1\" failures=\"1\" errors=\"0\""),
         "{xml}"
     );
-    assert!(xml.contains("<failure type=\"load\""), "{xml}");
+    assert!(
+        xml.contains(
+            "<testsuite name=\"three-mistakes\" tests=\"1\" skipped=\"0\" errors=\"0\" failures=\"1\""
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"tests/fixtures/invalid/three-mistakes.yaml:")
+            && xml.contains("type=\"load\">"),
+        "{xml}"
+    );
     assert!(xml.contains("scenario::unknown_field"), "{xml}");
     assert!(
         xml.contains("<skipped message=\"not applicable: scenario runs only on `konnect`\"/>"),
