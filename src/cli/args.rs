@@ -127,6 +127,22 @@ pub(crate) struct RunArgs {
     /// run still leaves one).
     #[arg(long, value_name = "PATH")]
     pub(crate) junit: Option<PathBuf>,
+    /// Treat the scenario variable or capture `NAME` as a secret, as `secret: true` does: its
+    /// value is redacted everywhere (repeatable).
+    #[arg(long = "secret", value_name = "NAME", value_parser = secret_name)]
+    pub(crate) secrets: Vec<String>,
+}
+
+/// A `--secret` argument: a variable name.
+#[cfg(feature = "harness")]
+pub(crate) fn secret_name(name: &str) -> Result<String, String> {
+    if docflow::scenario::template::is_var_name(name) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "`{name}` is not a variable name (`[A-Z_][A-Z0-9_]*`, without the `$`)"
+        ))
+    }
 }
 
 /// `docflow mock …`.

@@ -98,6 +98,10 @@ pub(crate) struct RunDocArgs {
     /// Where to run; defaults to `DOCFLOW_TARGET`, then `mock`.
     #[arg(long, value_enum, env = "DOCFLOW_TARGET")]
     pub(crate) target: Option<TargetArg>,
+    /// Treat the variable `NAME` (a capture of the converted page) as a secret: its value is
+    /// redacted everywhere (repeatable).
+    #[arg(long = "secret", value_name = "NAME", value_parser = super::args::secret_name)]
+    pub(crate) secrets: Vec<String>,
 }
 
 /// Runs the command.
@@ -208,6 +212,7 @@ async fn run(args: &RunDocArgs) -> ExitCode {
         }
     };
     let mut verdicts = Vec::new();
+    let mut marked = Vec::new();
     for page in &pages {
         let page_args = ConvertArgs {
             page: PageArgs {
@@ -216,8 +221,13 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             },
             captures: args.captures.clone(),
         };
-        verdicts.push(run_page(&page_args, &target, kind, pages.len() == 1).await);
+        let secrets = Secrets {
+            names: &args.secrets,
+            marked: &mut marked,
+        };
+        verdicts.push(run_page(&page_args, &target, kind, pages.len() == 1, secrets).await);
     }
+    super::run::warn_unmarked(&args.secrets, &marked);
     if pages.len() > 1 {
         print!("{}", verdict::health_report(&verdicts));
     }
@@ -236,12 +246,19 @@ async fn run(args: &RunDocArgs) -> ExitCode {
     }
 }
 
+/// The `--secret` names, and those a page defined so far.
+struct Secrets<'a> {
+    names: &'a [String],
+    marked: &'a mut Vec<String>,
+}
+
 /// Runs one page in its own session; `full` prints the runner's step report too.
 async fn run_page(
     args: &ConvertArgs,
     target: &Target,
     kind: TargetKind,
     full: bool,
+    secrets: Secrets<'_>,
 ) -> PageVerdict {
     let failed = |page: &Path, message: String| PageVerdict {
         page: page.display().to_string(),
@@ -251,7 +268,7 @@ async fn run_page(
             verdict: Verdict::DocflowError(message),
         }],
     };
-    let conversion = match converted_quietly(args) {
+    let mut conversion = match converted_quietly(args) {
         Ok(c) => c,
         Err(errors) => {
             eprint!("{}", render_all(&errors));
@@ -259,6 +276,9 @@ async fn run_page(
             return failed(&args.page.page, first);
         }
     };
+    for name in conversion.scenario.mark_secrets(secrets.names) {
+        secrets.marked.push(name.to_owned());
+    }
     eprint!("{}", render_all(&conversion.warnings));
     let session = match target.open_session().await {
         Ok(s) => s,

@@ -12,7 +12,7 @@ use docflow::report::terminal as report;
 use docflow::runner::run::run_scenario_watched;
 use docflow::runner::watch::{Event, Watcher};
 use docflow::scenario::load::load_file;
-use docflow::scenario::model::TargetKind;
+use docflow::scenario::model::{Scenario, TargetKind};
 use docflow::targets::Target;
 use tokio::sync::watch;
 
@@ -38,6 +38,8 @@ struct Tally {
     reports: Vec<ScenarioReport>,
     unrun: Vec<Unrun>,
     interrupted_by: Option<i32>,
+    /// The `--secret` names some scenario defines.
+    marked: Vec<String>,
 }
 
 /// Runs the command.
@@ -59,7 +61,7 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         Some(TargetArg::Konnect) => TargetKind::Konnect,
     };
     if args.dry_run {
-        return dry_run(&files);
+        return dry_run(&files, &args.secrets);
     }
     let target = match Target::open(kind).await {
         Ok(t) => t,
@@ -79,7 +81,7 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         if tally.interrupted_by.is_some() {
             break;
         }
-        run_file(file, &target, kind, &signals, &mut tally).await;
+        run_file(file, &target, (kind, &args.secrets), &signals, &mut tally).await;
         tally.interrupted_by = *signals.borrow();
         if let Some(path) = &args.junit
             && let Err(e) = std::fs::write(
@@ -100,18 +102,20 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         }
     }
     print_summary(&tally);
+    warn_unmarked(&args.secrets, &tally.marked);
     ExitCode::from(exit_code(&tally))
 }
 
-/// Loads and runs one file, adding what happened to `tally`.
+/// Loads and runs one file on `kind` with the `--secret` names, adding what happened to
+/// `tally`.
 async fn run_file(
     file: &Path,
     target: &Target,
-    kind: TargetKind,
+    (kind, secrets): (TargetKind, &[String]),
     signals: &watch::Receiver<Option<i32>>,
     tally: &mut Tally,
 ) {
-    let scenario = match load_file(file) {
+    let mut scenario = match load_file(file) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -127,6 +131,7 @@ async fn run_file(
             return;
         }
     };
+    mark_secrets(&mut scenario, secrets, &mut tally.marked);
     println!(
         "── {} ({}) on {}",
         scenario.name,
@@ -212,6 +217,25 @@ fn listen_for_signals() -> watch::Receiver<Option<i32>> {
     rx
 }
 
+/// Marks the `--secret` names the scenario defines as secrets, remembering which.
+fn mark_secrets(scenario: &mut Scenario, secrets: &[String], marked: &mut Vec<String>) {
+    for name in scenario.mark_secrets(secrets) {
+        if !marked.iter().any(|m| m == name) {
+            marked.push(name.to_owned());
+        }
+    }
+}
+
+/// Warns of each `--secret` name no scenario defined: a typo there would leave the value
+/// it meant to hide in every output.
+pub(crate) fn warn_unmarked(secrets: &[String], marked: &[String]) {
+    for name in secrets.iter().filter(|n| !marked.contains(n)) {
+        eprintln!(
+            "warning: `--secret {name}`: no scenario that was loaded defines a variable `{name}`"
+        );
+    }
+}
+
 /// `scenario: step `name` (code)` for the summary's list of failed scenarios.
 fn first_failure(report: &ScenarioReport) -> String {
     match report.failures.first() {
@@ -260,12 +284,15 @@ fn exit_code(tally: &Tally) -> u8 {
     }
 }
 
-/// Prints every step's request as curl with `$VARS`, sending nothing.
-fn dry_run(files: &[PathBuf]) -> ExitCode {
+/// Prints every step's request as curl with `$VARS`, sending nothing (and so no variable's
+/// value, secret or not).
+fn dry_run(files: &[PathBuf], secrets: &[String]) -> ExitCode {
     let mut ok = true;
+    let mut marked = Vec::new();
     for file in files {
         match load_file(file) {
-            Ok(scenario) => {
+            Ok(mut scenario) => {
+                mark_secrets(&mut scenario, secrets, &mut marked);
                 println!("# {} ({})", scenario.name, file.display());
                 for step in &scenario.steps {
                     println!(
@@ -290,5 +317,6 @@ fn dry_run(files: &[PathBuf]) -> ExitCode {
             }
         }
     }
+    warn_unmarked(secrets, &marked);
     ExitCode::from(if ok { PASSED } else { USAGE })
 }

@@ -9,6 +9,7 @@ mod doc_mutation;
 mod fuzz;
 mod jwt_attacks;
 mod layering;
+mod marked_secrets;
 mod mock_gateway;
 mod mock_identity;
 mod mock_not_emulated;
