@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::check::{check, first_difference, jq_predicate};
+use super::check::{check, differences, jq_predicate};
 use super::prepare::prepare;
 use crate::claims;
 use crate::http::{Prepared, Received};
@@ -608,7 +608,7 @@ async fn verify_tokens(
             let Some(subset) = subset else { continue };
             match vars.render_json(subset) {
                 Ok(subset) => {
-                    if let Some((path, e, a)) = first_difference(&subset, actual, "") {
+                    for (path, e, a) in differences(&subset, actual) {
                         fail(
                             Code::Check(CheckCode::Token),
                             format!("token `{}` {what} at `{path}`", t.variable),

@@ -213,3 +213,46 @@ fn run_writes_a_junit_report_with_failures_at_their_lines() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Every failed check of a step is in the report, the terminal's and JUnit's, not only the
+/// first: here a status and two places of the body.
+#[test]
+fn every_mismatch_of_a_check_is_shown() {
+    let dir = std::env::temp_dir().join(format!("docflow-mismatches-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrong = dir.join("three-wrongs.yaml");
+    std::fs::write(
+        &wrong,
+        "steps:\n  - name: list-auth-servers\n    url: /v1/auth-servers\n    status_code: 201\n    \
+         expect:\n      body: {data: [1], meta: {page: {size: 99, number: 1}}}\n",
+    )
+    .unwrap();
+    let junit = dir.join("junit.xml");
+    let out = docflow()
+        .arg("run")
+        .arg(&wrong)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for shown in [
+        "status [check::status]",
+        "body at `.data` [check::body]",
+        "body at `.meta.page.size` [check::body]",
+    ] {
+        assert!(stdout.contains(shown), "`{shown}` missing:\n{stdout}");
+    }
+    assert!(!stdout.contains("body at `.meta.page.number`"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(
+            "message=\"step `list-auth-servers`: status [check::status]: expected 201, actual 200; \
+             body at `.data` [check::body]: expected [1], actual []; \
+             body at `.meta.page.size` [check::body]: expected 99, actual 10\""
+        ),
+        "{xml}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
