@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
+use super::snapshots::Snapshots;
 
 /// Every scenario passed.
 const PASSED: u8 = 0;
@@ -63,6 +64,18 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
     if args.dry_run {
         return dry_run(&files, &args.secrets);
     }
+    let snapshots = match Snapshots::from_args(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let options = Options {
+        kind,
+        secrets: &args.secrets,
+        snapshots,
+    };
     let target = match Target::open(kind).await {
         Ok(t) => t,
         Err(e) => {
@@ -81,7 +94,7 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         if tally.interrupted_by.is_some() {
             break;
         }
-        run_file(file, &target, (kind, &args.secrets), &signals, &mut tally).await;
+        run_file(file, &target, &options, &signals, &mut tally).await;
         tally.interrupted_by = *signals.borrow();
         if let Some(path) = &args.junit
             && let Err(e) = std::fs::write(
@@ -106,15 +119,22 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
     ExitCode::from(exit_code(&tally))
 }
 
-/// Loads and runs one file on `kind` with the `--secret` names, adding what happened to
-/// `tally`.
+/// How each scenario runs: where, which names are secrets, what to do with snapshots.
+struct Options<'a> {
+    kind: TargetKind,
+    secrets: &'a [String],
+    snapshots: Snapshots,
+}
+
+/// Loads and runs one file, adding what happened to `tally`.
 async fn run_file(
     file: &Path,
     target: &Target,
-    (kind, secrets): (TargetKind, &[String]),
+    options: &Options<'_>,
     signals: &watch::Receiver<Option<i32>>,
     tally: &mut Tally,
 ) {
+    let kind = options.kind;
     let mut scenario = match load_file(file) {
         Ok(s) => s,
         Err(e) => {
@@ -131,7 +151,7 @@ async fn run_file(
             return;
         }
     };
-    mark_secrets(&mut scenario, secrets, &mut tally.marked);
+    mark_secrets(&mut scenario, options.secrets, &mut tally.marked);
     println!(
         "── {} ({}) on {}",
         scenario.name,
@@ -185,7 +205,8 @@ async fn run_file(
             println!("{}", report::waiting_line(step, *status, *left, width));
         }
     });
-    let report = run_scenario_watched(&scenario, &session, interrupted, watcher).await;
+    let mut report = run_scenario_watched(&scenario, &session, interrupted, watcher).await;
+    options.snapshots.apply(&mut report);
     print!("{}", report::after_steps(&report));
     if report.passed() {
         tally.passed += 1;

@@ -204,10 +204,23 @@ fn run_case(r: &ScenarioReport) -> TestCase {
         || r.defects.iter().any(|d| d.known.is_none())
         || r.cleanups.iter().any(|c| !c.ok)
     {
+        // The failures no step shows (a snapshot that differs, a variable undefined before
+        // the first step) name themselves; else the summary says what failed.
+        let (ty, message) = match orphans.first() {
+            Some(f) => (
+                f.code.as_str(),
+                orphans
+                    .iter()
+                    .map(|f| failure_message(f))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            None => ("run", report::summary(r)),
+        };
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status
-            .set_type("run")
-            .set_message(report::summary(r))
+            .set_type(ty)
+            .set_message(message)
             .set_description(report::full(r));
         status
     } else {
