@@ -211,9 +211,15 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             return ExitCode::from(EXIT_DOCFLOW_ERROR);
         }
     };
+    // SIGINT, SIGTERM and SIGHUP alike, as in `docflow run`: the running page is cancelled
+    // (its cleanups run), the rest are not started, the reports are written.
+    let signals = super::run::listen_for_signals();
     let mut verdicts = Vec::new();
     let mut marked = Vec::new();
     for page in &pages {
+        if signals.borrow().is_some() {
+            break;
+        }
         let page_args = ConvertArgs {
             page: PageArgs {
                 page: page.clone(),
@@ -225,7 +231,13 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             names: &args.secrets,
             marked: &mut marked,
         };
-        verdicts.push(run_page(&page_args, &target, kind, pages.len() == 1, secrets).await);
+        let run = PageRun {
+            target: &target,
+            kind,
+            full: pages.len() == 1,
+            signals: &signals,
+        };
+        verdicts.push(run_page(&page_args, &run, secrets).await);
     }
     super::run::warn_unmarked(&args.secrets, &marked);
     if pages.len() > 1 {
@@ -236,6 +248,15 @@ async fn run(args: &RunDocArgs) -> ExitCode {
     {
         eprintln!("error: cannot write `{}`: {e}", path.display());
         return ExitCode::from(EXIT_DOCFLOW_ERROR);
+    }
+    if let Some(signal) = *signals.borrow() {
+        let code = docflow::signals::exit_code(signal);
+        println!(
+            "interrupted by signal {signal}: {} of {} pages ran, the last one cut short (exit {code})",
+            verdicts.len(),
+            pages.len()
+        );
+        return ExitCode::from(code);
     }
     if verdicts.iter().any(|v| v.count("docflow error") > 0) {
         ExitCode::from(EXIT_DOCFLOW_ERROR)
@@ -252,14 +273,19 @@ struct Secrets<'a> {
     marked: &'a mut Vec<String>,
 }
 
-/// Runs one page in its own session; `full` prints the runner's step report too.
-async fn run_page(
-    args: &ConvertArgs,
-    target: &Target,
+/// Where and how a page runs.
+struct PageRun<'a> {
+    target: &'a Target,
     kind: TargetKind,
+    /// Print the runner's step report too (a single page).
     full: bool,
-    secrets: Secrets<'_>,
-) -> PageVerdict {
+    /// Set to the signal that interrupted the command.
+    signals: &'a tokio::sync::watch::Receiver<Option<i32>>,
+}
+
+/// Runs one page in its own session.
+async fn run_page(args: &ConvertArgs, run: &PageRun<'_>, secrets: Secrets<'_>) -> PageVerdict {
+    let (target, kind, full) = (run.target, run.kind, run.full);
     let failed = |page: &Path, message: String| PageVerdict {
         page: page.display().to_string(),
         steps: vec![StepVerdict {
@@ -294,8 +320,9 @@ async fn run_page(
         scenario.path.display(),
         kind.as_str()
     );
-    let interrupted = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let mut signals = run.signals.clone();
+    let interrupted = async move {
+        let _ = signals.wait_for(Option::is_some).await;
     };
     let report = docflow::run_scenario_until(scenario, &session, interrupted).await;
     if full {

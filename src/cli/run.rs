@@ -219,7 +219,7 @@ async fn run_file(
 /// Listens for SIGINT, SIGTERM and SIGHUP for the whole command: the first one cancels the
 /// running scenario (its cleanups still run) and stops the run; a second one, while the
 /// cleanups run, says what may be left and how to sweep it, and exits at once.
-fn listen_for_signals() -> watch::Receiver<Option<i32>> {
+pub(crate) fn listen_for_signals() -> watch::Receiver<Option<i32>> {
     let (tx, rx) = watch::channel(None);
     tokio::spawn(async move {
         let first = docflow::signals::interrupted().await;
