@@ -210,6 +210,8 @@ pub enum CheckCode {
     Capture,
     /// A `token:` check differs.
     Token,
+    /// A step's snapshot (`snapshots/<scenario>@<step>.snap`) is missing or differs.
+    Snapshot,
     /// A check failed without a more precise code.
     Failed,
 }
@@ -224,6 +226,7 @@ impl CheckCode {
             Self::Jq => "check::jq",
             Self::Capture => "check::capture",
             Self::Token => "check::token",
+            Self::Snapshot => "check::snapshot",
             Self::Failed => "check::failed",
         }
     }
@@ -394,7 +397,7 @@ impl Code {
             }
             Code::Check(CheckCode::Capture) => (StepKey::Capture, "capture"),
             Code::Check(CheckCode::Token) | Code::Claims(_) => (StepKey::Token, "token check"),
-            Code::Check(CheckCode::Failed)
+            Code::Check(CheckCode::Failed | CheckCode::Snapshot)
             | Code::Run(_)
             | Code::Doc(DocCode::Defect)
             | Code::Transport => return None,

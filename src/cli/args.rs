@@ -127,6 +127,44 @@ pub(crate) struct RunArgs {
     /// run still leaves one).
     #[arg(long, value_name = "PATH")]
     pub(crate) junit: Option<PathBuf>,
+    /// Treat the scenario variable or capture `NAME` as a secret, as `secret: true` does: its
+    /// value is redacted everywhere (repeatable).
+    #[arg(long = "secret", value_name = "NAME", value_parser = secret_name)]
+    pub(crate) secrets: Vec<String>,
+    /// What to do with each passing scenario's snapshots (`<scenario>@<step>.snap`, as
+    /// `cargo test` names them): compare, write the missing and changed ones, or leave them.
+    /// With `CI=true` nothing is ever written.
+    #[arg(long, value_enum, default_value = "check")]
+    pub(crate) snapshots: SnapshotsArg,
+    /// The snapshot folder; defaults to `DOCFLOW_SNAPSHOTS`, then `snapshots/` here.
+    #[arg(long, value_name = "DIR", env = "DOCFLOW_SNAPSHOTS")]
+    pub(crate) snapshot_dir: Option<PathBuf>,
+}
+
+#[cfg(feature = "harness")]
+/// `--snapshots`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SnapshotsArg {
+    /// Compare, as `cargo test` does: a missing or changed one fails the scenario (outside CI,
+    /// insta writes `.snap.new` beside it for `cargo insta review`). A scenario with no
+    /// snapshot in the folder is not compared.
+    Check,
+    /// Write the missing and changed ones (refused with `CI=true`).
+    Update,
+    /// Leave them alone.
+    Skip,
+}
+
+/// A `--secret` argument: a variable name.
+#[cfg(feature = "harness")]
+pub(crate) fn secret_name(name: &str) -> Result<String, String> {
+    if docflow::scenario::template::is_var_name(name) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "`{name}` is not a variable name (`[A-Z_][A-Z0-9_]*`, without the `$`)"
+        ))
+    }
 }
 
 /// `docflow mock …`.

@@ -103,6 +103,10 @@ pub(crate) struct RunDocArgs {
     /// Where to run; defaults to `DOCFLOW_TARGET`, then `mock`.
     #[arg(long, value_enum, env = "DOCFLOW_TARGET")]
     pub(crate) target: Option<TargetArg>,
+    /// Treat the variable `NAME` (a capture of the converted page) as a secret: its value is
+    /// redacted everywhere (repeatable).
+    #[arg(long = "secret", value_name = "NAME", value_parser = super::args::secret_name)]
+    pub(crate) secrets: Vec<String>,
 }
 
 /// Runs the command.
@@ -227,8 +231,15 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             }
         }
     }
+    // SIGINT, SIGTERM and SIGHUP alike, as in `docflow run`: the running page is cancelled
+    // (its cleanups run), the rest are not started, the reports are written.
+    let signals = super::run::listen_for_signals();
     let mut verdicts = Vec::new();
+    let mut marked = Vec::new();
     for page in &pages {
+        if signals.borrow().is_some() {
+            break;
+        }
         let page_args = ConvertArgs {
             page: PageArgs {
                 page: page.clone(),
@@ -236,8 +247,20 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             },
             captures: args.captures.clone(),
         };
-        verdicts.push(run_page(&page_args, &inputs, &target, kind, pages.len() == 1).await);
+        let secrets = Secrets {
+            names: &args.secrets,
+            marked: &mut marked,
+        };
+        let run = PageRun {
+            target: &target,
+            kind,
+            full: pages.len() == 1,
+            signals: &signals,
+            inputs: &inputs,
+        };
+        verdicts.push(run_page(&page_args, &run, secrets).await);
     }
+    super::run::warn_unmarked(&args.secrets, &marked);
     if pages.len() > 1 {
         print!("{}", verdict::health_report(&verdicts));
     }
@@ -246,6 +269,15 @@ async fn run(args: &RunDocArgs) -> ExitCode {
     {
         eprintln!("error: cannot write `{}`: {e}", path.display());
         return ExitCode::from(EXIT_DOCFLOW_ERROR);
+    }
+    if let Some(signal) = *signals.borrow() {
+        let code = docflow::signals::exit_code(signal);
+        println!(
+            "interrupted by signal {signal}: {} of {} pages ran, the last one cut short (exit {code})",
+            verdicts.len(),
+            pages.len()
+        );
+        return ExitCode::from(code);
     }
     if verdicts.iter().any(|v| v.count("docflow error") > 0) {
         ExitCode::from(EXIT_DOCFLOW_ERROR)
@@ -256,14 +288,27 @@ async fn run(args: &RunDocArgs) -> ExitCode {
     }
 }
 
-/// Runs one page in its own session; `full` prints the runner's step report too.
-async fn run_page(
-    args: &ConvertArgs,
-    inputs: &[(String, String)],
-    target: &Target,
+/// The `--secret` names, and those a page defined so far.
+struct Secrets<'a> {
+    names: &'a [String],
+    marked: &'a mut Vec<String>,
+}
+
+/// Where and how a page runs.
+struct PageRun<'a> {
+    target: &'a Target,
     kind: TargetKind,
+    /// Print the runner's step report too (a single page).
     full: bool,
-) -> PageVerdict {
+    /// Set to the signal that interrupted the command.
+    signals: &'a tokio::sync::watch::Receiver<Option<i32>>,
+    /// `--var` values: what the page expects the reader to bring.
+    inputs: &'a [(String, String)],
+}
+
+/// Runs one page in its own session.
+async fn run_page(args: &ConvertArgs, run: &PageRun<'_>, secrets: Secrets<'_>) -> PageVerdict {
+    let (target, kind, full) = (run.target, run.kind, run.full);
     let failed = |page: &Path, message: String| PageVerdict {
         page: page.display().to_string(),
         steps: vec![StepVerdict {
@@ -280,9 +325,9 @@ async fn run_page(
             return failed(&args.page.page, first);
         }
     };
-    eprint!("{}", render_all(&conversion.warnings));
     // The reader's own values come first, as their shell has them before the page starts.
-    let given = inputs
+    let given = run
+        .inputs
         .iter()
         .map(|(name, value)| docflow::scenario::model::VarDef {
             name: name.clone(),
@@ -291,6 +336,10 @@ async fn run_page(
             span: docflow::scenario::model::Span::default(),
         });
     conversion.scenario.vars.splice(0..0, given);
+    for name in conversion.scenario.mark_secrets(secrets.names) {
+        secrets.marked.push(name.to_owned());
+    }
+    eprint!("{}", render_all(&conversion.warnings));
     let session = match target.open_session().await {
         Ok(s) => s,
         Err(e) => {
@@ -305,8 +354,9 @@ async fn run_page(
         scenario.path.display(),
         kind.as_str()
     );
-    let interrupted = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let mut signals = run.signals.clone();
+    let interrupted = async move {
+        let _ = signals.wait_for(Option::is_some).await;
     };
     let report = docflow::run_scenario_until(scenario, &session, interrupted).await;
     if full {

@@ -17,6 +17,8 @@ pub(crate) mod mock_coverage;
 #[cfg(feature = "harness")]
 pub(crate) mod run;
 #[cfg(feature = "harness")]
+pub(crate) mod snapshots;
+#[cfg(feature = "harness")]
 pub(crate) mod sweep;
 #[cfg(feature = "harness")]
 pub(crate) mod validate;

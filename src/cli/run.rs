@@ -12,12 +12,13 @@ use docflow::report::terminal as report;
 use docflow::runner::run::run_scenario_watched;
 use docflow::runner::watch::{Event, Watcher};
 use docflow::scenario::load::load_file;
-use docflow::scenario::model::TargetKind;
+use docflow::scenario::model::{Scenario, TargetKind};
 use docflow::targets::Target;
 use tokio::sync::watch;
 
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
+use super::snapshots::Snapshots;
 
 /// Every scenario passed.
 const PASSED: u8 = 0;
@@ -38,6 +39,8 @@ struct Tally {
     reports: Vec<ScenarioReport>,
     unrun: Vec<Unrun>,
     interrupted_by: Option<i32>,
+    /// The `--secret` names some scenario defines.
+    marked: Vec<String>,
 }
 
 /// Runs the command.
@@ -59,8 +62,20 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         Some(TargetArg::Konnect) => TargetKind::Konnect,
     };
     if args.dry_run {
-        return dry_run(&files);
+        return dry_run(&files, &args.secrets);
     }
+    let snapshots = match Snapshots::from_args(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let options = Options {
+        kind,
+        secrets: &args.secrets,
+        snapshots,
+    };
     let target = match Target::open(kind).await {
         Ok(t) => t,
         Err(e) => {
@@ -79,7 +94,7 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         if tally.interrupted_by.is_some() {
             break;
         }
-        run_file(file, &target, kind, &signals, &mut tally).await;
+        run_file(file, &target, &options, &signals, &mut tally).await;
         tally.interrupted_by = *signals.borrow();
         if let Some(path) = &args.junit
             && let Err(e) = std::fs::write(
@@ -100,18 +115,27 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
         }
     }
     print_summary(&tally);
+    warn_unmarked(&args.secrets, &tally.marked);
     ExitCode::from(exit_code(&tally))
+}
+
+/// How each scenario runs: where, which names are secrets, what to do with snapshots.
+struct Options<'a> {
+    kind: TargetKind,
+    secrets: &'a [String],
+    snapshots: Snapshots,
 }
 
 /// Loads and runs one file, adding what happened to `tally`.
 async fn run_file(
     file: &Path,
     target: &Target,
-    kind: TargetKind,
+    options: &Options<'_>,
     signals: &watch::Receiver<Option<i32>>,
     tally: &mut Tally,
 ) {
-    let scenario = match load_file(file) {
+    let kind = options.kind;
+    let mut scenario = match load_file(file) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -127,6 +151,7 @@ async fn run_file(
             return;
         }
     };
+    mark_secrets(&mut scenario, options.secrets, &mut tally.marked);
     println!(
         "── {} ({}) on {}",
         scenario.name,
@@ -180,7 +205,8 @@ async fn run_file(
             println!("{}", report::waiting_line(step, *status, *left, width));
         }
     });
-    let report = run_scenario_watched(&scenario, &session, interrupted, watcher).await;
+    let mut report = run_scenario_watched(&scenario, &session, interrupted, watcher).await;
+    options.snapshots.apply(&mut report);
     print!("{}", report::after_steps(&report));
     if report.passed() {
         tally.passed += 1;
@@ -193,7 +219,7 @@ async fn run_file(
 /// Listens for SIGINT, SIGTERM and SIGHUP for the whole command: the first one cancels the
 /// running scenario (its cleanups still run) and stops the run; a second one, while the
 /// cleanups run, says what may be left and how to sweep it, and exits at once.
-fn listen_for_signals() -> watch::Receiver<Option<i32>> {
+pub(crate) fn listen_for_signals() -> watch::Receiver<Option<i32>> {
     let (tx, rx) = watch::channel(None);
     tokio::spawn(async move {
         let first = docflow::signals::interrupted().await;
@@ -210,6 +236,25 @@ fn listen_for_signals() -> watch::Receiver<Option<i32>> {
         std::process::exit(i32::from(docflow::signals::exit_code(second)));
     });
     rx
+}
+
+/// Marks the `--secret` names the scenario defines as secrets, remembering which.
+fn mark_secrets(scenario: &mut Scenario, secrets: &[String], marked: &mut Vec<String>) {
+    for name in scenario.mark_secrets(secrets) {
+        if !marked.iter().any(|m| m == name) {
+            marked.push(name.to_owned());
+        }
+    }
+}
+
+/// Warns of each `--secret` name no scenario defined: a typo there would leave the value
+/// it meant to hide in every output.
+pub(crate) fn warn_unmarked(secrets: &[String], marked: &[String]) {
+    for name in secrets.iter().filter(|n| !marked.contains(n)) {
+        eprintln!(
+            "warning: `--secret {name}`: no scenario that was loaded defines a variable `{name}`"
+        );
+    }
 }
 
 /// `scenario: step `name` (code)` for the summary's list of failed scenarios.
@@ -260,12 +305,15 @@ fn exit_code(tally: &Tally) -> u8 {
     }
 }
 
-/// Prints every step's request as curl with `$VARS`, sending nothing.
-fn dry_run(files: &[PathBuf]) -> ExitCode {
+/// Prints every step's request as curl with `$VARS`, sending nothing (and so no variable's
+/// value, secret or not).
+fn dry_run(files: &[PathBuf], secrets: &[String]) -> ExitCode {
     let mut ok = true;
+    let mut marked = Vec::new();
     for file in files {
         match load_file(file) {
-            Ok(scenario) => {
+            Ok(mut scenario) => {
+                mark_secrets(&mut scenario, secrets, &mut marked);
                 println!("# {} ({})", scenario.name, file.display());
                 for step in &scenario.steps {
                     println!(
@@ -290,5 +338,6 @@ fn dry_run(files: &[PathBuf]) -> ExitCode {
             }
         }
     }
+    warn_unmarked(secrets, &marked);
     ExitCode::from(if ok { PASSED } else { USAGE })
 }

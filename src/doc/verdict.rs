@@ -262,61 +262,35 @@ pub fn health_report(pages: &[PageVerdict]) -> String {
     out
 }
 
-/// The pages' verdicts as JUnit XML: a suite per page, a case per step (a doc defect is a
-/// failure, a docflow error an error, out of reach is skipped).
+/// The pages' verdicts as JUnit XML (written by `quick-junit`): a suite per page, a case per
+/// step (a doc defect is a failure, a docflow error an error, out of reach is skipped).
 pub fn junit_xml(pages: &[PageVerdict]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"docflow doc run\">\n",
-    );
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut junit = Report::new("docflow doc run");
     for p in pages {
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-            escape(&p.page),
-            p.steps.len(),
-            p.count("doc defect"),
-            p.count("docflow error"),
-            p.count("out of reach"),
-        );
+        let mut suite = TestSuite::new(&p.page);
         for s in &p.steps {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{} {}\"",
-                escape(&p.page),
-                escape(&s.at),
-                escape(&s.what)
-            );
-            let detail = escape(s.verdict.detail().unwrap_or(""));
-            let _ = match &s.verdict {
-                Verdict::Verified => writeln!(out, "/>"),
-                Verdict::DocDefect(_) => {
-                    writeln!(
-                        out,
-                        "><failure type=\"doc defect\" message=\"{detail}\"/></testcase>"
-                    )
-                }
-                Verdict::OutOfReach(_) => {
-                    writeln!(out, "><skipped message=\"{detail}\"/></testcase>")
-                }
-                Verdict::DocflowError(_) => {
-                    writeln!(
-                        out,
-                        "><error type=\"docflow error\" message=\"{detail}\"/></testcase>"
-                    )
-                }
+            let detail = s.verdict.detail().unwrap_or("");
+            let mut status = match &s.verdict {
+                Verdict::Verified => TestCaseStatus::success(),
+                Verdict::DocDefect(_) => TestCaseStatus::non_success(NonSuccessKind::Failure),
+                Verdict::OutOfReach(_) => TestCaseStatus::skipped(),
+                Verdict::DocflowError(_) => TestCaseStatus::non_success(NonSuccessKind::Error),
             };
+            status.set_message(detail);
+            if !matches!(s.verdict, Verdict::OutOfReach(_)) {
+                status.set_type(s.verdict.label());
+            }
+            let mut case = TestCase::new(format!("{} {}", s.at, s.what), status);
+            case.set_classname(&p.page);
+            suite.add_test_case(case);
         }
-        out.push_str("  </testsuite>\n");
+        junit.add_test_suite(suite);
     }
-    out.push_str("</testsuites>\n");
-    out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    // Writing into memory fails only on an I/O error of the `Vec`, which cannot happen.
+    junit
+        .to_string()
+        .expect("serializing a JUnit report into memory")
 }
 
 /// The verdict of a step that failed for a variable nothing on the page defines: a value the

@@ -1,12 +1,15 @@
-//! [`junit_xml`]: `docflow run --junit` reports as JUnit XML, one `<testsuite>` per scenario and
-//! one `<testcase>` per step, for CI servers; a file that failed to load is a failure, one not
-//! for the target a skip. Everything in it comes from the already redacted
-//! [`ScenarioReport`]s, so it holds no secret.
+//! [`junit_xml`]: `docflow run --junit` reports as JUnit XML (written by `quick-junit`, which
+//! escapes and strips what XML forbids), one `<testsuite>` per scenario and one `<testcase>`
+//! per step, plus one case for the run as a whole (defects, cleanups, interruptions). A file
+//! that failed to load is a failure, one not for the target a skip; each step's line is its
+//! case's system-out, every step line the suite's. Everything in it comes from the already
+//! redacted [`ScenarioReport`]s, so it holds no secret.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::outcome::{Code, DocCode, ScenarioReport, StepOutcome};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::outcome::{Code, Failure, RunCode, ScenarioReport, StepOutcome, StepReport};
 use crate::report::terminal as report;
 
 /// A scenario file that did not run: it failed to load (a failure), or it is not for this
@@ -21,188 +24,355 @@ pub struct Unrun {
     pub load_error: bool,
 }
 
+/// The name of the case that stands for the run as a whole.
+const RUN_CASE: &str = "(run: defects and cleanups)";
+
+/// How much of an expected or actual value goes into a one-line failure message; the whole
+/// value is in the failure's text.
+const MESSAGE_VALUE_CHARS: usize = 160;
+
 /// The JUnit document for `reports` and the files that did not run.
 pub fn junit_xml(reports: &[ScenarioReport], unrun: &[Unrun]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let tests: usize = reports.iter().map(|r| r.steps.len() + 1).sum::<usize>() + unrun.len();
-    let failures: usize = reports.iter().map(failures_of).sum::<usize>()
-        + unrun.iter().filter(|u| u.load_error).count();
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"docflow\" tests=\"{tests}\" failures=\"{failures}\">"
-    );
-    for u in unrun {
-        unrun_suite(&mut out, u);
-    }
-    for r in reports {
-        let skipped = r
-            .steps
-            .iter()
-            .filter(|s| {
-                matches!(
-                    s.outcome,
-                    StepOutcome::Skipped(_) | StepOutcome::OutOfReach { .. }
-                )
-            })
-            .count();
-        let time: f64 = r.steps.iter().map(|s| s.elapsed.as_secs_f64()).sum();
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{skipped}\" time=\"{time:.3}\">",
-            escape(&format!("{} ({})", r.scenario, r.target.as_str())),
-            r.steps.len() + 1,
-            failures_of(r),
-        );
-        let _ = writeln!(
-            out,
-            "    <properties><property name=\"file\" value=\"{}\"/><property name=\"target\" value=\"{}\"/></properties>",
-            escape(&r.path.display().to_string()),
-            r.target.as_str()
-        );
-        for step in &r.steps {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"{:.3}\"",
-                escape(&r.scenario),
-                escape(&step.name),
-                escape(&r.path.display().to_string()),
-                step.span.line,
-                step.elapsed.as_secs_f64()
-            );
-            match &step.outcome {
-                StepOutcome::Passed | StepOutcome::KnownDefect => out.push_str("/>\n"),
-                StepOutcome::Skipped(reason) => {
-                    let _ = writeln!(out, "><skipped message=\"{}\"/></testcase>", escape(reason));
-                }
-                StepOutcome::OutOfReach { reason } => {
-                    let message = format!("out of reach: {reason}");
-                    let _ = writeln!(
-                        out,
-                        "><skipped message=\"{}\"/></testcase>",
-                        escape(&message)
-                    );
-                }
-                StepOutcome::Failed | StepOutcome::DocDefect => {
-                    let failure = r
-                        .failures
-                        .iter()
-                        .find(|f| f.step.as_deref() == Some(step.name.as_str()));
-                    let (code, text) = match failure {
-                        Some(f) => (f.code, report::render_failure(r, f)),
-                        None => (Code::Doc(DocCode::Defect), report::defect_list(r)),
-                    };
-                    let _ = writeln!(
-                        out,
-                        "><failure type=\"{code}\" message=\"{}\">{}</failure></testcase>",
-                        escape(&format!("step `{}` failed ({code})", step.name)),
-                        escape(&text)
-                    );
-                }
-            }
-        }
-        // The run as a whole: doc defects, cleanups, and failures outside any step.
-        let _ = write!(
-            out,
-            "    <testcase classname=\"{}\" name=\"(run: defects and cleanups)\" file=\"{}\"",
-            escape(&r.scenario),
-            escape(&r.path.display().to_string())
-        );
-        if run_failed(r) {
-            let _ = writeln!(
-                out,
-                "><failure type=\"run\" message=\"{}\">{}</failure></testcase>",
-                escape(&report::summary(r)),
-                escape(&report::full(r))
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "><system-out>{}</system-out></testcase>",
-                escape(&report::defect_list(r))
-            );
-        }
-        out.push_str("  </testsuite>\n");
-    }
-    out.push_str("</testsuites>\n");
-    out
+    let mut junit = Report::new("docflow");
+    junit.add_test_suites(unrun.iter().map(unrun_suite));
+    junit.add_test_suites(reports.iter().map(scenario_suite));
+    // Writing into memory fails only on an I/O error of the `Vec`, which cannot happen.
+    junit
+        .to_string()
+        .expect("serializing a JUnit report into memory")
 }
 
 /// One suite with one case for a file that did not run.
-fn unrun_suite(out: &mut String, u: &Unrun) {
-    let file = escape(&u.path.display().to_string());
+fn unrun_suite(u: &Unrun) -> TestSuite {
+    let file = u.path.display().to_string();
     let name = u
         .path
         .file_stem()
-        .map_or_else(|| file.clone(), |s| escape(&s.to_string_lossy()));
-    let (failures, skipped) = if u.load_error { (1, 0) } else { (0, 1) };
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{name}\" tests=\"1\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"0.000\">"
-    );
-    let _ = write!(
-        out,
-        "    <testcase classname=\"{name}\" name=\"(load)\" file=\"{file}\""
-    );
-    if u.load_error {
+        .map_or_else(|| file.clone(), |s| s.to_string_lossy().into_owned());
+    let status = if u.load_error {
         let first = u.reason.lines().next().unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "><failure type=\"load\" message=\"{}\">{}</failure></testcase>",
-            escape(first),
-            escape(&u.reason)
-        );
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_type("load")
+            .set_message(first)
+            .set_description(&u.reason);
+        status
     } else {
-        let _ = writeln!(
-            out,
-            "><skipped message=\"{}\"/></testcase>",
-            escape(&format!("not applicable: {}", u.reason))
-        );
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(format!("not applicable: {}", u.reason));
+        status
+    };
+    let mut case = TestCase::new("(load)", status);
+    case.set_classname(&name);
+    case.extra.insert("file".into(), file.into());
+    let mut suite = TestSuite::new(name);
+    suite.set_time(std::time::Duration::ZERO);
+    suite.add_test_case(case);
+    suite
+}
+
+/// One suite for a scenario that ran: a case per step, then the run's own case.
+fn scenario_suite(r: &ScenarioReport) -> TestSuite {
+    let mut suite = TestSuite::new(format!("{} ({})", r.scenario, r.target.as_str()));
+    suite.set_time(r.steps.iter().map(|s| s.elapsed).sum());
+    suite.add_properties([
+        Property::new("file", r.path.display().to_string()),
+        Property::new("target", r.target.as_str()),
+    ]);
+    for step in &r.steps {
+        suite.add_test_case(step_case(r, step));
     }
-    out.push_str("  </testsuite>\n");
+    suite.add_test_case(run_case(r));
+    suite.set_system_out(report::step_lines(r));
+    suite
 }
 
-/// Whether anything outside the steps failed: a new doc defect, a cleanup, or a failure that
-/// belongs to no step (cancellation, panic).
-fn run_failed(r: &ScenarioReport) -> bool {
-    r.defects.iter().any(|d| d.known.is_none())
-        || r.cleanups.iter().any(|c| !c.ok)
-        || r.failures.iter().any(|f| f.step.is_none())
+/// A step's case: passed, skipped with the reason, or failed with the check, expected and
+/// actual in the message and the rendered diagnostic as the text.
+fn step_case(r: &ScenarioReport, step: &StepReport) -> TestCase {
+    let status = match &step.outcome {
+        StepOutcome::Passed | StepOutcome::KnownDefect => TestCaseStatus::success(),
+        StepOutcome::Skipped(reason) => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(reason);
+            status
+        }
+        StepOutcome::OutOfReach { reason } => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(format!("out of reach: {reason}"));
+            status
+        }
+        StepOutcome::Failed | StepOutcome::DocDefect => step_failure(r, step),
+    };
+    let mut case = TestCase::new(&step.name, status);
+    case.set_classname(&r.scenario)
+        .set_time(step.elapsed)
+        .set_system_out(report::step_line(step, 0).trim_start());
+    case.extra
+        .insert("file".into(), r.path.display().to_string().into());
+    case.extra
+        .insert("line".into(), step.span.line.to_string().into());
+    case
 }
 
-fn failures_of(r: &ScenarioReport) -> usize {
-    r.steps
+/// The failure of a step that failed or disagreed with the doc.
+fn step_failure(r: &ScenarioReport, step: &StepReport) -> TestCaseStatus {
+    let failure = r
+        .failures
         .iter()
-        .filter(|s| matches!(s.outcome, StepOutcome::Failed | StepOutcome::DocDefect))
-        .count()
-        + usize::from(run_failed(r))
-}
-
-/// XML text and attribute escaping; control characters other than tab and newline, which XML
-/// 1.0 forbids, become `?`.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => out.push('?'),
-            c => out.push(c),
+        .find(|f| f.step.as_deref() == Some(step.name.as_str()));
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    match failure {
+        Some(f) => {
+            status
+                .set_type(f.code.as_str())
+                .set_message(failure_message(f))
+                .set_description(report::render_failure(r, f));
+        }
+        None => {
+            let message = r.defects.iter().find(|d| d.step == step.name).map_or_else(
+                || format!("step `{}`: the doc and the target disagree", step.name),
+                |d| {
+                    format!(
+                        "step `{}`: the doc says `{}`, the target answered {} ({})",
+                        d.step, d.doc_says, d.actual, d.doc
+                    )
+                },
+            );
+            status
+                .set_type("doc::defect")
+                .set_message(message)
+                .set_description(report::defect_list(r));
         }
     }
-    out
+    status
+}
+
+/// A one-line message: the step, then every failed check with what was expected and what
+/// came (both already redacted), or the failure's own message when no check failed.
+fn failure_message(f: &Failure) -> String {
+    let at = f
+        .step
+        .as_deref()
+        .map_or_else(String::new, |s| format!("step `{s}`: "));
+    if f.mismatches.is_empty() {
+        return format!("{at}{} ({})", f.message, f.code);
+    }
+    let checks: Vec<String> = f
+        .mismatches
+        .iter()
+        .map(|m| {
+            format!(
+                "{} [{}]: expected {}, actual {}",
+                m.what,
+                m.code,
+                shorten(&m.expected),
+                shorten(&m.actual)
+            )
+        })
+        .collect();
+    format!("{at}{}", checks.join("; "))
+}
+
+/// `text` cut to [`MESSAGE_VALUE_CHARS`] characters, with `…` when cut.
+fn shorten(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(MESSAGE_VALUE_CHARS).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+/// The run as a whole: an interruption or a panic is an error; a new doc defect, a failed
+/// cleanup or a failure no step case shows is a failure; else it passes, with the defect list
+/// as its output.
+fn run_case(r: &ScenarioReport) -> TestCase {
+    let orphans: Vec<&Failure> = r.failures.iter().filter(|f| !shown_by_step(r, f)).collect();
+    let stopped = orphans
+        .iter()
+        .find(|f| matches!(f.code, Code::Run(RunCode::Cancelled | RunCode::Panic)));
+    let status = if let Some(f) = stopped {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status
+            .set_type(f.code.as_str())
+            .set_message(failure_message(f))
+            .set_description(report::full(r));
+        status
+    } else if !orphans.is_empty()
+        || r.defects.iter().any(|d| d.known.is_none())
+        || r.cleanups.iter().any(|c| !c.ok)
+    {
+        // The failures no step shows (a snapshot that differs, a variable undefined before
+        // the first step) name themselves; else the summary says what failed.
+        let (ty, message) = match orphans.first() {
+            Some(f) => (
+                f.code.as_str(),
+                orphans
+                    .iter()
+                    .map(|f| failure_message(f))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            None => ("run", report::summary(r)),
+        };
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_type(ty)
+            .set_message(message)
+            .set_description(report::full(r));
+        status
+    } else {
+        TestCaseStatus::success()
+    };
+    let mut case = TestCase::new(RUN_CASE, status);
+    case.set_classname(&r.scenario);
+    let out = format!("{}{}", report::cleanup_lines(r), report::defect_list(r));
+    if !out.is_empty() {
+        case.set_system_out(out);
+    }
+    case.extra
+        .insert("file".into(), r.path.display().to_string().into());
+    case
+}
+
+/// Whether a failure is shown by its step's case: it names a step that is in the report as
+/// failed (an interrupted step is not in the report, so its failure is the run's).
+fn shown_by_step(r: &ScenarioReport, f: &Failure) -> bool {
+    f.step.as_deref().is_some_and(|name| {
+        r.steps.iter().any(|s| {
+            s.name == name && matches!(s.outcome, StepOutcome::Failed | StepOutcome::DocDefect)
+        })
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::outcome::{CheckCode, Mismatch};
+    use crate::scenario::model::{Span, StepKeys, TargetKind};
+
+    fn step(name: &str, outcome: StepOutcome) -> StepReport {
+        StepReport {
+            name: name.to_owned(),
+            span: Span {
+                line: 3,
+                ..Span::default()
+            },
+            method: "GET".to_owned(),
+            url: "$KONNECT_CONTROL_PLANE_URL/v1/auth-servers".to_owned(),
+            status: Some(200),
+            elapsed: Duration::from_millis(12),
+            attempts: 1,
+            outcome,
+            view: None,
+        }
+    }
+
+    fn failure(step: Option<&str>, code: Code, mismatches: Vec<Mismatch>) -> Failure {
+        Failure {
+            code,
+            step: step.map(str::to_owned),
+            span: Span::default(),
+            message: "the run was interrupted; cleanups still run".to_owned(),
+            mismatches,
+            excerpt: None,
+            curl: None,
+            exports: vec![],
+            doc: None,
+            keys: StepKeys::default(),
+        }
+    }
+
+    fn scenario(steps: Vec<StepReport>, failures: Vec<Failure>) -> ScenarioReport {
+        ScenarioReport {
+            scenario: "demo".to_owned(),
+            path: PathBuf::from("scenarios/demo.yaml"),
+            source: "steps:\n  - name: a\n  - name: b\n".into(),
+            target: TargetKind::Mock,
+            verifies_doc: false,
+            steps,
+            defects: vec![],
+            cleanups: vec![],
+            failures,
+        }
+    }
 
     #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;?");
-        assert_eq!(escape("line\nnext"), "line\nnext");
+    fn a_failure_message_names_every_check_with_expected_and_actual() {
+        let mismatch = |what: &str, code, expected: &str, actual: &str| Mismatch {
+            code: Code::Check(code),
+            what: what.to_owned(),
+            expected: expected.to_owned(),
+            actual: actual.to_owned(),
+        };
+        let report = scenario(
+            vec![step("a", StepOutcome::Failed)],
+            vec![failure(
+                Some("a"),
+                Code::Check(CheckCode::Status),
+                vec![
+                    mismatch("status", CheckCode::Status, "201", "200"),
+                    mismatch("body at `.name`", CheckCode::Body, "\"x\"", "\"y\""),
+                ],
+            )],
+        );
+        let xml = junit_xml(&[report], &[]);
+        assert!(
+            xml.contains(
+                "message=\"step `a`: status [check::status]: expected 201, actual 200; \
+                 body at `.name` [check::body]: expected &quot;x&quot;, actual &quot;y&quot;\""
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("type=\"check::status\""), "{xml}");
+        assert!(
+            xml.contains("<system-out>FAIL   a  GET $KONNECT_CONTROL_PLANE_URL/v1/auth-servers"),
+            "the step line is the case's output:\n{xml}"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_step_is_an_error_of_the_run() {
+        // The interrupted step never finished, so it has no case of its own.
+        let report = scenario(
+            vec![step("a", StepOutcome::Passed)],
+            vec![failure(Some("b"), Code::Run(RunCode::Cancelled), vec![])],
+        );
+        let xml = junit_xml(&[report], &[]);
+        assert!(
+            xml.contains("tests=\"2\" skipped=\"0\" failures=\"0\" errors=\"1\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<error message=\"step `b`: the run was interrupted; cleanups still run (run::cancelled)\" type=\"run::cancelled\">"), "{xml}");
+    }
+
+    #[test]
+    fn long_values_are_cut_in_the_message() {
+        let long = "x".repeat(MESSAGE_VALUE_CHARS + 5);
+        assert_eq!(shorten(&long).chars().count(), MESSAGE_VALUE_CHARS + 1);
+        assert!(shorten(&long).ends_with('…'));
+        assert_eq!(shorten("short"), "short");
+    }
+
+    #[test]
+    fn markup_and_control_characters_cannot_break_the_document() {
+        let report = scenario(
+            vec![step(
+                "a<b>&\"c'\u{1}",
+                StepOutcome::Skipped("x<y".to_owned()),
+            )],
+            vec![],
+        );
+        let xml = junit_xml(&[report], &[]);
+        assert!(
+            xml.contains("name=\"a&lt;b&gt;&amp;&quot;c&apos;\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<skipped message=\"x&lt;y\"/>"), "{xml}");
     }
 }

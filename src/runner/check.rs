@@ -1,5 +1,7 @@
 //! Checking a response against a step's expectations: status, JSON subset, jq predicates,
-//! headers. Each failed check is a [`Mismatch`] with expected and actual values.
+//! headers. Each failed check is a [`Mismatch`] with expected and actual values, and every one
+//! is reported: a body subset that differs in three places is three mismatches, so one run
+//! shows everything to fix.
 
 use serde_json::Value;
 
@@ -31,7 +33,7 @@ pub fn check(
     }
     if let Some(subset) = &expect.body {
         let subset = vars.render_json(subset)?;
-        if let Some((path, expected, actual)) = first_difference(&subset, body, "") {
+        for (path, expected, actual) in differences(&subset, body) {
             out.push(Mismatch {
                 code: Code::Check(CheckCode::Body),
                 what: format!("body at `{}`", if path.is_empty() { "." } else { &path }),
@@ -103,34 +105,40 @@ pub fn jq_predicate(expr: &str, input: &Value) -> Option<Mismatch> {
     }
 }
 
-/// The first place where `actual` does not contain `expected`: objects may have extra keys;
-/// arrays must have the same length, each element matching as a subset; numbers compare by
-/// value. Returns `(path, expected, actual)`.
-pub fn first_difference(
+/// Every place where `actual` does not contain `expected`, in the expected value's order:
+/// objects may have extra keys; arrays must have the same length (else the array is one
+/// difference), each element matching as a subset; numbers compare by value. Each is
+/// `(path, expected, actual)`, the path `` for the root.
+pub fn differences(expected: &Value, actual: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    collect_differences(expected, actual, "", &mut out);
+    out
+}
+
+fn collect_differences(
     expected: &Value,
     actual: &Value,
     path: &str,
-) -> Option<(String, String, String)> {
+    out: &mut Vec<(String, String, String)>,
+) {
     match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e.iter().find_map(|(k, ev)| {
-            let p = format!("{path}.{k}");
-            match a.get(k) {
-                Some(av) => first_difference(ev, av, &p),
-                None => Some((p, ev.to_string(), "(missing)".to_owned())),
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                let p = format!("{path}.{k}");
+                match a.get(k) {
+                    Some(av) => collect_differences(ev, av, &p, out),
+                    None => out.push((p, ev.to_string(), "(missing)".to_owned())),
+                }
             }
-        }),
-        (Value::Array(e), Value::Array(a)) => {
-            if e.len() != a.len() {
-                return Some((path.to_owned(), expected.to_string(), actual.to_string()));
-            }
-            e.iter()
-                .zip(a)
-                .enumerate()
-                .find_map(|(i, (ev, av))| first_difference(ev, av, &format!("{path}[{i}]")))
         }
-        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => None,
-        (e, a) if e == a => None,
-        (e, a) => Some((path.to_owned(), e.to_string(), a.to_string())),
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                collect_differences(ev, av, &format!("{path}[{i}]"), out);
+            }
+        }
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => {}
+        (e, a) if e == a => {}
+        (e, a) => out.push((path.to_owned(), e.to_string(), a.to_string())),
     }
 }
 
@@ -140,31 +148,65 @@ mod tests {
 
     use super::*;
 
+    fn paths(expected: &Value, actual: &Value) -> Vec<String> {
+        differences(expected, actual)
+            .into_iter()
+            .map(|d| d.0)
+            .collect()
+    }
+
     #[test]
     fn subset_allows_extra_keys_but_not_missing_ones() {
         let actual = json!({"id": "x", "name": "a", "data": [{"id": 1, "extra": true}]});
+        assert!(paths(&json!({"name": "a", "data": [{"id": 1}]}), &actual).is_empty());
+        assert_eq!(paths(&json!({"name": "b"}), &actual), [".name"]);
+        assert_eq!(differences(&json!({"nope": 1}), &actual)[0].2, "(missing)");
+        assert_eq!(paths(&json!({"data": []}), &actual), [".data"]);
+        assert!(paths(&json!(1.0), &json!(1)).is_empty());
+        assert_eq!(paths(&json!(1), &json!(2)), [""]);
+    }
+
+    #[test]
+    fn every_difference_is_reported_not_only_the_first() {
+        let actual = json!({"name": "a", "port": 80, "data": [{"id": 1}, {"id": 2}]});
+        let expected = json!({
+            "name": "b",
+            "port": 80,
+            "missing": true,
+            "data": [{"id": 9}, {"id": 8}],
+        });
+        let found = differences(&expected, &actual);
         assert_eq!(
-            first_difference(&json!({"name": "a", "data": [{"id": 1}]}), &actual, ""),
-            None
+            found,
+            [
+                (".data[0].id".to_owned(), "9".to_owned(), "1".to_owned()),
+                (".data[1].id".to_owned(), "8".to_owned(), "2".to_owned()),
+                (
+                    ".missing".to_owned(),
+                    "true".to_owned(),
+                    "(missing)".to_owned()
+                ),
+                (".name".to_owned(), "\"b\"".to_owned(), "\"a\"".to_owned()),
+            ]
         );
-        assert_eq!(
-            first_difference(&json!({"name": "b"}), &actual, "")
-                .unwrap()
-                .0,
-            ".name"
-        );
-        assert_eq!(
-            first_difference(&json!({"nope": 1}), &actual, "")
-                .unwrap()
-                .2,
-            "(missing)"
-        );
-        assert_eq!(
-            first_difference(&json!({"data": []}), &actual, "")
-                .unwrap()
-                .0,
-            ".data"
-        );
-        assert_eq!(first_difference(&json!(1.0), &json!(1), ""), None);
+    }
+
+    #[test]
+    fn a_body_check_gives_one_mismatch_per_difference() {
+        let expect = Expect {
+            body: Some(json!({"name": "b", "port": 81})),
+            ..Expect::default()
+        };
+        let received = Received {
+            status: 200,
+            headers: reqwest::header::HeaderMap::new(),
+            body: Vec::new(),
+            elapsed: std::time::Duration::ZERO,
+            attempts: 1,
+        };
+        let body = json!({"name": "a", "port": 80});
+        let mismatches = check(&expect, Some(201), &received, &body, &Vars::default()).unwrap();
+        let whats: Vec<_> = mismatches.iter().map(|m| m.what.as_str()).collect();
+        assert_eq!(whats, ["status", "body at `.name`", "body at `.port`"]);
     }
 }

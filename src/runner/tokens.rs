@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::check::{first_difference, jq_predicate};
+use super::check::{differences, jq_predicate};
 use crate::claims::{self, VerifiedToken};
 use crate::outcome::{CheckCode, Code, Mismatch};
 use crate::scenario::model::{Step, TokenCheck};
@@ -98,7 +98,7 @@ fn compare_subsets(
         let Some(subset) = subset else { continue };
         match vars.render_json(subset) {
             Ok(subset) => {
-                if let Some((path, e, a)) = first_difference(&subset, actual, "") {
+                for (path, e, a) in differences(&subset, actual) {
                     mismatches.push(mismatch(
                         Code::Check(CheckCode::Token),
                         format!("token `{}` {what} at `{path}`", t.variable),

@@ -9,7 +9,8 @@ use super::capture::{captures, variable_name};
 use super::checks;
 use super::error::Code;
 use super::model::{
-    DocRef, DocSource, Expect, Scenario, SnapshotMode, Span, Step, StepKeys, TargetKind, VarDef,
+    DocRef, DocSource, Expect, Scenario, SnapshotMode, Span, Step, StepKeys, TargetKind, Template,
+    VarDef,
 };
 use super::node::{Kind, Node};
 use super::raw;
@@ -177,10 +178,10 @@ fn vars(cx: &mut Cx<'_>, node: &Node) -> Vec<VarDef> {
                 format!("`{name}` is set by the target and cannot be redefined"),
             );
         }
-        let value = cx.template(&e.value, &e.key);
+        let (value, marked) = var_value(cx, &e.value, &e.key);
         if let (Some(name), Some(value)) = (name, value) {
             out.push(VarDef {
-                secret: is_secret_name(&name),
+                secret: marked || is_secret_name(&name),
                 name,
                 value,
                 span: e.key_span,
@@ -188,6 +189,23 @@ fn vars(cx: &mut Cx<'_>, node: &Node) -> Vec<VarDef> {
         }
     }
     out
+}
+
+/// A variable's value, and whether it is marked `secret: true`: `NAME: template`, or
+/// `NAME: {value: template, secret: true}` for a secret whose name does not say so.
+fn var_value(cx: &mut Cx<'_>, node: &Node, name: &str) -> (Option<Template>, bool) {
+    if !matches!(node.kind, Kind::Map(_)) {
+        return (cx.template(node, name), false);
+    }
+    let what = format!("variable `{name}`");
+    let Some(f) = cx.fields(node, &what, raw::VAR_KEYS) else {
+        return (None, false);
+    };
+    let value = cx
+        .required(&f, "value", &what)
+        .and_then(|n| cx.template(n, name));
+    let secret = f.opt("secret").and_then(|n| cx.bool(n, "secret"));
+    (value, secret == Some(true))
 }
 
 /// A step, and its entry for the scope check.

@@ -64,6 +64,7 @@ pub(crate) fn captures(cx: &mut Cx<'_>, f: &Fields<'_>) -> (Vec<Capture>, Vec<St
                 let jq = cx
                     .required(&cf, "jq", "`capture`")
                     .and_then(|n| cx.jq(n, "jq"));
+                let marked = cf.opt("secret").and_then(|n| cx.bool(n, "secret")) == Some(true);
                 let Some(variable) = variable else { continue };
                 if defined.contains(&variable) {
                     duplicate(cx, &variable, cf.key_span("variable").unwrap_or(item.span));
@@ -71,7 +72,9 @@ pub(crate) fn captures(cx: &mut Cx<'_>, f: &Fields<'_>) -> (Vec<Capture>, Vec<St
                 }
                 push(&mut defined, &variable);
                 if let Some(jq) = jq {
-                    out.push(capture(variable, jq, item.span));
+                    let mut capture = capture(variable, jq, item.span);
+                    capture.secret |= marked;
+                    out.push(capture);
                 }
             }
         }

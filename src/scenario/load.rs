@@ -101,11 +101,18 @@ mod tests {
         let var_names: Vec<_> = s.vars.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(
             var_names,
-            ["SCOPE_NAME", "AUTH_SERVER_NAME", "TOKEN_LIFETIME"]
+            [
+                "SCOPE_NAME",
+                "AUTH_SERVER_NAME",
+                "TOKEN_LIFETIME",
+                "SIGNING_HINT"
+            ]
         );
         assert_eq!(s.vars[2].value.raw, "3600");
         assert!(s.vars[2].secret, "TOKEN_LIFETIME contains TOKEN");
         assert!(!s.vars[0].secret);
+        assert_eq!(s.vars[3].value.raw, "hint-$RUN_ID");
+        assert!(s.vars[3].secret, "SIGNING_HINT is marked `secret: true`");
 
         let create = &s.steps[0];
         assert_eq!(create.name, "create-auth-server");
@@ -140,9 +147,15 @@ mod tests {
         let caps: Vec<_> = create
             .captures
             .iter()
-            .map(|c| (c.variable.as_str(), c.jq.as_str()))
+            .map(|c| (c.variable.as_str(), c.jq.as_str(), c.secret))
             .collect();
-        assert_eq!(caps, [("AUTH_SERVER_ID", ".id"), ("ISSUER_URL", ".issuer")]);
+        assert_eq!(
+            caps,
+            [
+                ("AUTH_SERVER_ID", ".id", false),
+                ("ISSUER_URL", ".issuer", true)
+            ]
+        );
         let retry = create.retry.unwrap();
         assert_eq!(retry.timeout, Duration::from_secs(10));
         assert_eq!(retry.interval, Duration::from_millis(200));
@@ -294,6 +307,37 @@ mod tests {
 
     const TARGET_VARS_HEADERS: &str = "'A: $KONNECT_TOKEN $KONNECT_CONTROL_PLANE_URL', \
         'B: $KONNECT_PROXY_URL ${DECK_KONNECT_CONTROL_PLANE_NAME} $RUN_ID'";
+
+    #[test]
+    fn a_variable_or_capture_marked_secret_is_one_and_bad_marks_are_located() {
+        let text = "vars:\n  PLAIN: a\n  LABEL: {value: b, secret: true}\n  \
+            SHOWN: {value: c, secret: false}\nsteps:\n  - name: a\n    url: /v1/x\n    \
+            capture: [{variable: ID, jq: .id, secret: true}, {variable: NAME, jq: .name}]\n";
+        let mut s = load(text);
+        let marks: Vec<_> = s.vars.iter().map(|v| (v.name.as_str(), v.secret)).collect();
+        assert_eq!(marks, [("PLAIN", false), ("LABEL", true), ("SHOWN", false)]);
+        let marks: Vec<_> = s.steps[0]
+            .captures
+            .iter()
+            .map(|c| (c.variable.as_str(), c.secret))
+            .collect();
+        assert_eq!(marks, [("ID", true), ("NAME", false)]);
+        // `--secret NAME` does the same, and says which names the scenario defines.
+        let names = ["PLAIN".to_owned(), "NAME".to_owned(), "NOPE".to_owned()];
+        assert_eq!(s.mark_secrets(&names), ["PLAIN", "NAME"]);
+        assert!(s.vars[0].secret && s.steps[0].captures[1].secret);
+
+        let bad = "vars:\n  A: {value: x, secret: maybe}\n  B: {secret: true}\n  \
+            C: {value: y, secrets: true}\nsteps:\n  - name: a\n    url: /v1/x\n";
+        assert_eq!(
+            codes(bad),
+            [
+                "scenario::wrong_type",
+                "scenario::missing_field",
+                "scenario::unknown_field"
+            ]
+        );
+    }
 
     #[test]
     fn missing_file_is_an_io_error() {

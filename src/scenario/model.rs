@@ -81,6 +81,27 @@ impl Scenario {
     pub fn runs_on(&self, kind: TargetKind) -> bool {
         self.targets.is_empty() || self.targets.contains(&kind)
     }
+
+    /// Marks the variables and captures named in `names` as secrets, as `secret: true` does
+    /// (`docflow run --secret NAME`); returns the names this scenario defines.
+    pub fn mark_secrets<'n>(&mut self, names: &'n [String]) -> Vec<&'n str> {
+        let mut found = Vec::new();
+        let mut mark = |name: &str, secret: &mut bool| {
+            if let Some(n) = names.iter().find(|n| *n == name) {
+                *secret = true;
+                if !found.contains(&n.as_str()) {
+                    found.push(n.as_str());
+                }
+            }
+        };
+        for var in &mut self.vars {
+            mark(&var.name, &mut var.secret);
+        }
+        for capture in self.steps.iter_mut().flat_map(|s| s.captures.iter_mut()) {
+            mark(&capture.variable, &mut capture.secret);
+        }
+        found
+    }
 }
 
 /// The documentation page a scenario verifies.

@@ -32,9 +32,10 @@ pub struct Scenario {
     /// Targets the scenario can run on; all when absent.
     #[schemars(length(min = 1))]
     pub targets: Option<Vec<Target>>,
-    /// Variables (`NAME: value`), defined in order; values may use target variables and
-    /// earlier variables as `$NAME` or `${NAME}`.
-    pub vars: Option<BTreeMap<VarName, Text>>,
+    /// Variables (`NAME: value`, or `NAME: {value, secret: true}` for a secret whose name
+    /// does not say so), defined in order; values may use target variables and earlier
+    /// variables as `$NAME` or `${NAME}`.
+    pub vars: Option<BTreeMap<VarName, VarValue>>,
     /// The steps, run in order.
     #[schemars(length(min = 1))]
     pub steps: Vec<Step>,
@@ -102,6 +103,71 @@ impl JsonSchema for Text {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": ["string", "number", "boolean"] })
     }
+}
+
+/// A variable's value: the text, or the text marked as a secret.
+// `serde(untagged)` is for the schema only: serde's untagged enums ask the format for "any"
+// value, and a plain `3600` would then not be text; the `Deserialize` below reads scalars as
+// text, as `Text` does.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum VarValue {
+    /// The value (a secret if the name contains `SECRET`, `TOKEN`, `PASSWORD`, `KEY`, …).
+    Text(Text),
+    /// The value, with `secret: true` when it is a secret whatever its name.
+    Marked(Var),
+}
+
+impl<'de> Deserialize<'de> for VarValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = VarValue;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a value or {value, secret}")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<VarValue, E> {
+                Ok(VarValue::Text(Text(v.to_owned())))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<VarValue, E> {
+                Ok(VarValue::Text(Text(v.to_string())))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<VarValue, E> {
+                Ok(VarValue::Text(Text(v.to_string())))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<VarValue, E> {
+                Ok(VarValue::Text(Text(v.to_string())))
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<VarValue, E> {
+                Ok(VarValue::Text(Text(v.to_string())))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<VarValue, A::Error> {
+                Var::deserialize(de::value::MapAccessDeserializer::new(map)).map(VarValue::Marked)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// Keys of [`Var`].
+pub(crate) const VAR_KEYS: &[&str] = &["value", "secret"];
+
+/// A variable written as a mapping.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Var {
+    /// The value, which may use earlier variables.
+    pub value: Text,
+    /// `true`: the value is a secret, redacted everywhere as `$NAME` like a secret-named one
+    /// (a name that already says secret stays one).
+    pub secret: Option<bool>,
 }
 
 /// Keys of [`Step`].
@@ -199,7 +265,7 @@ pub struct Step {
 }
 
 /// Keys of [`Capture`].
-pub(crate) const CAPTURE_KEYS: &[&str] = &["variable", "jq"];
+pub(crate) const CAPTURE_KEYS: &[&str] = &["variable", "jq", "secret"];
 
 /// A value to keep as a variable.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -209,6 +275,9 @@ pub struct Capture {
     pub variable: VarName,
     /// jq program over the response body; it must yield a non-null value.
     pub jq: String,
+    /// `true`: the value is a secret, redacted everywhere as `$VARIABLE` like a secret-named
+    /// one (a name that already says secret stays one).
+    pub secret: Option<bool>,
 }
 
 /// `capture:` as a list of `{variable, jq}` or a single variable name.

@@ -75,6 +75,7 @@ mod tests {
             (None, raw::SCENARIO_KEYS),
             (Some("Doc"), raw::DOC_KEYS),
             (Some("Step"), raw::STEP_KEYS),
+            (Some("Var"), raw::VAR_KEYS),
             (Some("Capture"), raw::CAPTURE_KEYS),
             (Some("Extract"), raw::EXTRACT_KEYS),
             (Some("BasicAuth"), raw::BASIC_AUTH_KEYS),

@@ -360,15 +360,98 @@ fn junit_shows_a_scenario_that_fails_to_load_and_one_not_applicable() {
         "{stdout}"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
     assert!(
-        xml.contains("<testsuite name=\"three-mistakes\" tests=\"1\" failures=\"1\""),
+        xml.contains("tests=\"2\" skipped=\"1\" failures=\"1\" errors=\"0\""),
         "{xml}"
     );
-    assert!(xml.contains("<failure type=\"load\""), "{xml}");
+    assert!(
+        xml.contains(
+            "<testsuite name=\"three-mistakes\" tests=\"1\" skipped=\"0\" errors=\"0\" failures=\"1\""
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"tests/fixtures/invalid/three-mistakes.yaml:")
+            && xml.contains("type=\"load\">"),
+        "{xml}"
+    );
     assert!(xml.contains("scenario::unknown_field"), "{xml}");
     assert!(
         xml.contains("<skipped message=\"not applicable: scenario runs only on `konnect`\"/>"),
         "{xml}"
     );
+}
+
+/// `docflow doc run` handles SIGTERM as `docflow run` does: the page's cleanups run in reverse,
+/// nothing is left on the organization, and the exit code is 143.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_doc_run_cleans_up_everything_and_exits_143() {
+    let server = MockServer::start_background(MockConfig {
+        token_policy: TokenPolicy::PatOnly,
+        propagation_delay: Duration::from_secs(20),
+        ..MockConfig::default()
+    })
+    .expect("mock starts");
+    let token = format!("kpat_{}", random_alnum(32));
+    let api = server.api_url.clone();
+    let (status, cp) = call(
+        "POST",
+        &format!("{api}/v2/control-planes"),
+        &token,
+        Some(json!({"name": "quickstart"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{cp}");
+    let cp = cp["id"].as_str().unwrap().to_owned();
+    let page = crate::doc::shared()
+        .join("kong-docs/current-2026-08/app/_how-tos/gateway/configure-kong-identity-oidc.md");
+    let child = docflow()
+        .args(["doc", "run", "--target", "konnect"])
+        .arg(&page)
+        .env("KONNECT_TOKEN", &token)
+        .env("KONNECT_CONTROL_PLANE_URL", &api)
+        .env("KONNECT_PROXY_URL", format!("{}/dp/{cp}", server.proxy_url))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The plugin is the last thing the page creates before its gateway call, which then polls
+    // for 20 s: the signal comes with everything created.
+    let plugins = format!("{api}/v2/control-planes/{cp}/core-entities/plugins");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let (_, list) = call("GET", &plugins, &token, None).await;
+        if list["data"].as_array().is_some_and(|d| !d.is_empty()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never created its plugin"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    kill("-TERM", child.id());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stdout}\n{stderr}");
+    assert!(stderr.contains("interrupted by signal 15"), "{stderr}");
+    assert!(stdout.contains("interrupted by signal 15"), "{stdout}");
+    assert!(
+        stdout.contains("ok     cleanup create-auth-server"),
+        "{stdout}"
+    );
+    let (_, servers) = call("GET", &format!("{api}/v1/auth-servers"), &token, None).await;
+    assert_eq!(servers["data"], json!([]), "{servers}");
+    for kind in ["plugins", "routes", "services"] {
+        let url = format!("{api}/v2/control-planes/{cp}/core-entities/{kind}");
+        let (status, list) = call("GET", &url, &token, None).await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(list["data"], json!([]), "{kind} left after SIGTERM: {list}");
+    }
 }

@@ -198,7 +198,7 @@ fn run_writes_a_junit_report_with_failures_at_their_lines() {
     assert!(
         xml.contains("name=\"list-auth-servers\"")
             && xml.contains("line=\"2\"")
-            && xml.contains("<failure type=\"check::status\""),
+            && xml.contains("type=\"check::status\">"),
         "{xml}"
     );
     // The draft passes: its known defects are listed, not failed.
@@ -211,5 +211,135 @@ fn run_writes_a_junit_report_with_failures_at_their_lines() {
         !xml.contains("kpat_") && !xml.contains("eyJ"),
         "a secret leaked:\n{xml}"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Every failed check of a step is in the report, the terminal's and JUnit's, not only the
+/// first: here a status and two places of the body.
+#[test]
+fn every_mismatch_of_a_check_is_shown() {
+    let dir = std::env::temp_dir().join(format!("docflow-mismatches-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrong = dir.join("three-wrongs.yaml");
+    std::fs::write(
+        &wrong,
+        "steps:\n  - name: list-auth-servers\n    url: /v1/auth-servers\n    status_code: 201\n    \
+         expect:\n      body: {data: [1], meta: {page: {size: 99, number: 1}}}\n",
+    )
+    .unwrap();
+    let junit = dir.join("junit.xml");
+    let out = docflow()
+        .arg("run")
+        .arg(&wrong)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for shown in [
+        "status [check::status]",
+        "body at `.data` [check::body]",
+        "body at `.meta.page.size` [check::body]",
+    ] {
+        assert!(stdout.contains(shown), "`{shown}` missing:\n{stdout}");
+    }
+    assert!(!stdout.contains("body at `.meta.page.number`"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(
+            "message=\"step `list-auth-servers`: status [check::status]: expected 201, actual 200; \
+             body at `.data` [check::body]: expected [1], actual []; \
+             body at `.meta.page.size` [check::body]: expected 99, actual 10\""
+        ),
+        "{xml}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `docflow run` checks a passing scenario's snapshots as `cargo test` does (same names and
+/// files): recorded with `--snapshots update`, matched on the next run, and a changed one fails
+/// the run, in the summary and in JUnit. `CI=true` never writes; `skip` leaves them alone.
+#[test]
+fn a_changed_snapshot_fails_docflow_run() {
+    let dir = std::env::temp_dir().join(format!("docflow-snapshots-{}", std::process::id()));
+    let snapshots = dir.join("snapshots");
+    std::fs::create_dir_all(&snapshots).unwrap();
+    let scenario = dir.join("listing.yaml");
+    let write = |jq: &str| {
+        std::fs::write(
+            &scenario,
+            format!(
+                "steps:\n  - name: list-auth-servers\n    url: /v1/auth-servers\n    \
+                 status_code: 200\n    snapshot: {{jq: '{jq}'}}\n"
+            ),
+        )
+        .unwrap();
+    };
+    let run = |mode: &str, ci: bool| {
+        let mut command = docflow();
+        command
+            .arg("run")
+            .arg(&scenario)
+            .args(["--snapshots", mode, "--junit"])
+            .arg(dir.join("junit.xml"))
+            .env("DOCFLOW_SNAPSHOTS", &snapshots)
+            .env_remove("INSTA_UPDATE")
+            .env_remove("TF_BUILD");
+        if ci {
+            command.env("CI", "true");
+        } else {
+            command.env_remove("CI");
+        }
+        let out = command.output().unwrap();
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let snap = snapshots.join("listing@list-auth-servers.snap");
+
+    write("{total: .meta.page.total}");
+    let (code, text) = run("check", true);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("snapshots: none recorded for `listing`"),
+        "{text}"
+    );
+    let (code, text) = run("update", true);
+    assert_eq!(code, Some(2), "CI never writes:\n{text}");
+    assert!(!snap.exists());
+
+    let (code, text) = run("update", false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("snapshots: wrote listing@list-auth-servers"),
+        "{text}"
+    );
+    let recorded = std::fs::read_to_string(&snap).unwrap();
+    assert!(recorded.contains("total: 0"), "{recorded}");
+    let (code, text) = run("check", true);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("snapshots: all match"), "{text}");
+
+    write("{size: .meta.page.size}");
+    let (code, text) = run("check", true);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("listing: snapshot `listing@list-auth-servers` is missing or differs"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(xml.contains("type=\"check::snapshot\""), "{xml}");
+    assert_eq!(std::fs::read_to_string(&snap).unwrap(), recorded);
+    assert!(
+        !snapshots
+            .join("listing@list-auth-servers.snap.new")
+            .exists()
+    );
+    let (code, text) = run("skip", true);
+    assert_eq!(code, Some(0), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -10,6 +10,7 @@ mod doc_reach;
 mod fuzz;
 mod jwt_attacks;
 mod layering;
+mod marked_secrets;
 mod mock_gateway;
 mod mock_identity;
 mod mock_not_emulated;
