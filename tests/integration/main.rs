@@ -12,6 +12,7 @@ mod layering;
 mod mock_gateway;
 mod mock_identity;
 mod mock_not_emulated;
+mod mock_principals;
 mod openapi;
 mod reliability;
 mod runner;
