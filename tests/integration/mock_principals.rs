@@ -367,3 +367,170 @@ async fn organizations_are_isolated() -> TestResult {
     assert_eq!(a.get(&identity_path).await?.0, StatusCode::OK);
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------
+// The OIDC plugin's `principals` settings on the data plane.
+// ---------------------------------------------------------------------------------------
+
+/// The how-to's setup: the quickstart control plane with `example-service` and
+/// `example-route`, a directory and principal, an auth server with a client linked to the
+/// principal, and the how-to's `openid-connect` plugin (plus `extra` config) on the service.
+/// Returns the client's `Authorization: Basic` value and the control plane id.
+async fn how_to_gateway(api: &Api, extra: Value) -> Result<(String, String), String> {
+    let plane = api
+        .created("/v2/control-planes", json!({"name": "quickstart"}))
+        .await?;
+    let cp = plane["id"].as_str().unwrap_or_default().to_owned();
+    let core = format!("/v2/control-planes/{cp}/core-entities");
+    api.created(
+        &format!("{core}/services"),
+        json!({"name": "example-service", "url": "http://httpbin.konghq.com/anything"}),
+    )
+    .await?;
+    api.created(
+        &format!("{core}/routes"),
+        json!({"name": "example-route", "paths": ["/anything"], "service": {"name": "example-service"}}),
+    )
+    .await?;
+    let (dir, principal) = api.directory_and_principal().await?;
+    let (server, client) = api.auth_server_client("example-auth-server").await?;
+    api.created(
+        &format!("/v2/directories/{dir}/principals/{principal}/identities"),
+        json!({"type": "auth_server_client", "auth_server_id": server["id"], "client_id": client["id"]}),
+    )
+    .await?;
+    let (id, secret) = (
+        client["id"].as_str().unwrap_or_default(),
+        client["client_secret"].as_str().unwrap_or_default(),
+    );
+    let mut config = json!({
+        "issuer": server["issuer"], "client_id": [id], "client_secret": [secret],
+        "client_auth": ["client_secret_post"], "auth_methods": ["client_credentials"],
+        "client_credentials_param_type": ["header"],
+        "principals": {"enabled": true, "directory": "kong-identity-directory"},
+    });
+    if let (Some(c), Value::Object(e)) = (config.as_object_mut(), extra) {
+        for (k, v) in e {
+            if k == "principals" {
+                if let (Some(p), Value::Object(pe)) = (c["principals"].as_object_mut(), v) {
+                    p.extend(pe);
+                }
+            } else {
+                c.insert(k, v);
+            }
+        }
+    }
+    let plugin = api
+        .created(
+            &format!("{core}/plugins/"),
+            json!({"name": "openid-connect", "service": {"name": "example-service"}, "config": config}),
+        )
+        .await?;
+    // The record is echoed with Kong's defaults filled in.
+    assert_eq!(plugin["config"]["principals"]["enabled"], true);
+    assert_eq!(plugin["config"]["principals"]["match_consumer"], true);
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    Ok((format!("Basic {basic}"), cp))
+}
+
+async fn proxy(mock: &MockServer, authorization: Option<&str>) -> Result<Reply, reqwest::Error> {
+    let mut request = reqwest::Client::new().get(format!("{}/anything", mock.proxy_url));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
+}
+
+#[tokio::test]
+async fn a_linked_client_reaches_the_upstream_and_others_do_not() -> TestResult {
+    let mock = start(MockConfig::default()).await?;
+    let api = Api::new(&mock, ORG_A);
+    let (basic, _) = how_to_gateway(&api, json!({})).await?;
+    let (status, echo) = proxy(&mock, Some(&basic)).await?;
+    assert_eq!(status, StatusCode::OK, "{echo:#}");
+    // The client's credentials became a bearer token; the principal headers are off by default.
+    let authorization = echo["headers"]["Authorization"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(authorization.starts_with("Bearer "), "{echo:#}");
+    assert_eq!(echo["headers"]["X-Principal-Id"], Value::Null);
+    // No credentials: 401, as the doc's last step says.
+    assert_eq!(proxy(&mock, None).await?.0, StatusCode::UNAUTHORIZED);
+
+    // A valid client of the same auth server that no principal has is refused (error_on_miss).
+    let (_, servers) = api.get("/v1/auth-servers").await?;
+    let server = servers["data"][0]["id"].as_str().ok_or("no server")?;
+    let other = api
+        .created(
+            &format!("/v1/auth-servers/{server}/clients"),
+            json!({"name": "unlinked", "grant_types": ["client_credentials"], "response_types": ["token"], "allow_all_scopes": true}),
+        )
+        .await?;
+    use base64::Engine as _;
+    let unlinked = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            other["id"].as_str().unwrap_or_default(),
+            other["client_secret"].as_str().unwrap_or_default()
+        ))
+    );
+    let (status, body) = proxy(&mock, Some(&unlinked)).await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"message": "Unauthorized"}));
+    Ok(())
+}
+
+#[tokio::test]
+async fn error_on_miss_off_lets_unmapped_requests_through() -> TestResult {
+    let mock = start(MockConfig::default()).await?;
+    let api = Api::new(&mock, ORG_A);
+    // The plugin looks in a directory that does not exist: nothing ever maps.
+    let (basic, _) = how_to_gateway(
+        &api,
+        json!({"principals": {"directory": "elsewhere", "error_on_miss": false}}),
+    )
+    .await?;
+    assert_eq!(proxy(&mock, Some(&basic)).await?.0, StatusCode::OK);
+    Ok(())
+}
+
+#[tokio::test]
+async fn principal_headers_and_linked_consumers_reach_the_upstream() -> TestResult {
+    let mock = start(MockConfig {
+        principal_upstream_headers: true,
+        ..MockConfig::default()
+    })
+    .await?;
+    let api = Api::new(&mock, ORG_A);
+    let (basic, cp) = how_to_gateway(&api, json!({})).await?;
+    let consumer = api
+        .created(
+            &format!("/v2/control-planes/{cp}/core-entities/consumers"),
+            json!({"username": "orders-team"}),
+        )
+        .await?;
+    let (_, dirs) = api.get("/v2/directories").await?;
+    let dir = dirs["data"][0]["id"].as_str().ok_or("no directory")?;
+    let (_, principals) = api
+        .get(&format!("/v2/directories/{dir}/principals"))
+        .await?;
+    let principal = principals["data"][0]["id"].as_str().ok_or("no principal")?;
+    api.created(
+        &format!("/v2/directories/{dir}/principals/{principal}/identities"),
+        json!({"type": "control_plane_consumer", "control_plane_id": cp, "consumer_id": consumer["id"]}),
+    )
+    .await?;
+    let (status, echo) = proxy(&mock, Some(&basic)).await?;
+    assert_eq!(status, StatusCode::OK, "{echo:#}");
+    assert_eq!(echo["headers"]["X-Principal-Id"], principal);
+    assert_eq!(
+        echo["headers"]["X-Principal-Display-Name"],
+        "example-principal"
+    );
+    assert_eq!(echo["headers"]["X-Consumer-Username"], "orders-team");
+    Ok(())
+}

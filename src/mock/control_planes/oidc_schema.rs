@@ -108,6 +108,18 @@ pub const fn field(
 use Effect::{Implemented as I, NoEffect as N};
 use FieldType::{Boolean, EnumArray, Number, StringArray};
 
+/// `principals` (3.15): the Kong Identity principal lookup after token verification.
+/// `match_consumer_groups` has no effect: the mock has no consumer groups.
+pub const PRINCIPALS: &[FieldDef] = &[
+    field("directory", FieldType::String, Some(r#""default""#), I),
+    field("enabled", Boolean, Some("false"), I),
+    field("error_on_miss", Boolean, Some("true"), I),
+    field("match_consumer", Boolean, Some("true"), I),
+    field("match_consumer_groups", Boolean, Some("true"), N),
+    field("principal_by", FieldType::String, None, I),
+    field("principal_claim", StringArray, None, I),
+];
+
 /// The fields the mock knows, in Kong's (alphabetical) order.
 pub const FIELDS: &[FieldDef] = &[
     field("anonymous", FieldType::String, None, I),
@@ -186,6 +198,7 @@ pub const FIELDS: &[FieldDef] = &[
     field("issuers_allowed", StringArray, None, I),
     field("keepalive", Boolean, Some("true"), N),
     field("leeway", Number, Some("0"), I),
+    field("principals", FieldType::Record(PRINCIPALS, &[]), None, I),
     field("rediscovery_lifetime", Number, Some("30"), I),
     field("run_on_preflight", Boolean, Some("true"), I),
     field("scopes", StringArray, Some(r#"["openid"]"#), I),

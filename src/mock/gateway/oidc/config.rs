@@ -74,6 +74,8 @@ pub struct OidcConfig {
     pub issuers_allowed: Option<Vec<String>>,
     /// Clock leeway in seconds for `exp`, `nbf`, `iat`.
     pub leeway: f64,
+    /// The Kong Identity principal lookup (`null` or absent: off).
+    pub principals: Option<super::principal::Principals>,
     /// Minimum seconds between JWKS refreshes on an unknown `kid`.
     pub rediscovery_lifetime: f64,
     /// Run on CORS preflight requests.
