@@ -254,7 +254,14 @@ async fn authenticate(
         None => None,
     };
     let (principal, linked) = mapped.map_or((None, None), |m| (Some(m.principal), m.consumer));
-    let consumer = match &config.consumer_claim {
+    // The first of `consumer_claims` the token has is the one mapped.
+    let claim_path = config.consumer_claims.as_ref().and_then(|paths| {
+        paths
+            .iter()
+            .find(|p| find_claim(&claims, p).is_some())
+            .or_else(|| paths.first())
+    });
+    let consumer = match claim_path {
         // A consumer linked to the principal overrides the claim mapping (`match_consumer`).
         _ if linked.is_some() => linked,
         Some(path) if !path.is_empty() => {

@@ -48,8 +48,9 @@ pub struct OidcConfig {
     pub client_secret: Option<Vec<Secret>>,
     /// Consumer fields to match the claim against, in order.
     pub consumer_by: Vec<String>,
-    /// Claim path of the consumer mapping.
-    pub consumer_claim: Option<Vec<String>>,
+    /// Claim paths of the consumer mapping, tried in order (`consumer_claim` is their
+    /// shorthand, folded in by the schema).
+    pub consumer_claims: Option<Vec<Vec<String>>>,
     /// Whether a request without a mapped consumer may proceed.
     pub consumer_optional: bool,
     /// Append the reason to error messages.
