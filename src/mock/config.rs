@@ -70,6 +70,10 @@ pub struct MockConfig {
     /// the request context for other plugins), so this is off by default and the header
     /// names are the mock's own (UNVERIFIED).
     pub principal_upstream_headers: bool,
+    /// Whether a client's `"login_uri": ""` (create, replace) is read as `null` instead of
+    /// refused as not a URI (the spec says `format: uri`). The OAuth clients how-to sends it;
+    /// Kong Identity's answer is UNVERIFIED.
+    pub empty_login_uri_is_null: bool,
 }
 
 impl Default for MockConfig {
@@ -89,6 +93,7 @@ impl Default for MockConfig {
             directories_per_org: 1,
             check_identity_references: true,
             principal_upstream_headers: false,
+            empty_login_uri_is_null: true,
         }
     }
 }

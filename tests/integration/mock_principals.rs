@@ -534,3 +534,40 @@ async fn principal_headers_and_linked_consumers_reach_the_upstream() -> TestResu
     assert_eq!(echo["headers"]["X-Consumer-Username"], "orders-team");
     Ok(())
 }
+
+/// The how-to's client body sends `"login_uri": ""`: read as no login URI by default
+/// (UNVERIFIED), refused as not a URI when `empty_login_uri_is_null` is off.
+#[tokio::test]
+async fn the_how_tos_empty_login_uri_is_a_knob() -> TestResult {
+    let body = json!({"name": "example-client", "allow_all_scopes": true, "allow_scopes": [],
+                      "access_token_duration": 300, "grant_types": ["client_credentials"],
+                      "response_types": ["token"], "redirect_uris": [], "login_uri": ""});
+    for (accept, expected) in [
+        (true, StatusCode::CREATED),
+        (false, StatusCode::BAD_REQUEST),
+    ] {
+        let mock = start(MockConfig {
+            empty_login_uri_is_null: accept,
+            ..MockConfig::default()
+        })
+        .await?;
+        let api = Api::new(&mock, ORG_A);
+        let server = api
+            .created(
+                "/v1/auth-servers",
+                json!({"name": "example-auth-server", "audience": "orders-api"}),
+            )
+            .await?;
+        let id = server["id"].as_str().ok_or("no id")?;
+        let (status, reply) = api
+            .post(&format!("/v1/auth-servers/{id}/clients"), body.clone())
+            .await?;
+        assert_eq!(status, expected, "{reply:#}");
+        if accept {
+            assert_eq!(reply["login_uri"], Value::Null);
+        } else {
+            assert_eq!(reply["invalid_parameters"][0]["field"], "login_uri");
+        }
+    }
+    Ok(())
+}
