@@ -79,8 +79,8 @@ pub enum Lookup {
     },
     /// The principal, its identities, and how long the data plane caches it.
     Found {
-        /// The principal.
-        principal: Principal,
+        /// The principal (boxed: the other variants are small).
+        principal: Box<Principal>,
         /// All its identities (a `control_plane_consumer` one maps a consumer).
         identities: Vec<Identity>,
         /// `ttl_secs` of the directory.
@@ -106,7 +106,7 @@ impl PrincipalStore {
                     .find(|p| p.identities.iter().any(|i| want.matches(&i.kind)))
                 {
                     return Lookup::Found {
-                        principal: found.principal.clone(),
+                        principal: Box::new(found.principal.clone()),
                         identities: found.identities.clone(),
                         ttl_secs: entry.directory.ttl_secs,
                     };

@@ -146,7 +146,7 @@ pub fn map(
                 .then(|| linked_consumer(core, plane, &identities))
                 .flatten();
             Ok(Some(Mapped {
-                principal,
+                principal: *principal,
                 consumer,
             }))
         }
