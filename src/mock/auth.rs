@@ -78,7 +78,8 @@ impl FromRequestParts<SharedState> for ApiOrg {
             .extensions
             .get::<axum::extract::OriginalUri>()
             .map_or_else(|| parts.uri.path(), |uri| uri.0.path());
-        let family = if path.starts_with("/v1/") {
+        // Kong Identity answers `kong:trace:`, on `/v1` and on the principals' `/v2/directories`.
+        let family = if path.starts_with("/v1/") || path.starts_with("/v2/directories") {
             Family::Identity
         } else {
             Family::ControlPlanes

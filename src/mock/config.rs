@@ -56,6 +56,24 @@ pub struct MockConfig {
     /// custom claim with `custom_claims_forward`, which needs them; Kong Identity's real
     /// answer was not observed (UNVERIFIED).
     pub introspection_custom_claims: bool,
+    /// How many principals directories an organization may hold. The docs say "up to one
+    /// directory per region by default"; the status and body of the refusal are UNVERIFIED
+    /// (the mock answers 409).
+    pub directories_per_org: usize,
+    /// Whether an `auth_server_client` identity must name an auth server of the
+    /// organization and one of its clients (else 400 `missing_reference`). Whether Konnect
+    /// checks this is UNVERIFIED.
+    pub check_identity_references: bool,
+    /// Whether the data plane tells the upstream which principal an `openid-connect`
+    /// plugin with `principals.enabled` mapped the request to, in `X-Principal-Id` and
+    /// `X-Principal-Display-Name`. The docs name no such headers (the principal is set in
+    /// the request context for other plugins), so this is off by default and the header
+    /// names are the mock's own (UNVERIFIED).
+    pub principal_upstream_headers: bool,
+    /// Whether a client's `"login_uri": ""` (create, replace) is read as `null` instead of
+    /// refused as not a URI (the spec says `format: uri`). The OAuth clients how-to sends it;
+    /// Kong Identity's answer is UNVERIFIED.
+    pub empty_login_uri_is_null: bool,
 }
 
 impl Default for MockConfig {
@@ -72,6 +90,10 @@ impl Default for MockConfig {
             kong_version: format!("{GATEWAY_VERSION}.0.0-enterprise-edition"),
             implicit_openid_scope: true,
             introspection_custom_claims: true,
+            directories_per_org: 1,
+            check_identity_references: true,
+            principal_upstream_headers: false,
+            empty_login_uri_is_null: true,
         }
     }
 }

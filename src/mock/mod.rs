@@ -1,5 +1,5 @@
-//! Konnect-in-a-box: an embedded mock of the Konnect API, Kong Identity's issuers, and a data
-//! plane running the OpenID Connect plugin. [`server::MockServer`] is the main type.
+//! Konnect-in-a-box: an embedded mock of the Konnect API, Kong Identity's issuers and
+//! principals, and a data plane running the OpenID Connect plugin. [`server::MockServer`] is the main type.
 //!
 //! One composition ([`app::api_app`], [`app::proxy_app`]) serves three ways: in-process on
 //! `127.0.0.1:0` (the default `mock` target), standalone with `docflow mock serve`, and in a
@@ -18,6 +18,7 @@ pub mod issuer;
 pub mod journal;
 pub mod konnect_paths;
 pub mod not_emulated;
+pub mod principals;
 pub mod problem;
 pub mod redact_request;
 pub mod request_org;

@@ -9,6 +9,7 @@ use super::faults::Faults;
 use super::gateway::GatewayCache;
 use super::identity::IdentityStore;
 use super::journal::Journal;
+use super::principals::PrincipalStore;
 
 /// Shared state of one mock instance.
 #[derive(Debug)]
@@ -17,6 +18,8 @@ pub struct MockState {
     pub config: MockConfig,
     /// Kong Identity: auth servers, scopes, claims, clients, keys, per organization.
     pub identity: IdentityStore,
+    /// Kong Identity principals: directories, principals, identities, per organization.
+    pub principals: PrincipalStore,
     /// Control planes and their core entities, per organization.
     pub control_planes: ControlPlaneStore,
     /// The gateway's caches (issuer discovery documents, JWKS, plugin tokens).
@@ -43,6 +46,7 @@ impl MockState {
         Arc::new(Self {
             config,
             identity: IdentityStore::default(),
+            principals: PrincipalStore::default(),
             control_planes: ControlPlaneStore::default(),
             gateway: GatewayCache::default(),
             journal: Journal::default(),

@@ -14,6 +14,7 @@ mod marked_secrets;
 mod mock_gateway;
 mod mock_identity;
 mod mock_not_emulated;
+mod mock_principals;
 mod openapi;
 mod reliability;
 mod runner;

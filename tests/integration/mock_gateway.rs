@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use docflow::mock::control_planes::oidc_schema::{FIELDS, FieldDef, FieldType};
+use docflow::mock::control_planes::oidc_schema::{FIELDS, FieldDef, FieldType, SHORTHAND};
 use docflow::mock::{MockConfig, MockServer};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -899,6 +899,9 @@ fn record_problems(fields: &[FieldDef], real: &Value, prefix: &str, problems: &m
             }
             FieldType::IntegerArray => kind == "array" && items["type"] == "integer",
             FieldType::ObjectArray => kind == "array" && items["type"] == "object",
+            FieldType::PathArray => {
+                kind == "array" && items["type"] == "array" && items["items"]["type"] == "string"
+            }
             FieldType::Record(inner, required) => {
                 let theirs = real.get("required").cloned().unwrap_or(json!([]));
                 if theirs != json!(required) {
@@ -941,10 +944,15 @@ fn record_problems(fields: &[FieldDef], real: &Value, prefix: &str, problems: &m
 
 #[test]
 fn oidc_schema_matches_kong() {
-    let (problems, schema) = schema_problems(FIELDS, "3.11/OpenidConnect.json");
+    let (problems, schema) = schema_problems(FIELDS, "3.15/OpenidConnect.json");
     assert!(
         schema["properties"]["config"]["required"] == json!(["issuer"]),
         "Kong requires exactly `issuer`"
+    );
+    // `consumer_claim` is a shorthand since 3.14: not a schema field, accepted all the same.
+    assert_eq!(
+        schema["properties"]["config"]["properties"].get(SHORTHAND),
+        None
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -1,10 +1,16 @@
 //! The `openid-connect` plugin's configuration fields the mock knows ([`FIELDS`]), and
 //! [`validate`], which checks a plugin's `config` against them and fills in defaults.
 //!
-//! This is a hand-written subset of Kong's schema (`OpenidConnect.json`, Gateway 3.11; the
-//! same in 3.10–3.15). Nothing is copied from the schema file: the integration test
-//! `mock_gateway::oidc_schema_matches_kong` checks every entry here against the real file
+//! This is a hand-written subset of Kong's schema (`OpenidConnect.json`, Gateway 3.15, the
+//! version the data plane emulates). Nothing is copied from the schema file: the integration
+//! test `mock_gateway::oidc_schema_matches_kong` checks every entry here against the real file
 //! (same type, same enum, same default), so the table cannot drift silently.
+//!
+//! Since 3.14 `consumer_claim` is a shorthand of `consumer_claims` (the plugin's changelog:
+//! "retaining and supporting the existing `consumer_claim` as a shorthand configuration"):
+//! it is not in the schema file; [`validate`] accepts it, stores it as the one path of
+//! `consumer_claims`, and echoes it back (as Kong's shorthand fields are echoed; that Konnect
+//! does so is UNVERIFIED).
 //!
 //! A field Kong has but this table lacks is answered as Kong answers a truly unknown field
 //! (`unknown field`); add it here (with the scenario that needs it) rather than accepting
@@ -40,6 +46,8 @@ pub enum FieldType {
     StringArray,
     /// `array` of `string`, each one of the listed values.
     EnumArray(&'static [&'static str]),
+    /// `array` of `array` of `string`: claim paths (`consumer_claims`).
+    PathArray,
 }
 
 /// What the mock's data plane does with a field.
@@ -108,6 +116,18 @@ pub const fn field(
 use Effect::{Implemented as I, NoEffect as N};
 use FieldType::{Boolean, EnumArray, Number, StringArray};
 
+/// `principals` (3.15): the Kong Identity principal lookup after token verification.
+/// `match_consumer_groups` has no effect: the mock has no consumer groups.
+pub const PRINCIPALS: &[FieldDef] = &[
+    field("directory", FieldType::String, Some(r#""default""#), I),
+    field("enabled", Boolean, Some("false"), I),
+    field("error_on_miss", Boolean, Some("true"), I),
+    field("match_consumer", Boolean, Some("true"), I),
+    field("match_consumer_groups", Boolean, Some("true"), N),
+    field("principal_by", FieldType::String, None, I),
+    field("principal_claim", StringArray, None, I),
+];
+
 /// The fields the mock knows, in Kong's (alphabetical) order.
 pub const FIELDS: &[FieldDef] = &[
     field("anonymous", FieldType::String, None, I),
@@ -149,7 +169,7 @@ pub const FIELDS: &[FieldDef] = &[
         Some(r#"["custom_id","username"]"#),
         I,
     ),
-    field("consumer_claim", StringArray, None, I),
+    field("consumer_claims", FieldType::PathArray, None, I),
     field("consumer_optional", Boolean, Some("false"), I),
     field("credential_claim", StringArray, Some(r#"["sub"]"#), N),
     field("display_errors", Boolean, Some("false"), I),
@@ -159,7 +179,7 @@ pub const FIELDS: &[FieldDef] = &[
         Some(r#""Forbidden""#),
         I,
     ),
-    field("hide_credentials", Boolean, Some("false"), I),
+    field("hide_credentials", Boolean, Some("true"), I),
     field("http_version", Number, Some("1.1"), N),
     field("introspect_jwt_tokens", Boolean, Some("false"), I),
     field("introspection_check_active", Boolean, Some("true"), I),
@@ -186,12 +206,13 @@ pub const FIELDS: &[FieldDef] = &[
     field("issuers_allowed", StringArray, None, I),
     field("keepalive", Boolean, Some("true"), N),
     field("leeway", Number, Some("0"), I),
+    field("principals", FieldType::Record(PRINCIPALS, &[]), None, I),
     field("rediscovery_lifetime", Number, Some("30"), I),
     field("run_on_preflight", Boolean, Some("true"), I),
     field("scopes", StringArray, Some(r#"["openid"]"#), I),
     field("scopes_claim", StringArray, Some(r#"["scope"]"#), I),
     field("scopes_required", StringArray, None, I),
-    field("ssl_verify", Boolean, Some("false"), N),
+    field("ssl_verify", Boolean, Some("true"), N),
     field("timeout", Number, Some("10000"), N),
     field("token_endpoint", FieldType::String, None, I),
     field(
@@ -279,6 +300,11 @@ pub fn check(kind: FieldType, value: &Value) -> Option<Value> {
                 .then_some(Value::Array(errors))
         }
         (FieldType::StringArray | FieldType::EnumArray(_), _) => Some("expected an array".into()),
+        (FieldType::PathArray, Value::Array(items)) => {
+            let path_ok = |p: &Value| p.as_array().is_some_and(|a| a.iter().all(Value::is_string));
+            (!items.iter().all(path_ok)).then(|| "expected an array of arrays of strings".into())
+        }
+        (FieldType::PathArray, _) => Some("expected an array".into()),
     }
 }
 
@@ -288,8 +314,33 @@ pub fn check(kind: FieldType, value: &Value) -> Option<Value> {
 /// Konnect echoes the full configuration with defaults filled in; exactly which fields it
 /// echoes (Kong's ~200 or fewer) is UNVERIFIED. The mock echoes the fields in [`FIELDS`].
 pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError> {
-    validate_fields(FIELDS, &["issuer"], config)
+    let Some(Value::Object(given)) = config else {
+        return validate_fields(FIELDS, &["issuer"], config);
+    };
+    let mut given = given.clone();
+    let shorthand = given.remove(SHORTHAND).unwrap_or(Value::Null);
+    if let Some(error) = check(FieldType::StringArray, &shorthand) {
+        let mut fields = Map::new();
+        fields.insert(
+            "config".into(),
+            Value::Object([(SHORTHAND.to_owned(), error)].into_iter().collect()),
+        );
+        return Err(AdminError::Schema(fields));
+    }
+    if !shorthand.is_null() && given.get("consumer_claims").is_none_or(Value::is_null) {
+        given.insert("consumer_claims".into(), Value::Array(vec![shorthand]));
+    }
+    let mut out = validate_fields(FIELDS, &["issuer"], Some(&Value::Object(given)))?;
+    let echoed = out["consumer_claims"]
+        .get(0)
+        .cloned()
+        .unwrap_or(Value::Null);
+    out.insert(SHORTHAND.to_owned(), echoed);
+    Ok(out)
 }
+
+/// The shorthand of `consumer_claims` (see the module documentation).
+pub const SHORTHAND: &str = "consumer_claim";
 
 /// Validates a plugin's `config` against `fields` (unknown keys, types, the `required` ones
 /// present) and returns it with every field present: the given value, the default, or `null`.
@@ -381,9 +432,33 @@ mod tests {
         assert_eq!(out["consumer_by"], json!(["custom_id", "username"]));
         assert_eq!(out["upstream_access_token_header"], "authorization:bearer");
         assert_eq!(out["consumer_claim"], Value::Null);
-        assert_eq!(out.len(), FIELDS.len());
+        assert_eq!(out["hide_credentials"], true);
+        // Every field, and the shorthand echoed.
+        assert_eq!(out.len(), FIELDS.len() + 1);
         let explicit = validate(Some(&json!({"issuer": "i", "scopes": null}))).unwrap();
         assert_eq!(explicit["scopes"], Value::Null);
+    }
+
+    #[test]
+    fn the_consumer_claim_shorthand_becomes_consumer_claims() {
+        let out = validate(Some(
+            &json!({"issuer": "i", "consumer_claim": ["client_id"]}),
+        ))
+        .unwrap();
+        assert_eq!(out["consumer_claims"], json!([["client_id"]]));
+        assert_eq!(out["consumer_claim"], json!(["client_id"]));
+        let both = validate(Some(&json!({"issuer": "i", "consumer_claim": ["a"],
+                                           "consumer_claims": [["b"], ["c"]]})))
+        .unwrap();
+        assert_eq!(both["consumer_claims"], json!([["b"], ["c"]]));
+        assert_eq!(both["consumer_claim"], json!(["b"]));
+        let errors = config_errors(json!({"issuer": "i", "consumer_claim": "client_id"}));
+        assert_eq!(errors["consumer_claim"], "expected an array");
+        let errors = config_errors(json!({"issuer": "i", "consumer_claims": ["flat"]}));
+        assert_eq!(
+            errors["consumer_claims"],
+            "expected an array of arrays of strings"
+        );
     }
 
     #[test]

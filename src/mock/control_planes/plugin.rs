@@ -302,7 +302,8 @@ mod tests {
         let json = plugin.to_json();
         assert_eq!(json["service"], Value::Null);
         assert_eq!(json["protocols"], json!(["grpc", "grpcs", "http", "https"]));
-        assert_eq!(json["config"]["hide_credentials"], false);
+        // Gateway 3.15's default (it was `false` up to 3.13).
+        assert_eq!(json["config"]["hide_credentials"], true);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! [`GatewayCache`]: what the data plane keeps between requests: each issuer's discovery
-//! document and parsed keys ([`IssuerEntry`]), tokens from the token endpoint, and
-//! introspection results. Bounded; secrets are kept as [`Secret`] and never printed.
+//! document and parsed keys ([`IssuerEntry`]), tokens from the token endpoint,
+//! introspection results, and Kong Identity principal lookups. Bounded; secrets are kept as [`Secret`] and never printed.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,6 +11,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::oidc::issuer::{Discovery, KeySet};
+use crate::mock::principals::Lookup;
 use crate::secret::Secret;
 
 /// The most tokens or introspection results kept; the cache is emptied past it.
@@ -58,6 +59,7 @@ pub struct GatewayCache {
     discovery_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     tokens: Mutex<HashMap<u64, (Secret, Instant)>>,
     introspections: Mutex<HashMap<u64, (Value, Instant)>>,
+    principals: Mutex<HashMap<u64, (Lookup, Instant)>>,
     keyer: RandomState,
 }
 
@@ -155,6 +157,18 @@ impl GatewayCache {
     /// Caches an introspection result until `until`.
     pub fn put_introspection(&self, key: u64, value: Value, until: Instant) {
         bounded_insert(&self.introspections, key, (value, until));
+    }
+
+    /// A cached principal lookup (found or missing) that is still valid.
+    pub fn principal(&self, key: u64) -> Option<Lookup> {
+        let lookups = self.principals.lock().ok()?;
+        let (lookup, until) = lookups.get(&key)?;
+        (Instant::now() < *until).then(|| lookup.clone())
+    }
+
+    /// Caches a principal lookup until `until`.
+    pub fn put_principal(&self, key: u64, lookup: Lookup, until: Instant) {
+        bounded_insert(&self.principals, key, (lookup, until));
     }
 }
 

@@ -141,7 +141,7 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
             &[],
         );
     };
-    let Some((config, path)) = select(&state, parts.uri.path()) else {
+    let Some((plane, config, path)) = select(&state, parts.uri.path()) else {
         return kong_exit(&version, StatusCode::NOT_FOUND, NO_ROUTE, &[]);
     };
     let host = parts
@@ -198,7 +198,9 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     for plugin in &plugins {
         let result = match plugin.name.as_str() {
             OPENID_CONNECT => match &plugin.oidc {
-                Some(oidc_config) => oidc::access(&state, oidc_config, &config, &mut proxied).await,
+                Some(oidc_config) => {
+                    oidc::access(&state, oidc_config, &config, plane, &mut proxied).await
+                }
                 None => Ok(()),
             },
             INTROSPECTION => {

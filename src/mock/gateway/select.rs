@@ -27,18 +27,18 @@ pub fn split_dp_path(path: &str) -> Option<(&str, String)> {
     Some((id, tail))
 }
 
-/// The configuration serving `path`, and the path to route. `None`: no control plane, so
-/// nothing can match.
-pub fn select(state: &MockState, path: &str) -> Option<(Arc<CoreConfig>, String)> {
+/// The control plane serving `path`, its configuration, and the path to route. `None`: no
+/// control plane, so nothing can match.
+pub fn select(state: &MockState, path: &str) -> Option<(Uuid, Arc<CoreConfig>, String)> {
     if let Some((id, rest)) = split_dp_path(path) {
         let id = Uuid::parse_str(id).ok()?;
-        return Some((state.control_planes.data_plane(id)?, rest));
+        return Some((id, state.control_planes.data_plane(id)?, rest));
     }
-    let (_, config) = state.control_planes.root_data_plane(
+    let (id, config) = state.control_planes.root_data_plane(
         &state.config.root_control_plane,
         state.config.proxy_org.as_ref(),
     )?;
-    Some((config, path.to_owned()))
+    Some((id, config, path.to_owned()))
 }
 
 #[cfg(test)]

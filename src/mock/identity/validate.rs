@@ -117,6 +117,18 @@ impl InvalidParam {
         }
     }
 
+    /// A string longer than its maximum length.
+    pub fn too_long(field: &str, maximum: usize) -> Self {
+        Self {
+            extra: Some(Box::new(("maximum", json!(maximum)))),
+            ..Self::new(
+                field,
+                "max_length",
+                format!("must not have more than {maximum} characters"),
+            )
+        }
+    }
+
     /// The JSON form, with keys as the spec's `InvalidParameter*` schemas name them.
     pub fn to_json(&self) -> Value {
         let mut value = json!({
@@ -194,6 +206,22 @@ pub enum Kind {
         /// Whether values may be `null`.
         update: bool,
     },
+    /// A string of at most `max_len` characters (`maxLength`), empty allowed.
+    Text {
+        /// Maximum length.
+        max_len: usize,
+    },
+    /// A `ManagedBy` object: at most 5 keys of 1 to 63 characters starting with a letter or
+    /// digit, label-like string values; `update` allows `null` values (`ManagedByUpdate`).
+    ManagedBy {
+        /// Whether values may be `null`.
+        update: bool,
+    },
+    /// `KongIdentityMetadata`: at most 50 keys whose values are booleans, strings, integers
+    /// or arrays of unique strings or unique integers.
+    Metadata,
+    /// Any JSON object; its members are checked by the handler.
+    Object,
 }
 
 /// One property of a request body.
@@ -369,6 +397,96 @@ fn check(name: &str, kind: Kind, value: &Value, problems: &mut Vec<InvalidParam>
             });
         }
         Kind::Labels { update } => check_labels(name, value, update, problems),
+        Kind::Text { max_len } => match value.as_str() {
+            None => problems.push(InvalidParam::wrong_type(name, "a string")),
+            Some(s) if s.chars().count() > max_len => {
+                problems.push(InvalidParam::too_long(name, max_len));
+            }
+            Some(_) => {}
+        },
+        Kind::ManagedBy { update } => check_managed_by(name, value, update, problems),
+        Kind::Metadata => check_metadata(name, value, problems),
+        Kind::Object => {
+            if !value.is_object() {
+                problems.push(InvalidParam::wrong_type(name, "an object"));
+            }
+        }
+    }
+}
+
+fn check_managed_by(name: &str, value: &Value, update: bool, problems: &mut Vec<InvalidParam>) {
+    let Some(map) = value.as_object() else {
+        problems.push(InvalidParam::wrong_type(name, "an object"));
+        return;
+    };
+    if map.len() > 5 {
+        problems.push(InvalidParam::new(
+            name,
+            "invalid",
+            "must not have more than 5 keys",
+        ));
+    }
+    for (key, v) in map {
+        let field = format!("{name}.{key}");
+        let key_ok = key.chars().count() <= 63
+            && key
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+        if !key_ok {
+            problems.push(InvalidParam::new(
+                &field,
+                "invalid",
+                "keys must be 1 to 63 characters starting with a letter or digit",
+            ));
+        }
+        match v {
+            Value::Null if update => {}
+            Value::String(s) if is_label_value(s) => {}
+            Value::String(_) => problems.push(InvalidParam::new(
+                &field,
+                "matches_regex",
+                "values must be 1 to 63 letters, digits, '-', '.' or '_', starting and ending with a letter or digit",
+            )),
+            _ => problems.push(InvalidParam::wrong_type(&field, "a string")),
+        }
+    }
+}
+
+fn check_metadata(name: &str, value: &Value, problems: &mut Vec<InvalidParam>) {
+    let Some(map) = value.as_object() else {
+        problems.push(InvalidParam::wrong_type(name, "an object"));
+        return;
+    };
+    if map.len() > 50 {
+        problems.push(InvalidParam::new(
+            name,
+            "invalid",
+            "must not have more than 50 keys",
+        ));
+    }
+    for (key, v) in map {
+        let ok = match v {
+            Value::Bool(_) | Value::String(_) => true,
+            Value::Number(n) => n.is_i64() || n.is_u64(),
+            Value::Array(items) => {
+                let strings = items.iter().all(Value::is_string);
+                let integers = items.iter().all(|i| i.is_i64() || i.is_u64());
+                let unique = items
+                    .iter()
+                    .enumerate()
+                    .all(|(i, x)| !items[..i].contains(x));
+                items.len() <= 255 && (strings || integers) && unique
+            }
+            _ => false,
+        };
+        if !ok {
+            problems.push(InvalidParam::new(
+                format!("{name}.{key}"),
+                "type",
+                "must be a boolean, a string, an integer, or an array of unique strings or unique integers",
+            ));
+        }
     }
 }
 

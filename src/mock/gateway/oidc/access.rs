@@ -1,6 +1,7 @@
 //! The `openid-connect` plugin's access phase: [`access`] authenticates the request with
-//! the enabled methods, authorizes it (`scopes_required`, `audience_required`, consumer
-//! mapping), and sets the upstream headers; or answers as Kong does ([`Failure`]).
+//! the enabled methods, authorizes it (`scopes_required`, `audience_required`), maps it to a
+//! Kong Identity principal (`principals`, see [`super::principal`]) and a consumer, and sets
+//! the upstream headers; or answers as Kong does ([`Failure`]).
 //!
 //! Methods implemented: `bearer` (JWT verified against the JWKS), `introspection` (opaque
 //! tokens, or JWTs when `bearer` is off, via the provider's introspection endpoint with the
@@ -17,18 +18,21 @@ use axum::response::Response;
 use jsonwebtoken::decode_header;
 use serde_json::{Map, Value};
 use url::Url;
+use uuid::Uuid;
 
 use super::claims::{find_claim, listing, satisfies};
 use super::config::OidcConfig;
 use super::consumer::{consumer_headers, find_anonymous, find_consumer};
 use super::credentials::{find_bearer, find_client_credentials, hide};
 use super::issuer::{self, client_credentials_token, introspect};
+use super::principal;
 use super::verify::{Rejection, looks_like_jwt, verify};
 use crate::mock::control_planes::CoreConfig;
 use crate::mock::control_planes::consumer::Consumer;
 use crate::mock::gateway::cache::IssuerEntry;
 use crate::mock::gateway::kong_response::kong_exit;
 use crate::mock::gateway::request::ProxyRequest;
+use crate::mock::principals::Principal;
 use crate::mock::state::MockState;
 use crate::secret::Secret;
 
@@ -50,6 +54,8 @@ struct Authenticated {
     /// Claims of the access token, or the introspection result.
     claims: Value,
     consumer: Option<Consumer>,
+    /// The Kong Identity principal (`principals.enabled`).
+    principal: Option<Principal>,
 }
 
 fn now() -> i64 {
@@ -118,18 +124,24 @@ pub fn respond(version: &str, config: &OidcConfig, failure: &Failure) -> Respons
 }
 
 /// Runs the plugin on `request`: `Ok` lets it through (headers set), `Err` is the answer.
+/// `plane` is the control plane whose configuration serves the request (for the
+/// principal lookup).
 pub async fn access(
     state: &MockState,
     config: &OidcConfig,
     core: &CoreConfig,
+    plane: Uuid,
     request: &mut ProxyRequest,
 ) -> Result<(), Response> {
     if !config.run_on_preflight && is_preflight(request) {
         return Ok(());
     }
-    match authenticate(state, config, core, request).await {
+    match authenticate(state, config, core, plane, request).await {
         Ok(auth) => {
             apply(config, request, &auth);
+            if state.config.principal_upstream_headers {
+                set_principal(request, auth.principal.as_ref());
+            }
             Ok(())
         }
         Err(Failure::Unauthorized(_) | Failure::Forbidden(_)) if config.anonymous.is_some() => {
@@ -159,6 +171,7 @@ async fn authenticate(
     state: &MockState,
     config: &OidcConfig,
     core: &CoreConfig,
+    plane: Uuid,
     request: &mut ProxyRequest,
 ) -> Result<Authenticated, Failure> {
     let entry = issuer::issuer(state, config)
@@ -234,7 +247,23 @@ async fn authenticate(
         ));
     };
     authorize(config, &claims)?;
-    let consumer = match &config.consumer_claim {
+    let mapped = match config.principals.as_ref().filter(|p| p.enabled) {
+        Some(settings) => {
+            principal::map(state, settings, core, plane, &claims).map_err(Failure::Unauthorized)?
+        }
+        None => None,
+    };
+    let (principal, linked) = mapped.map_or((None, None), |m| (Some(m.principal), m.consumer));
+    // The first of `consumer_claims` the token has is the one mapped.
+    let claim_path = config.consumer_claims.as_ref().and_then(|paths| {
+        paths
+            .iter()
+            .find(|p| find_claim(&claims, p).is_some())
+            .or_else(|| paths.first())
+    });
+    let consumer = match claim_path {
+        // A consumer linked to the principal overrides the claim mapping (`match_consumer`).
+        _ if linked.is_some() => linked,
         Some(path) if !path.is_empty() => {
             match find_consumer(&core.consumers, &claims, config, path) {
                 Ok(c) => Some(c.clone()),
@@ -255,6 +284,7 @@ async fn authenticate(
         access_token,
         claims,
         consumer,
+        principal,
     })
 }
 
@@ -412,6 +442,20 @@ fn set_consumer(request: &mut ProxyRequest, consumer: Option<&Consumer>) {
     request.remove_header("x-anonymous-consumer");
 }
 
+/// `X-Principal-Id` and `X-Principal-Display-Name` of the mapped principal (the mock's own
+/// names, see `MockConfig::principal_upstream_headers`); removed when there is none, so a
+/// client cannot send its own.
+fn set_principal(request: &mut ProxyRequest, principal: Option<&Principal>) {
+    let id = principal.map(|p| p.id.clone());
+    let name = principal.and_then(|p| p.display_name.clone());
+    for (header, value) in [("x-principal-id", id), ("x-principal-display-name", name)] {
+        match value {
+            Some(v) => request.set_header(header, &v),
+            None => request.remove_header(header),
+        }
+    }
+}
+
 /// A claim value as an upstream header value: arrays joined by `, `.
 fn header_value(value: &Value) -> Option<String> {
     match value {
@@ -526,6 +570,7 @@ mod tests {
             access_token: Secret::new("$T", "tok"),
             claims: json!({"client_id": "abc"}),
             consumer: Some(consumer.clone()),
+            principal: None,
         };
         apply(&c, &mut r, &auth);
         assert_eq!(r.header("authorization"), Some("Bearer tok"));

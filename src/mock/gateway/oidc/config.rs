@@ -48,8 +48,9 @@ pub struct OidcConfig {
     pub client_secret: Option<Vec<Secret>>,
     /// Consumer fields to match the claim against, in order.
     pub consumer_by: Vec<String>,
-    /// Claim path of the consumer mapping.
-    pub consumer_claim: Option<Vec<String>>,
+    /// Claim paths of the consumer mapping, tried in order (`consumer_claim` is their
+    /// shorthand, folded in by the schema).
+    pub consumer_claims: Option<Vec<Vec<String>>>,
     /// Whether a request without a mapped consumer may proceed.
     pub consumer_optional: bool,
     /// Append the reason to error messages.
@@ -74,6 +75,8 @@ pub struct OidcConfig {
     pub issuers_allowed: Option<Vec<String>>,
     /// Clock leeway in seconds for `exp`, `nbf`, `iat`.
     pub leeway: f64,
+    /// The Kong Identity principal lookup (`null` or absent: off).
+    pub principals: Option<super::principal::Principals>,
     /// Minimum seconds between JWKS refreshes on an unknown `kid`.
     pub rediscovery_lifetime: f64,
     /// Run on CORS preflight requests.

@@ -1,4 +1,4 @@
-//! Consumer mapping: [`find_consumer`] looks the `consumer_claim` value up among the control
+//! Consumer mapping: [`find_consumer`] looks a `consumer_claims` value up among the control
 //! plane's consumers by each `consumer_by` field in turn (`id`, `username`, `custom_id`),
 //! and [`consumer_headers`] are the headers Kong sets for the one found.
 

@@ -12,6 +12,7 @@ pub mod consumer;
 pub mod credentials;
 pub mod issuer;
 pub mod outbound;
+pub mod principal;
 pub mod verify;
 
 pub use access::access;
