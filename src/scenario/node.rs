@@ -69,6 +69,9 @@ impl Node {
     }
 }
 
+/// How deeply a scenario file's YAML may nest (mappings and lists).
+pub(crate) const MAX_DEPTH: usize = 32;
+
 /// Parses `source` into a tree. A YAML syntax error is fatal and returned alone; duplicate
 /// keys are reported and the first entry is kept.
 pub(crate) fn parse(source: &str) -> Result<(Node, Vec<LoadError>), LoadError> {
@@ -77,6 +80,9 @@ pub(crate) fn parse(source: &str) -> Result<(Node, Vec<LoadError>), LoadError> {
         strict_booleans: true,
         // Keep duplicate keys so the loader reports each one with its position.
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        // Deserializing recurses per level: a hostile file nested 60 deep overflowed a 2 MiB
+        // test thread's stack under the default of 64. No scenario needs a tenth of this.
+        budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
     };
     let index = LineIndex::new(source);
     match serde_saphyr::from_str_with_options::<Spanned<RawKind>>(source, options) {
@@ -362,6 +368,22 @@ mod tests {
             Kind::Map(e) => e,
             other => panic!("not a map: {other:?}"),
         }
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_a_located_error_not_a_stack_overflow() {
+        let deep = |n: usize| format!("steps: {}x{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&deep(MAX_DEPTH - 2)).is_ok());
+        // Run where a test thread's stack is, deep enough to have overflowed it before.
+        let err = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || parse(&deep(200)).map(|_| ()))
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err.code, Code::YamlSyntax);
+        assert!(err.message.contains("depth"), "{}", err.message);
     }
 
     #[test]
