@@ -1,7 +1,7 @@
 //! The prerequisite steps: find the quickstart control plane, then create each
 //! `prereqs.entities` example on it through the core-entities API.
 
-use super::builder::Builder;
+use super::builder::{Builder, bare_request};
 use super::{QUICKSTART_ID, StepNotes};
 use crate::doc::code::DocCode;
 use crate::doc::diagnostic::Diagnostic;
@@ -40,20 +40,11 @@ impl Builder<'_> {
     /// The step that finds the quickstart control plane and captures its id.
     fn find_quickstart(&mut self, first: &Entity) {
         let span = self.span(&first.declared_at);
-        let request = Request {
-            destination: Destination::Api,
-            method: "GET".to_owned(),
-            url: self.template(
-                "/v2/control-planes?filter%5Bname%5D%5Beq%5D=$DECK_KONNECT_CONTROL_PLANE_NAME",
-                &first.declared_at,
-            ),
-            headers: vec![],
-            query: vec![],
-            body: None,
-            basic_auth: None,
-            konnect_auth: true,
-            span,
-        };
+        let url = self.template(
+            "/v2/control-planes?filter%5Bname%5D%5Beq%5D=$DECK_KONNECT_CONTROL_PLANE_NAME",
+            &first.declared_at,
+        );
+        let request = bare_request(Destination::Api, "GET", url, span);
         let step = Step {
             keys: StepKeys::default(),
             name: self.step_name("find-quickstart-control-plane"),
