@@ -729,17 +729,7 @@ mod tests {
 ## Access the Gateway service using the token \n";
 
     fn root(page: &str) -> TempRoot {
-        TempRoot::new(&[
-            ("app/p.md", page),
-            (
-                "app/_data/entity_examples/gateway/services/s.yml",
-                "name: s\nurl: http://h/anything\n",
-            ),
-            (
-                "app/_data/entity_examples/gateway/routes/r.yml",
-                "name: r\npaths:\n  - /anything\nservice: \n  name: s\n",
-            ),
-        ])
+        TempRoot::with_page(page)
     }
 
     fn converted(tmp: &TempRoot) -> Scenario {
