@@ -306,93 +306,124 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
     let mut skipped_includes = page.not_run.iter().peekable();
     while i < lines.len() {
         while let Some((_, at, reason)) = skipped_includes.next_if(|(index, ..)| *index <= i) {
-            blocks.push(Block {
-                location: at.clone(),
-                kind: BlockKind::NotRun(NotRun {
-                    construct: "{% include %}".to_owned(),
-                    reason: reason.clone(),
-                }),
-            });
+            blocks.push(skipped_include(at, reason));
         }
-        let line = &lines[i];
-        let trimmed = line.text.trim();
-        if let Some(marker) = fence_marker(line.text.trim_start()) {
-            let lang = line.text.trim_start()[marker.len()..]
-                .trim()
-                .to_ascii_lowercase();
-            let Some(end) = find_fence_end(lines, i, &marker) else {
-                errors.push(
-                    Diagnostic::error(
-                        DocCode::UnterminatedBlock,
-                        line.location(),
-                        format!("code block opened with `{marker}` is never closed"),
-                    )
-                    .with_help(format!("close it with a line holding `{marker}`")),
-                );
+        match next_block(lines, i, &mut blocks, &mut warnings) {
+            Ok(next) => i = next,
+            Err(e) => {
+                errors.push(e);
                 break;
-            };
-            if matches!(lang.as_str(), "sh" | "bash" | "shell" | "console") {
-                shell_blocks(&lines[i + 1..end], line, &mut blocks, &mut warnings);
             }
-            i = end + 1;
-            continue;
         }
-        if let Some(tag) = liquid_tag(&line.text) {
-            let mut words = tag.split_whitespace();
-            let name = words.next().unwrap_or("");
-            let end_tag = match name {
-                "konnect_api_request" => Some("endkonnect_api_request"),
-                "validation" => Some("endvalidation"),
-                "entity_examples" => Some("endentity_examples"),
-                "control_plane_request" => Some("endcontrol_plane_request"),
-                _ => None,
-            };
-            if let Some(end_tag) = end_tag {
-                let Some(end) =
-                    (i + 1..lines.len()).find(|&j| liquid_tag(&lines[j].text) == Some(end_tag))
-                else {
-                    errors.push(
-                        Diagnostic::error(
-                            DocCode::UnterminatedBlock,
-                            line.location(),
-                            format!("`{{% {tag} %}}` is never closed"),
-                        )
-                        .with_help(format!("close it with `{{% {end_tag} %}}`")),
-                    );
-                    break;
-                };
-                let body = &lines[i + 1..end];
-                blocks.push(tagged_block(name, words.next(), body, line, &mut warnings));
-                i = end + 1;
-                continue;
-            }
-            i = other_tag(name, lines, i, &mut blocks);
-            continue;
-        }
-        if let Some(heading) = heading(trimmed) {
-            blocks.push(Block {
-                location: line.location(),
-                kind: BlockKind::Heading(heading),
-            });
-        } else if !trimmed.is_empty() && !trimmed.starts_with("<!--") && !trimmed.starts_with("{:")
-        {
-            blocks.push(Block {
-                location: line.location(),
-                kind: BlockKind::Prose(site::substitute(trimmed)),
-            });
-        }
-        i += 1;
     }
+    blocks.extend(skipped_includes.map(|(_, at, reason)| skipped_include(at, reason)));
+    let (entities, missing) = prereq_entities(page, &mut errors);
+    blocks.splice(0..0, missing);
+    if errors.is_empty() {
+        Ok(Extracted {
+            blocks,
+            entities,
+            automated_tests: page.frontmatter.automated_tests.clone(),
+            warnings,
+        })
+    } else {
+        Err(errors)
+    }
+}
 
-    for (_, at, reason) in skipped_includes {
+/// An `{% include %}` the reader did not expand, as a block listed as not run.
+fn skipped_include(at: &DocLocation, reason: &str) -> Block {
+    Block {
+        location: at.clone(),
+        kind: BlockKind::NotRun(NotRun {
+            construct: "{% include %}".to_owned(),
+            reason: reason.to_owned(),
+        }),
+    }
+}
+
+/// Reads what starts at line `i` (a fenced code block, a Liquid block, a heading, prose)
+/// into `blocks`. Returns the index of the line after it, or the error of a block that is
+/// never closed.
+fn next_block(
+    lines: &[Line],
+    i: usize,
+    blocks: &mut Vec<Block>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<usize, Diagnostic> {
+    let line = &lines[i];
+    let trimmed = line.text.trim();
+    if let Some(marker) = fence_marker(line.text.trim_start()) {
+        let lang = line.text.trim_start()[marker.len()..]
+            .trim()
+            .to_ascii_lowercase();
+        let Some(end) = find_fence_end(lines, i, &marker) else {
+            return Err(Diagnostic::error(
+                DocCode::UnterminatedBlock,
+                line.location(),
+                format!("code block opened with `{marker}` is never closed"),
+            )
+            .with_help(format!("close it with a line holding `{marker}`")));
+        };
+        if matches!(lang.as_str(), "sh" | "bash" | "shell" | "console") {
+            shell_blocks(&lines[i + 1..end], line, blocks, warnings);
+        }
+        return Ok(end + 1);
+    }
+    if let Some(tag) = liquid_tag(&line.text) {
+        return liquid_block(lines, i, tag, blocks, warnings);
+    }
+    if let Some(heading) = heading(trimmed) {
         blocks.push(Block {
-            location: at.clone(),
-            kind: BlockKind::NotRun(NotRun {
-                construct: "{% include %}".to_owned(),
-                reason: reason.clone(),
-            }),
+            location: line.location(),
+            kind: BlockKind::Heading(heading),
+        });
+    } else if !trimmed.is_empty() && !trimmed.starts_with("<!--") && !trimmed.starts_with("{:") {
+        blocks.push(Block {
+            location: line.location(),
+            kind: BlockKind::Prose(site::substitute(trimmed)),
         });
     }
+    Ok(i + 1)
+}
+
+/// The Liquid tag `tag` at line `i`: a `{% konnect_api_request %}`, `{% validation %}`,
+/// `{% entity_examples %}` or `{% control_plane_request %}` block up to its end tag; any other
+/// tag goes to [`other_tag`].
+fn liquid_block(
+    lines: &[Line],
+    i: usize,
+    tag: &str,
+    blocks: &mut Vec<Block>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<usize, Diagnostic> {
+    let line = &lines[i];
+    let mut words = tag.split_whitespace();
+    let name = words.next().unwrap_or("");
+    let end_tag = match name {
+        "konnect_api_request" => "endkonnect_api_request",
+        "validation" => "endvalidation",
+        "entity_examples" => "endentity_examples",
+        "control_plane_request" => "endcontrol_plane_request",
+        _ => return Ok(other_tag(name, lines, i, blocks)),
+    };
+    let Some(end) = (i + 1..lines.len()).find(|&j| liquid_tag(&lines[j].text) == Some(end_tag))
+    else {
+        return Err(Diagnostic::error(
+            DocCode::UnterminatedBlock,
+            line.location(),
+            format!("`{{% {tag} %}}` is never closed"),
+        )
+        .with_help(format!("close it with `{{% {end_tag} %}}`")));
+    };
+    let body = &lines[i + 1..end];
+    blocks.push(tagged_block(name, words.next(), body, line, warnings));
+    Ok(end + 1)
+}
+
+/// The page's `prereqs.entities` examples. One the docs site builds elsewhere (no example
+/// file) is a block listed as not run; any other problem is an error.
+fn prereq_entities(page: &Page, errors: &mut Vec<Diagnostic>) -> (Vec<Entity>, Vec<Block>) {
     let mut entities = Vec::new();
     let mut missing = Vec::new();
     for named in &page.frontmatter.entities {
@@ -408,17 +439,7 @@ pub fn extract(page: &Page) -> Result<Extracted, Vec<Diagnostic>> {
             Err(e) => errors.push(e),
         }
     }
-    blocks.splice(0..0, missing);
-    if errors.is_empty() {
-        Ok(Extracted {
-            blocks,
-            entities,
-            automated_tests: page.frontmatter.automated_tests.clone(),
-            warnings,
-        })
-    } else {
-        Err(errors)
-    }
+    (entities, missing)
 }
 
 /// Liquid tags that only lay the page out (tabs, captures, tables); their content is read.
@@ -720,6 +741,7 @@ fn block_value(body: &[Line], open: &Line, what: &str) -> Result<Ordered, Diagno
     }
 }
 
+/// A `{% konnect_api_request %}` block's fields; keys docflow does not know are warnings.
 /// A `{% control_plane_request %}`: an Admin API path (`/vaults`), which the Konnect tab sends
 /// to the control plane's core entities. UNVERIFIED: the docs site computes the Konnect URL in
 /// Ruby that the corpus does not hold; docflow sends it to the quickstart control plane the
@@ -744,6 +766,24 @@ fn api_request(
 ) -> Result<ApiRequest, Diagnostic> {
     let what = "`{% konnect_api_request %}`";
     let value = block_value(body, open, what)?;
+    warn_unknown_keys(&value, open, what, warnings);
+    let common = common_fields(&value, open, what)?;
+    let mut captures = captures_of(&value, open, what)?;
+    captures.extend(extract_body_of(&value, open, what)?);
+    Ok(ApiRequest {
+        url: common.url,
+        method: common.method,
+        status_code: common.status_code,
+        headers: common.headers,
+        body: common.body,
+        body_cmd: value.get("body_cmd").and_then(Ordered::scalar_text),
+        captures,
+        region: value.get("region").and_then(Ordered::scalar_text),
+    })
+}
+
+/// A warning for each key of a `{% konnect_api_request %}` docflow does not know.
+fn warn_unknown_keys(value: &Ordered, open: &Line, what: &str, warnings: &mut Vec<Diagnostic>) {
     if let Ordered::Map(entries) = &value {
         for (key, _) in entries {
             if !API_REQUEST_KEYS.contains(&key.as_str()) {
@@ -755,7 +795,10 @@ fn api_request(
             }
         }
     }
-    let common = common_fields(&value, open, what)?;
+}
+
+/// The block's `capture:` (`capture: VAR` with `jq:`, or a list of `{variable, jq}`).
+fn captures_of(value: &Ordered, open: &Line, what: &str) -> Result<Vec<DocCapture>, Diagnostic> {
     let mut captures = Vec::new();
     match value.get("capture") {
         None | Some(Ordered::Null) => {}
@@ -804,6 +847,16 @@ fn api_request(
             ));
         }
     }
+    Ok(captures)
+}
+
+/// The block's `extract_body:` (a list of `{name, variable}`, `name` a dotted path).
+fn extract_body_of(
+    value: &Ordered,
+    open: &Line,
+    what: &str,
+) -> Result<Vec<DocCapture>, Diagnostic> {
+    let mut captures = Vec::new();
     match value.get("extract_body") {
         None | Some(Ordered::Null) => {}
         Some(Ordered::Seq(items)) => {
@@ -836,16 +889,7 @@ fn api_request(
             ));
         }
     }
-    Ok(ApiRequest {
-        url: common.url,
-        method: common.method,
-        status_code: common.status_code,
-        headers: common.headers,
-        body: common.body,
-        body_cmd: value.get("body_cmd").and_then(Ordered::scalar_text),
-        captures,
-        region: value.get("region").and_then(Ordered::scalar_text),
-    })
+    Ok(captures)
 }
 
 fn validation(kind: String, body: &[Line], open: &Line) -> Result<Validation, Diagnostic> {

@@ -3,6 +3,8 @@
 //! output-only flags (`-i`, `-s`, `--fail-with-body`, …) are ignored and anything else is
 //! reported, never guessed.
 
+use crate::scenario::model::Destination;
+
 /// A request written as a curl command.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CurlRequest {
@@ -52,6 +54,19 @@ const IGNORED_FLAGS: &[&str] = &[
 /// Short flags that may be bundled (`-sSL`).
 const BUNDLABLE: &str = "isSLkvfN";
 
+/// Where a curl's URL goes: a `$KONNECT_PROXY_URL/…` (or `${KONNECT_PROXY_URL}/…`) URL to
+/// the proxy, with the path after the variable; anything else as written. The converter and
+/// the drift check share this rule.
+pub fn destination(url: &str) -> (Destination, &str) {
+    match url
+        .strip_prefix("$KONNECT_PROXY_URL")
+        .or_else(|| url.strip_prefix("${KONNECT_PROXY_URL}"))
+    {
+        Some(path) => (Destination::Proxy, path),
+        None => (Destination::Absolute, url),
+    }
+}
+
 /// Parses the words of a command whose first word is `curl`; `None` if it is not curl.
 pub fn parse(words: &[String]) -> Option<CurlRequest> {
     let (first, args) = words.split_first()?;
@@ -69,81 +84,20 @@ pub fn parse(words: &[String]) -> Option<CurlRequest> {
             Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
             _ => (arg.as_str(), None),
         };
-        let takes_value = matches!(
-            name,
-            "-X" | "--request"
-                | "-H"
-                | "--header"
-                | "-d"
-                | "--data"
-                | "--data-raw"
-                | "--data-ascii"
-                | "--data-binary"
-                | "--data-urlencode"
-                | "--json"
-                | "-u"
-                | "--user"
-                | "--url"
-        );
-        let value = if takes_value {
-            match inline {
-                Some(v) => Some(v),
-                None => {
-                    i += 1;
-                    match args.get(i) {
-                        Some(v) => Some(v.clone()),
-                        None => {
-                            req.unknown.push(format!("{name} (no value)"));
-                            break;
-                        }
-                    }
-                }
+        let value = if takes_value(name) {
+            let value = inline.or_else(|| {
+                i += 1;
+                args.get(i).cloned()
+            });
+            if value.is_none() {
+                req.unknown.push(format!("{name} (no value)"));
+                break;
             }
+            value
         } else {
             None
         };
-        match (name, value) {
-            ("-X" | "--request", Some(v)) => method = Some(v.to_ascii_uppercase()),
-            ("-H" | "--header", Some(v)) => match v.split_once(':') {
-                Some((n, val)) => req
-                    .headers
-                    .push((n.trim().to_owned(), val.trim().to_owned())),
-                None => req.unknown.push(format!("{name} {v}")),
-            },
-            (
-                "-d" | "--data" | "--data-raw" | "--data-ascii" | "--data-binary"
-                | "--data-urlencode",
-                Some(v),
-            ) => {
-                data_sent = true;
-                match v.split_once('=') {
-                    Some((n, val)) if !n.is_empty() && !v.trim_start().starts_with('{') => {
-                        req.form.push((n.to_owned(), val.to_owned()));
-                    }
-                    _ => req.raw = Some(v),
-                }
-            }
-            ("--json", Some(v)) => {
-                data_sent = true;
-                req.json = Some(v);
-            }
-            ("-u" | "--user", Some(v)) => {
-                let (user, pass) = v.split_once(':').unwrap_or((v.as_str(), ""));
-                req.basic_auth = Some((user.to_owned(), pass.to_owned()));
-            }
-            ("--url", Some(v)) => req.url = v,
-            ("-G" | "--get", None) => req.get = true,
-            (flag, None) if IGNORED_FLAGS.contains(&flag) => {}
-            (flag, None)
-                if flag.len() > 2
-                    && flag.starts_with('-')
-                    && !flag.starts_with("--")
-                    && flag[1..].chars().all(|c| BUNDLABLE.contains(c)) => {}
-            (word, None) if !word.starts_with('-') && req.url.is_empty() => {
-                req.url = word.to_owned();
-            }
-            (other, _) => req.unknown.push(other.to_owned()),
-        }
+        apply_option(&mut req, &mut method, &mut data_sent, name, value);
         i += 1;
     }
     req.method = method.unwrap_or_else(|| {
@@ -154,6 +108,78 @@ pub fn parse(words: &[String]) -> Option<CurlRequest> {
         }
     });
     Some(req)
+}
+
+/// Whether the option takes a value (the next word, or after `=`).
+fn takes_value(name: &str) -> bool {
+    matches!(
+        name,
+        "-X" | "--request"
+            | "-H"
+            | "--header"
+            | "-d"
+            | "--data"
+            | "--data-raw"
+            | "--data-ascii"
+            | "--data-binary"
+            | "--data-urlencode"
+            | "--json"
+            | "-u"
+            | "--user"
+            | "--url"
+    )
+}
+
+/// Applies one option (or the URL) to `req`; `method` is `-X`'s, `data_sent` whether data
+/// makes the default method `POST`. What docflow does not understand goes to `req.unknown`.
+fn apply_option(
+    req: &mut CurlRequest,
+    method: &mut Option<String>,
+    data_sent: &mut bool,
+    name: &str,
+    value: Option<String>,
+) {
+    match (name, value) {
+        ("-X" | "--request", Some(v)) => *method = Some(v.to_ascii_uppercase()),
+        ("-H" | "--header", Some(v)) => match v.split_once(':') {
+            Some((n, val)) => req
+                .headers
+                .push((n.trim().to_owned(), val.trim().to_owned())),
+            None => req.unknown.push(format!("{name} {v}")),
+        },
+        (
+            "-d" | "--data" | "--data-raw" | "--data-ascii" | "--data-binary" | "--data-urlencode",
+            Some(v),
+        ) => {
+            *data_sent = true;
+            match v.split_once('=') {
+                Some((n, val)) if !n.is_empty() && !v.trim_start().starts_with('{') => {
+                    req.form.push((n.to_owned(), val.to_owned()));
+                }
+                _ => req.raw = Some(v),
+            }
+        }
+        ("--json", Some(v)) => {
+            *data_sent = true;
+            req.json = Some(v);
+        }
+        ("-u" | "--user", Some(v)) => {
+            let (user, pass) = v.split_once(':').unwrap_or((v.as_str(), ""));
+            req.basic_auth = Some((user.to_owned(), pass.to_owned()));
+        }
+        ("--url", Some(v)) => req.url = v,
+        ("-G" | "--get", None) => req.get = true,
+        (flag, None) if IGNORED_FLAGS.contains(&flag) => {}
+        (flag, None)
+            if flag.len() > 2
+                && flag.starts_with('-')
+                && !flag.starts_with("--")
+                && flag[1..].chars().all(|c| BUNDLABLE.contains(c)) => {}
+        (word, None) if !word.starts_with('-') && req.url.is_empty() => {
+            req.url = word.to_owned();
+        }
+        (other, _) => req.unknown.push(other.to_owned()),
+    }
 }
 
 #[cfg(test)]

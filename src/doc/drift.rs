@@ -28,6 +28,7 @@ use super::blocks::{
     ApiRequest, Block, BlockKind, Curl, DocCapture, Extracted, Validation, extract,
 };
 use super::code::DriftCode;
+use super::curl_command::{self, CurlRequest};
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::Entity;
 use super::infer::Inference;
@@ -428,17 +429,12 @@ impl Compare<'_> {
         self.json_body(v.body.as_ref().map(|b| b.to_json()).as_ref(), request);
     }
 
+    /// Compares a `curl` with the step: destination, URL, method, implied status, headers,
+    /// form or query fields, body, Basic credentials.
     fn curl(&mut self, c: &Curl, inference: &Inference) {
         let request = &self.step.request;
         let doc = &c.request;
-        let (destination, url) = match doc
-            .url
-            .strip_prefix("$KONNECT_PROXY_URL")
-            .or_else(|| doc.url.strip_prefix("${KONNECT_PROXY_URL}"))
-        {
-            Some(path) => (Destination::Proxy, path),
-            None => (Destination::Absolute, doc.url.as_str()),
-        };
+        let (destination, url) = curl_command::destination(&doc.url);
         self.destination(destination);
         self.url(url, request);
         self.method(&doc.method, request);
@@ -449,6 +445,13 @@ impl Compare<'_> {
             .map(|(n, v)| format!("{n}: {v}"))
             .collect();
         self.headers(&headers, request);
+        self.curl_fields(doc, request);
+        self.curl_body(doc, request);
+        self.curl_basic_auth(doc, request);
+    }
+
+    /// The curl's `-d` fields against the step's form (or query, with `-G`).
+    fn curl_fields(&mut self, doc: &CurlRequest, request: &Request) {
         let fields = |pairs: &mut dyn Iterator<Item = (String, String)>| -> BTreeSet<String> {
             pairs
                 .map(|(k, v)| format!("{k}={}", strip_run_id(v.trim())))
@@ -484,6 +487,10 @@ impl Compare<'_> {
             };
             self.drift(where_, join(&doc_form), join(&scenario_form));
         }
+    }
+
+    /// The curl's JSON or raw body against the step's.
+    fn curl_body(&mut self, doc: &CurlRequest, request: &Request) {
         if let Some(json) = &doc.json {
             match serde_json::from_str::<Value>(json) {
                 Ok(v) => self.json_body(Some(&v), request),
@@ -498,6 +505,10 @@ impl Compare<'_> {
                 other => self.drift("body", raw.clone(), body_kind(other.as_ref())),
             }
         }
+    }
+
+    /// The curl's `-u` against the step's `basic_auth`.
+    fn curl_basic_auth(&mut self, doc: &CurlRequest, request: &Request) {
         let doc_basic = doc.basic_auth.as_ref().map(|(u, p)| format!("{u}:{p}"));
         let scenario_basic = request
             .basic_auth
@@ -718,17 +729,7 @@ mod tests {
 ## Access the Gateway service using the token \n";
 
     fn root(page: &str) -> TempRoot {
-        TempRoot::new(&[
-            ("app/p.md", page),
-            (
-                "app/_data/entity_examples/gateway/services/s.yml",
-                "name: s\nurl: http://h/anything\n",
-            ),
-            (
-                "app/_data/entity_examples/gateway/routes/r.yml",
-                "name: r\npaths:\n  - /anything\nservice: \n  name: s\n",
-            ),
-        ])
+        TempRoot::with_page(page)
     }
 
     fn converted(tmp: &TempRoot) -> Scenario {

@@ -115,6 +115,18 @@ fn request_yaml(
     indent: &str,
     out: &mut String,
 ) {
+    destination_yaml(request, indent, out);
+    let _ = writeln!(out, "{indent}url: {}", scalar(&request.url.raw));
+    if let Some(status) = status {
+        let _ = writeln!(out, "{indent}status_code: {status}");
+    }
+    let _ = writeln!(out, "{indent}method: {}", request.method);
+    fields_yaml(request, indent, out);
+    body_yaml(request, ordered_body, indent, out);
+}
+
+/// `to:` and `auth:`, where they differ from what the loader assumes from the URL.
+fn destination_yaml(request: &Request, indent: &str, out: &mut String) {
     let url = request.url.raw.as_str();
     let looks_absolute =
         url.starts_with('$') || url.starts_with("http://") || url.starts_with("https://");
@@ -140,11 +152,10 @@ fn request_yaml(
             }
         );
     }
-    let _ = writeln!(out, "{indent}url: {}", scalar(url));
-    if let Some(status) = status {
-        let _ = writeln!(out, "{indent}status_code: {status}");
-    }
-    let _ = writeln!(out, "{indent}method: {}", request.method);
+}
+
+/// `headers:`, `query:` and `basic_auth:`, where the request has them.
+fn fields_yaml(request: &Request, indent: &str, out: &mut String) {
     if !request.headers.is_empty() {
         let _ = writeln!(out, "{indent}headers:");
         for h in &request.headers {
@@ -169,6 +180,11 @@ fn request_yaml(
             scalar(&basic.password.raw)
         );
     }
+}
+
+/// `body:` (in the doc's key order when it is the same JSON) or `form:`; a raw body, which
+/// the format cannot express, as a comment.
+fn body_yaml(request: &Request, ordered_body: Option<&Ordered>, indent: &str, out: &mut String) {
     match &request.body {
         None => {}
         Some(Body::Json(json)) => {

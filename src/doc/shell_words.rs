@@ -101,7 +101,19 @@ impl Splitter {
 
     /// The next word or operator; `None` at the end of the text.
     fn next_token(&mut self) -> Result<Option<Token>, ShellError> {
-        // Skip blanks, continuations and comments.
+        self.skip_blanks();
+        let Some(c) = self.peek(0) else {
+            return Ok(None);
+        };
+        if let Some(operator) = self.operator(c) {
+            return Ok(Some(operator));
+        }
+        let line = self.line;
+        Ok(Some(Token::Word(self.word()?, line)))
+    }
+
+    /// Skips blanks, continuations and comments.
+    fn skip_blanks(&mut self) {
         loop {
             match self.peek(0) {
                 Some(' ' | '\t' | '\r') => {
@@ -124,32 +136,37 @@ impl Splitter {
                 _ => break,
             }
         }
-        let Some(c) = self.peek(0) else {
-            return Ok(None);
-        };
+    }
+
+    /// The operator that starts with `c` (a command's end or a pipe), consumed; `None` when
+    /// `c` starts a word.
+    fn operator(&mut self, c: char) -> Option<Token> {
         match c {
             '\n' | ';' => {
                 self.bump();
-                return Ok(Some(Token::End));
+                Some(Token::End)
             }
             '&' => {
                 self.bump();
                 if self.peek(0) == Some('&') {
                     self.bump();
                 }
-                return Ok(Some(Token::End));
+                Some(Token::End)
             }
             '|' => {
                 self.bump();
                 if self.peek(0) == Some('|') {
                     self.bump();
-                    return Ok(Some(Token::End));
+                    return Some(Token::End);
                 }
-                return Ok(Some(Token::Pipe));
+                Some(Token::Pipe)
             }
-            _ => {}
+            _ => None,
         }
-        let line = self.line;
+    }
+
+    /// A word, its quotes and escapes resolved.
+    fn word(&mut self) -> Result<String, ShellError> {
         let mut word = String::new();
         while let Some(c) = self.peek(0) {
             match c {
@@ -165,18 +182,7 @@ impl Splitter {
                 '\'' => {
                     let line = self.line;
                     self.bump();
-                    loop {
-                        match self.bump() {
-                            Some('\'') => break,
-                            Some(ch) => word.push(ch),
-                            None => {
-                                return Err(ShellError {
-                                    line,
-                                    message: "unterminated single quote".to_owned(),
-                                });
-                            }
-                        }
-                    }
+                    self.single_quoted(&mut word, line)?;
                 }
                 '"' => {
                     let line = self.line;
@@ -190,7 +196,23 @@ impl Splitter {
                 }
             }
         }
-        Ok(Some(Token::Word(word, line)))
+        Ok(word)
+    }
+
+    /// The rest of a single-quoted string, opened at `line`: everything up to the next `'`.
+    fn single_quoted(&mut self, word: &mut String, line: usize) -> Result<(), ShellError> {
+        loop {
+            match self.bump() {
+                Some('\'') => return Ok(()),
+                Some(ch) => word.push(ch),
+                None => {
+                    return Err(ShellError {
+                        line,
+                        message: "unterminated single quote".to_owned(),
+                    });
+                }
+            }
+        }
     }
 
     fn double_quoted(&mut self, word: &mut String, line: usize) -> Result<(), ShellError> {

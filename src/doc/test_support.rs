@@ -23,6 +23,22 @@ impl TempRoot {
         Self(dir)
     }
 
+    /// A docs root with `page` at `app/p.md` and two entity examples: service `s`, and
+    /// route `r` (path `/anything`) referencing it by name.
+    pub(crate) fn with_page(page: &str) -> Self {
+        Self::new(&[
+            ("app/p.md", page),
+            (
+                "app/_data/entity_examples/gateway/services/s.yml",
+                "name: s\nurl: http://h/anything\n",
+            ),
+            (
+                "app/_data/entity_examples/gateway/routes/r.yml",
+                "name: r\npaths:\n  - /anything\nservice: \n  name: s\n",
+            ),
+        ])
+    }
+
     /// The folder as a docs root.
     pub(crate) fn root(&self) -> DocsRoot {
         DocsRoot::open(&self.0).unwrap()

@@ -19,6 +19,26 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 /// Renders `request`. The API and proxy base URLs come from the `KONNECT_CONTROL_PLANE_URL`
 /// and `KONNECT_PROXY_URL` variables.
 pub fn prepare(request: &Request, vars: &Vars) -> Result<Prepared, UndefinedVar> {
+    let url = render_url(request, vars)?;
+    let mut headers = render_headers(request, vars)?;
+    let (body, content_type) = render_body(request, vars)?;
+    if let Some(ct) = content_type
+        && !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("Content-Type".to_owned(), ct.to_owned()));
+    }
+    Ok(Prepared {
+        method: request.method.clone(),
+        url,
+        headers,
+        body,
+    })
+}
+
+/// The request's full URL: the base URL its destination adds, the path, the query.
+fn render_url(request: &Request, vars: &Vars) -> Result<String, UndefinedVar> {
     let base = |name: &str| -> Result<String, UndefinedVar> {
         vars.get(name)
             .map(|v| v.text.trim_end_matches('/').to_owned())
@@ -45,7 +65,12 @@ pub fn prepare(request: &Request, vars: &Vars) -> Result<Prepared, UndefinedVar>
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&query.join("&"));
     }
+    Ok(url)
+}
 
+/// The request's headers: the Konnect token or Basic credentials it adds, then its own,
+/// which replace a generated one of the same name.
+fn render_headers(request: &Request, vars: &Vars) -> Result<Vec<(String, String)>, UndefinedVar> {
     let mut headers: Vec<(String, String)> = Vec::new();
     if request.destination == Destination::Api && request.konnect_auth {
         let token = vars
@@ -68,8 +93,15 @@ pub fn prepare(request: &Request, vars: &Vars) -> Result<Prepared, UndefinedVar>
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&header.name));
         headers.push((header.name.clone(), value));
     }
+    Ok(headers)
+}
 
-    let (body, content_type) = match &request.body {
+/// The request's body, and the content type it implies.
+fn render_body(
+    request: &Request,
+    vars: &Vars,
+) -> Result<(Option<Vec<u8>>, Option<&'static str>), UndefinedVar> {
+    Ok(match &request.body {
         None => (None, None),
         Some(Body::Json(value)) => {
             let rendered = vars.render_json(value)?;
@@ -90,19 +122,6 @@ pub fn prepare(request: &Request, vars: &Vars) -> Result<Prepared, UndefinedVar>
             )
         }
         Some(Body::Raw(template)) => (Some(vars.render(template)?.into_bytes()), None),
-    };
-    if let Some(ct) = content_type
-        && !headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-    {
-        headers.push(("Content-Type".to_owned(), ct.to_owned()));
-    }
-    Ok(Prepared {
-        method: request.method.clone(),
-        url,
-        headers,
-        body,
     })
 }
 

@@ -83,18 +83,7 @@ pub async fn run_scenario_watched(
             }
             None => (None, Span::default()),
         };
-        failures.push(Failure {
-            code,
-            step,
-            span,
-            message,
-            mismatches: vec![],
-            excerpt: None,
-            curl: None,
-            exports: vec![],
-            doc: None,
-            keys: StepKeys::default(),
-        });
+        failures.push(run_failure(code, step, span, message));
     }
     let cleanups = teardown(cleanups, session, &redactor).await;
     ScenarioReport {
@@ -117,24 +106,12 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
         match vars.render(&def.value) {
             Ok(text) => vars.set_text(&def.name, text, def.secret, Origin::Scenario),
             Err(missing) => {
-                record_failure(
-                    &progress,
-                    Failure {
-                        code: Code::Run(RunCode::UndefinedVariable),
-                        step: None,
-                        span: def.span,
-                        message: format!(
-                            "variable `{}` uses `${}`, which is not defined",
-                            def.name, missing.0
-                        ),
-                        mismatches: vec![],
-                        excerpt: None,
-                        curl: None,
-                        exports: vec![],
-                        doc: None,
-                        keys: StepKeys::default(),
-                    },
+                let message = format!(
+                    "variable `{}` uses `${}`, which is not defined",
+                    def.name, missing.0
                 );
+                let code = Code::Run(RunCode::UndefinedVariable);
+                record_failure(&progress, run_failure(code, None, def.span, message));
                 return;
             }
         }
@@ -169,5 +146,21 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
         if stop {
             break;
         }
+    }
+}
+
+/// A failure of the run itself (not of a step's checks): no request to reproduce.
+fn run_failure(code: Code, step: Option<String>, span: Span, message: String) -> Failure {
+    Failure {
+        code,
+        step,
+        span,
+        message,
+        mismatches: vec![],
+        excerpt: None,
+        curl: None,
+        exports: vec![],
+        doc: None,
+        keys: StepKeys::default(),
     }
 }

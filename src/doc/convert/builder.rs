@@ -11,7 +11,7 @@ use crate::doc::code::DocCode;
 use crate::doc::diagnostic::{Diagnostic, DocLocation};
 use crate::doc::infer::Inference;
 use crate::doc::markdown::Page;
-use crate::scenario::model::{Capture, Header, Span, Step, Template, VarDef};
+use crate::scenario::model::{Capture, Destination, Header, Request, Span, Step, Template, VarDef};
 
 /// The conversion in progress: the steps so far and what the doc has defined.
 pub(super) struct Builder<'a> {
@@ -189,5 +189,26 @@ impl<'a> Builder<'a> {
             secret: self.inference.is_secret(variable),
             span,
         }
+    }
+}
+
+/// A request with only a destination, a method and a URL; the Konnect token goes to API
+/// requests, as everywhere in a converted page.
+pub(super) fn bare_request(
+    destination: Destination,
+    method: &str,
+    url: Template,
+    span: Span,
+) -> Request {
+    Request {
+        destination,
+        method: method.to_owned(),
+        url,
+        headers: vec![],
+        query: vec![],
+        body: None,
+        basic_auth: None,
+        konnect_auth: destination == Destination::Api,
+        span,
     }
 }

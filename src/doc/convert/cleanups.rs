@@ -1,8 +1,8 @@
 //! What undoes a step (`CleanupRule`) and the cleanups registered at the end.
 
-use super::builder::Builder;
+use super::builder::{Builder, bare_request};
 use crate::doc::diagnostic::DocLocation;
-use crate::scenario::model::{Destination, Request};
+use crate::scenario::model::Destination;
 
 /// What undoes a step.
 #[derive(Debug, Clone)]
@@ -70,17 +70,8 @@ impl Builder<'_> {
                 .as_ref()
                 .map(|s| DocLocation::new(&s.file, s.line))
                 .unwrap_or_else(|| DocLocation::new(&self.page.path, 0));
-            let cleanup = Request {
-                destination: Destination::Api,
-                method: "DELETE".to_owned(),
-                url: self.template(&url, &at),
-                headers: vec![],
-                query: vec![],
-                body: None,
-                basic_auth: None,
-                konnect_auth: true,
-                span,
-            };
+            let url = self.template(&url, &at);
+            let cleanup = bare_request(Destination::Api, "DELETE", url, span);
             self.notes[index].comments.push(match rule {
                 CleanupRule::AuthServer => "inferred: cleanup deletes the auth server with its scopes, claims and clients (`force=true`)".to_owned(),
                 CleanupRule::CoreEntity { .. } => "inferred: cleanup deletes what this step creates".to_owned(),

@@ -3,7 +3,7 @@
 //! control plane, with the capture of its id and its cleanup; an entity the page applied
 //! before is updated in place, as decK does.
 
-use super::builder::Builder;
+use super::builder::{Builder, bare_request};
 use super::requests::doc_step;
 use super::{QUICKSTART_ID, StepNotes};
 use crate::doc::blocks::EntityExamples;
@@ -43,20 +43,11 @@ impl Builder<'_> {
             return;
         }
         let span = self.span(at);
-        let request = Request {
-            destination: Destination::Api,
-            method: "GET".to_owned(),
-            url: self.template(
-                "/v2/control-planes?filter%5Bname%5D%5Beq%5D=$DECK_KONNECT_CONTROL_PLANE_NAME",
-                at,
-            ),
-            headers: vec![],
-            query: vec![],
-            body: None,
-            basic_auth: None,
-            konnect_auth: true,
-            span,
-        };
+        let url = self.template(
+            "/v2/control-planes?filter%5Bname%5D%5Beq%5D=$DECK_KONNECT_CONTROL_PLANE_NAME",
+            at,
+        );
+        let request = bare_request(Destination::Api, "GET", url, span);
         let step = Step {
             keys: StepKeys::default(),
             name: self.step_name("find-quickstart-control-plane"),

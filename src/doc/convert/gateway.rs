@@ -1,7 +1,7 @@
 //! Gateway steps the doc implies: the call a closing "Access the Gateway service…" heading
 //! describes, and the probe that waits until an authentication plugin is enforced.
 
-use super::builder::Builder;
+use super::builder::{Builder, bare_request};
 use super::requests::doc_step;
 use super::{PROBE_RETRY, StepNotes};
 use crate::doc::code::DocCode;
@@ -51,15 +51,13 @@ impl Builder<'_> {
             );
         }
         let request = Request {
-            destination: Destination::Proxy,
-            method: "GET".to_owned(),
-            url: Template::literal(path.clone()),
             headers: self.headers(&headers, at),
-            query: vec![],
-            body: None,
-            basic_auth: None,
-            konnect_auth: false,
-            span,
+            ..bare_request(
+                Destination::Proxy,
+                "GET",
+                Template::literal(path.clone()),
+                span,
+            )
         };
         self.before_gateway_call(&path, at);
         let step = doc_step(
@@ -87,17 +85,8 @@ impl Builder<'_> {
             return;
         };
         let span = self.span(at);
-        let request = Request {
-            destination: Destination::Proxy,
-            method: "GET".to_owned(),
-            url: self.template(path, at),
-            headers: vec![],
-            query: vec![],
-            body: None,
-            basic_auth: None,
-            konnect_auth: false,
-            span,
-        };
+        let url = self.template(path, at);
+        let request = bare_request(Destination::Proxy, "GET", url, span);
         let step = Step {
             keys: StepKeys::default(),
             name: self.step_name(&format!("gateway-enforces-{plugin}")),

@@ -48,42 +48,8 @@ impl Builder<'_> {
             (None, Some(raw)) => Some(Body::Raw(self.template(raw, at))),
             (None, None) => None,
         };
-        let mut captures: Vec<Capture> = Vec::new();
-        for c in &r.captures {
-            match captures.iter().find(|x| x.variable == c.variable) {
-                Some(existing) if existing.jq != c.jq => self.warnings.push(Diagnostic::warning(
-                    DocCode::CaptureConflict,
-                    at.clone(),
-                    format!(
-                        "`{}` is captured twice, with `{}` and `{}`; the first is used",
-                        c.variable, existing.jq, c.jq
-                    ),
-                )),
-                Some(_) => {}
-                None => captures.push(self.capture(&c.variable, &c.jq, span)),
-            }
-        }
-        let rule = if is_auth_server {
-            Some(CleanupRule::AuthServer)
-        } else {
-            core_entity_collection(&r.method, &r.url).map(|(collection, singular)| {
-                CleanupRule::CoreEntity {
-                    collection,
-                    singular,
-                }
-            })
-        };
-        if let Some(CleanupRule::CoreEntity { singular, .. }) = &rule
-            && singular == "plugin"
-            && let Some(name) = body
-                .as_ref()
-                .and_then(|b| b.get("name"))
-                .and_then(Ordered::as_str)
-            && AUTH_PLUGINS.contains(&name)
-            && self.inference.probe_auth_plugins
-        {
-            self.pending_probe = Some(name.to_owned());
-        }
+        let captures = self.api_captures(r, at, span);
+        let rule = self.api_cleanup_rule(r, is_auth_server, body.as_ref());
         let request = Request {
             destination: Destination::Api,
             method: r.method.clone(),
@@ -106,6 +72,56 @@ impl Builder<'_> {
         let step = doc_step(name, at, span, request, r.status_code, captures);
         let index = self.push(step, StepNotes { comments, body }, rule);
         self.last_request = Some(index);
+    }
+
+    /// The block's `capture` and `extract_body` captures; a variable captured twice with
+    /// different programs keeps the first, with a warning.
+    fn api_captures(&mut self, r: &ApiRequest, at: &DocLocation, span: Span) -> Vec<Capture> {
+        let mut captures: Vec<Capture> = Vec::new();
+        for c in &r.captures {
+            match captures.iter().find(|x| x.variable == c.variable) {
+                Some(existing) if existing.jq != c.jq => self.warnings.push(Diagnostic::warning(
+                    DocCode::CaptureConflict,
+                    at.clone(),
+                    format!(
+                        "`{}` is captured twice, with `{}` and `{}`; the first is used",
+                        c.variable, existing.jq, c.jq
+                    ),
+                )),
+                Some(_) => {}
+                None => captures.push(self.capture(&c.variable, &c.jq, span)),
+            }
+        }
+        captures
+    }
+
+    /// What undoes the request, if it creates something; an authentication plugin it enables
+    /// makes the next gateway request wait for enforcement.
+    fn api_cleanup_rule(
+        &mut self,
+        r: &ApiRequest,
+        is_auth_server: bool,
+        body: Option<&Ordered>,
+    ) -> Option<CleanupRule> {
+        let rule = if is_auth_server {
+            Some(CleanupRule::AuthServer)
+        } else {
+            core_entity_collection(&r.method, &r.url).map(|(collection, singular)| {
+                CleanupRule::CoreEntity {
+                    collection,
+                    singular,
+                }
+            })
+        };
+        if let Some(CleanupRule::CoreEntity { singular, .. }) = &rule
+            && singular == "plugin"
+            && let Some(name) = body.and_then(|b| b.get("name")).and_then(Ordered::as_str)
+            && AUTH_PLUGINS.contains(&name)
+            && self.inference.probe_auth_plugins
+        {
+            self.pending_probe = Some(name.to_owned());
+        }
+        rule
     }
 }
 

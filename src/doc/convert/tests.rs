@@ -19,17 +19,7 @@ const PAGE: &str = "---\ntitle: T\nworks_on: [konnect]\nprereqs:\n  entities:\n 
 ## Access the Gateway service using the token \nAccess it.\n";
 
 fn files(page: &str) -> TempRoot {
-    TempRoot::new(&[
-        ("app/p.md", page),
-        (
-            "app/_data/entity_examples/gateway/services/s.yml",
-            "name: s\nurl: http://h/anything\n",
-        ),
-        (
-            "app/_data/entity_examples/gateway/routes/r.yml",
-            "name: r\npaths:\n  - /anything\nservice: \n  name: s\n",
-        ),
-    ])
+    TempRoot::with_page(page)
 }
 
 fn convert_text(page: &str, inference: &Inference) -> Result<Conversion, Vec<Diagnostic>> {
