@@ -183,7 +183,7 @@ pub struct Export {
 /// A shell command docflow does not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shell {
-    /// Its words, joined by spaces.
+    /// Its words, joined by spaces (quotes removed), pipeline stages joined by ` | `.
     pub text: String,
 }
 
@@ -489,10 +489,6 @@ const OTHER_DEPLOYMENT_TAGS: &[(&str, &str)] = &[
         "entity_example",
         "an entity in one format (Admin API, KIC resource), which docflow does not apply",
     ),
-    (
-        "env_variables",
-        "environment set-up docflow reads from the front matter, not a request",
-    ),
 ];
 
 /// Any other Liquid tag at `lines[i]`: layout is read through, a tag for another deployment
@@ -508,6 +504,12 @@ fn other_tag(name: &str, lines: &[Line], i: usize, blocks: &mut Vec<Block>) -> u
     }
     let end_tag = format!("end{name}");
     let end = (i + 1..lines.len()).find(|&j| liquid_tag(&lines[j].text) == Some(end_tag.as_str()));
+    if name == "env_variables"
+        && let Some(end) = end
+    {
+        env_variables(&lines[i + 1..end], blocks);
+        return end + 1;
+    }
     let reason = match OTHER_DEPLOYMENT_TAGS.iter().find(|(t, _)| *t == name) {
         Some(("on_prem", _)) => return end.map_or(i + 1, |e| e + 1),
         Some((_, reason)) => (*reason).to_owned(),
@@ -521,6 +523,40 @@ fn other_tag(name: &str, lines: &[Line], i: usize, blocks: &mut Vec<Block>) -> u
         }),
     });
     end.map_or(i + 1, |e| e + 1)
+}
+
+/// An `{% env_variables %}` block (`NAME: value` lines): the exports the site renders, each at
+/// its line. The Konnect API tab reads a `DECK_X` variable as `$X`, so both are defined.
+fn env_variables(body: &[Line], blocks: &mut Vec<Block>) {
+    for line in body {
+        let Some((name, value)) = line.text.trim().split_once(':') else {
+            continue;
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
+            .unwrap_or(value);
+        let mut export = |name: &str, value: String| {
+            blocks.push(Block {
+                location: line.location(),
+                kind: BlockKind::Export(Export {
+                    name: name.to_owned(),
+                    placeholder: is_placeholder(&value),
+                    value,
+                }),
+            });
+        };
+        export(name, value.to_owned());
+        if let Some(short) = name.strip_prefix("DECK_") {
+            export(short, format!("${name}"));
+        }
+    }
 }
 
 /// An `{% entity_examples %}` block: its `entities`, with the block's `variables` substituted.
@@ -702,7 +738,11 @@ fn shell_blocks(
             blocks.push(Block {
                 location,
                 kind: BlockKind::Shell(Shell {
-                    text: cmd.words.join(" "),
+                    text: std::iter::once(&cmd.words)
+                        .chain(&cmd.pipeline)
+                        .map(|stage| stage.join(" "))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
                 }),
             });
         }

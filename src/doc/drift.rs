@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::blocks::{
-    ApiRequest, Block, BlockKind, Curl, DocCapture, Extracted, Validation, extract,
+    ApiRequest, Block, BlockKind, Curl, DocCapture, EntityExamples, Extracted, Validation, extract,
 };
 use super::code::DriftCode;
 use super::curl_command::{self, CurlRequest};
@@ -264,6 +264,7 @@ impl Compare<'_> {
             BlockKind::ApiRequest(r) => self.api_request(r),
             BlockKind::Validation(v) => self.validation(v),
             BlockKind::Curl(c) => self.curl(c, inference),
+            BlockKind::EntityExamples(e) => self.entity_examples(e),
             BlockKind::Heading(h) if inference.implies_gateway_call(&h.text) => {
                 let after: Vec<&Block> = extracted
                     .blocks
@@ -292,6 +293,25 @@ impl Compare<'_> {
                 format!("a {} block: {}", other.label(), summary(other)),
                 "a request",
             ),
+        }
+    }
+
+    /// A step mirroring an `{% entity_examples %}` block: decK's apply of one of its
+    /// entities, sent to the control plane's core entities.
+    fn entity_examples(&mut self, e: &EntityExamples) {
+        self.destination(Destination::Api);
+        let request = &self.step.request;
+        let applies = matches!(request.method.as_str(), "POST" | "PUT" | "PATCH")
+            && request.url.raw.contains("/core-entities/");
+        if !applies {
+            self.drift(
+                "request",
+                format!(
+                    "the doc applies {}",
+                    summary(&BlockKind::EntityExamples(e.clone()))
+                ),
+                format!("{} {}", request.method, request.url.raw),
+            );
         }
     }
 

@@ -30,6 +30,18 @@ pub struct Frontmatter {
     /// `series`: the series' id and this page's position in it, where written. A page after
     /// the first builds on what the earlier pages configured.
     pub series: Option<(String, u32, DocLocation)>,
+    /// `prereqs.inline`: the prerequisites the page shows before its body, in order.
+    pub inline_prereqs: Vec<InlinePrereq>,
+}
+
+/// One `prereqs.inline` item: an include (`include_content: prereqs/openai`) or markdown
+/// written in the frontmatter (`content: |`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InlinePrereq {
+    /// `include_content`: a file under `app/_includes/`, without `.md`, and where it is named.
+    Include(String, DocLocation),
+    /// `content`: the markdown, and the line of the frontmatter where it starts.
+    Content(String, DocLocation),
 }
 
 /// An entity the page's prerequisites create (`prereqs.entities.services: [example-service]`).
@@ -80,6 +92,13 @@ enum AutomatedTests {
 #[derive(Debug, Deserialize)]
 struct RawPrereqs {
     entities: Option<BTreeMap<String, Option<Vec<Spanned<String>>>>>,
+    inline: Option<Vec<RawInline>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawInline {
+    include_content: Option<Spanned<String>>,
+    content: Option<Spanned<String>>,
 }
 
 /// Parses frontmatter YAML that starts at line `first_line` of `file`.
@@ -100,9 +119,24 @@ pub fn parse(yaml: &str, file: &str, first_line: usize) -> Result<Frontmatter, D
         )
     })?;
     let at = |line: u64| DocLocation::new(file, first_line + line.saturating_sub(1) as usize);
-    let mut entities: Vec<EntityName> = raw
-        .prereqs
-        .and_then(|p| p.entities)
+    let (raw_entities, raw_inline) = raw.prereqs.map_or((None, None), |p| (p.entities, p.inline));
+    let inline_prereqs = raw_inline
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| match (item.include_content, item.content) {
+            (Some(include), _) => Some(InlinePrereq::Include(
+                include.value,
+                at(include.referenced.line()),
+            )),
+            // A block scalar (`content: |`) starts on the line after its key.
+            (None, Some(content)) => Some(InlinePrereq::Content(
+                content.value,
+                at(content.referenced.line() + 1),
+            )),
+            (None, None) => None,
+        })
+        .collect();
+    let mut entities: Vec<EntityName> = raw_entities
         .unwrap_or_default()
         .into_iter()
         .flat_map(|(kind, names)| {
@@ -130,6 +164,7 @@ pub fn parse(yaml: &str, file: &str, first_line: usize) -> Result<Frontmatter, D
             }) => Some((flag, at(referenced.line()))),
             Some(_) | None => None,
         },
+        inline_prereqs,
         series: raw.series.and_then(|s| {
             let at = at(s.referenced.line());
             Some((s.value.id?, s.value.position?, at))

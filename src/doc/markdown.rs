@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
-use super::frontmatter::{self, Frontmatter};
+use super::frontmatter::{self, Frontmatter, InlinePrereq};
 use super::liquid::{self, Scope, Value};
 use super::source::{DocsRoot, INCLUDES_DIR, split_frontmatter};
 
@@ -94,6 +94,10 @@ pub fn load_page(root: &DocsRoot, page: &str) -> Result<Page, Diagnostic> {
         stack: vec![page.to_owned()],
         not_run: Vec::new(),
     };
+    // The site shows `prereqs.inline` before the body: their steps run first.
+    for prereq in &frontmatter.inline_prereqs {
+        expander.inline_prereq(page, prereq)?;
+    }
     expander.expand(page, split.body, split.body_line, Scope::default())?;
     Ok(Page {
         root: root.clone(),
@@ -309,6 +313,27 @@ impl Expander<'_> {
             });
         }
         Ok(())
+    }
+
+    /// A `prereqs.inline` item: its include (a missing one is listed as not run: the docs
+    /// site renders the page without it) or its markdown, at its frontmatter lines.
+    fn inline_prereq(&mut self, page: &str, prereq: &InlinePrereq) -> Result<(), Diagnostic> {
+        match prereq {
+            InlinePrereq::Include(target, at) => {
+                let relative = format!("{INCLUDES_DIR}/{target}.md");
+                if self.root.exists(&relative) {
+                    self.include(&format!("{target}.md"), at, Scope::default())
+                } else {
+                    self.not_run.push((
+                        self.lines.len(),
+                        at.clone(),
+                        format!("`prereqs.inline` include `{target}`: no file `{relative}`"),
+                    ));
+                    Ok(())
+                }
+            }
+            InlinePrereq::Content(text, at) => self.expand(page, text, at.line, Scope::default()),
+        }
     }
 
     fn include(&mut self, target: &str, at: &DocLocation, scope: Scope) -> Result<(), Diagnostic> {

@@ -31,6 +31,7 @@ pub mod liquid;
 pub mod markdown;
 pub mod ordered;
 pub mod outline;
+pub mod shell_eval;
 pub mod shell_words;
 pub mod site;
 pub mod source;

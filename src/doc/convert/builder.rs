@@ -49,6 +49,8 @@ pub(super) struct Builder<'a> {
     pub(super) applied: Vec<super::deck_steps::Applied>,
     /// See [`Conversion::command_exports`](super::Conversion::command_exports).
     pub(super) command_exports: HashMap<String, DocLocation>,
+    /// The text of an `echo -n "…" | base64` the reader just ran, for the export after it.
+    pub(super) pending_base64: Option<String>,
     /// The first state-changing thing docflow did not run, if any so far.
     pub(super) unrun_config: Option<String>,
     /// See [`Conversion::after_unrun`](super::Conversion::after_unrun).
@@ -100,6 +102,7 @@ impl<'a> Builder<'a> {
             pending_probe: None,
             applied: Vec::new(),
             unrun_config: None,
+            pending_base64: None,
             command_exports: HashMap::new(),
             after_unrun: HashMap::new(),
         }

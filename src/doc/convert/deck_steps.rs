@@ -13,6 +13,7 @@ use crate::doc::diagnostic::Diagnostic;
 use crate::doc::diagnostic::DocLocation;
 use crate::doc::infer::AUTH_PLUGINS;
 use crate::doc::ordered::Ordered;
+use crate::doc::shell_eval::{self, Part};
 use crate::scenario::model::{
     Body, Destination, Expect, Header, JqCheck, Request, SnapshotMode, Step, StepKeys, Template,
 };
@@ -89,6 +90,7 @@ impl Builder<'_> {
                 format!("`${{{name}}}` is not among the block's `variables`; sent as written"),
             ));
         }
+        self.deck_env_aliases(&block.entities);
         let plan = deck_apply::plan(&block.entities);
         for u in plan.untranslated {
             let message = format!(
@@ -101,6 +103,28 @@ impl Builder<'_> {
         }
         for op in plan.ops {
             self.apply_op(op, at);
+        }
+    }
+
+    /// The site writes an entity's variable as `$NAME` on the Konnect tab and as decK's
+    /// `DECK_NAME` environment variable on the decK tab, which is what the page exports
+    /// (`export DECK_DIRECTORY_NAME`): a `$NAME` nothing defines reads `$DECK_NAME`.
+    fn deck_env_aliases(&mut self, entities: &Ordered) {
+        let mut names = Vec::new();
+        collect_vars(entities, &mut names);
+        for name in names {
+            let deck = format!("DECK_{name}");
+            if !self.defined.contains(&name)
+                && !self.aliases.contains_key(&name)
+                && (self.defined.contains(&deck) || self.aliases.contains_key(&deck))
+            {
+                let value = self
+                    .aliases
+                    .get(&deck)
+                    .cloned()
+                    .unwrap_or(format!("${deck}"));
+                self.aliases.insert(name, value);
+            }
         }
     }
 
@@ -156,7 +180,7 @@ impl Builder<'_> {
                 value: Template::literal("application/json"),
             }],
             query: vec![],
-            body: Some(Body::Json(body.to_json())),
+            body: Some(Body::Json(self.aliased(body.to_json()))),
             basic_auth: None,
             konnect_auth: true,
             span,
@@ -276,5 +300,20 @@ impl Builder<'_> {
         if self.unrun_config.is_none() {
             self.unrun_config = Some(format!("{what} ({at})"));
         }
+    }
+}
+
+/// Every `$VAR` in the strings of `value`.
+fn collect_vars(value: &Ordered, out: &mut Vec<String>) {
+    match value {
+        Ordered::String(s) => {
+            out.extend(shell_eval::parts(s).into_iter().filter_map(|p| match p {
+                Part::Var(v) => Some(v),
+                Part::Text(_) => None,
+            }))
+        }
+        Ordered::Seq(items) => items.iter().for_each(|v| collect_vars(v, out)),
+        Ordered::Map(fields) => fields.iter().for_each(|(_, v)| collect_vars(v, out)),
+        _ => {}
     }
 }

@@ -1,12 +1,11 @@
 //! One block of the page, sent to the part that converts its kind.
 
 use super::builder::Builder;
-use super::exports::expand_aliases;
 use crate::doc::blocks::{Block, BlockKind, NotRun};
 use crate::doc::code::DocCode;
 use crate::doc::diagnostic::Diagnostic;
 use crate::doc::entities::Entity;
-use crate::scenario::model::VarDef;
+use crate::doc::shell_eval::{self, Evaluated};
 
 impl Builder<'_> {
     /// Converts one block; `rest` is what follows it on the page.
@@ -18,34 +17,12 @@ impl Builder<'_> {
             BlockKind::Curl(c) => self.curl(c, at),
             BlockKind::EntityExamples(e) => self.entity_examples(e, at),
             BlockKind::Export(e) if e.placeholder => self.manual_export(&e.name, &e.value, at),
-            BlockKind::Export(e) => {
-                if e.value.contains("$(") || e.value.contains('`') {
-                    self.command_exports.insert(e.name.clone(), at.clone());
-                    self.warnings.push(Diagnostic::warning(
-                        DocCode::ShellSkipped,
-                        at.clone(),
-                        format!(
-                            "`export {}=…` runs a command; docflow does not run shell commands",
-                            e.name
-                        ),
-                    ));
-                } else if e.value.contains('$') {
-                    // `export A=$B` is an assignment in page order: later uses of `$A`
-                    // read whatever `$B` holds when they run.
-                    let value = expand_aliases(&e.value, &self.aliases);
-                    self.aliases.insert(e.name.clone(), value);
-                } else if !self.defined.contains(&e.name) {
-                    let value = self.template(&e.value, at);
-                    self.vars.push(VarDef {
-                        name: e.name.clone(),
-                        value,
-                        secret: self.inference.is_secret(&e.name),
-                        span: self.span(at),
-                    });
-                    self.defined.insert(e.name.clone());
-                }
-            }
+            BlockKind::Export(e) => self.plain_export(&e.name, &e.value, at),
             BlockKind::Shell(s) => {
+                if let Some(Evaluated::Base64Of(text)) = shell_eval::evaluate(&s.text) {
+                    // The reader runs it and exports what it prints next (`ENCODED_CREDENTIALS`).
+                    self.pending_base64 = Some(text);
+                }
                 if shell_changes_state(&s.text) {
                     let what = format!(
                         "shell command `{}`, which docflow does not run",

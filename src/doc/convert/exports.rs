@@ -6,11 +6,109 @@ use std::collections::HashMap;
 use super::builder::Builder;
 use crate::doc::code::DocCode;
 use crate::doc::diagnostic::{Diagnostic, DocLocation};
-use crate::scenario::model::Capture;
+use crate::doc::shell_eval::{self, Evaluated, Part};
+use crate::scenario::model::{Capture, Template, VarDef};
 
 impl Builder<'_> {
+    /// `export NAME=value` that is not a placeholder: a generated value (`$(openssl rand …)`)
+    /// or an encoding of captured ones (`$(echo -n "$A:$B" | base64)`) is evaluated; another
+    /// command is listed as not run; `$B` makes an alias; anything else is a variable.
+    pub(super) fn plain_export(&mut self, name: &str, value: &str, at: &DocLocation) {
+        if let Some(command) = shell_eval::command_substitution(value) {
+            match shell_eval::evaluate(command) {
+                Some(Evaluated::Literal(generated)) => {
+                    // Generated per run, like a secret it never reaches a snapshot.
+                    self.define_var(name, Template::literal(&generated), true, at);
+                    return;
+                }
+                Some(Evaluated::Base64Of(text)) if self.bind_base64(name, &text, at) => return,
+                _ => {}
+            }
+        }
+        if value.contains("$(") || value.contains('`') {
+            self.command_exports.insert(name.to_owned(), at.clone());
+            self.warnings.push(Diagnostic::warning(
+                DocCode::ShellSkipped,
+                at.clone(),
+                format!("`export {name}=…` runs a command; docflow does not run shell commands"),
+            ));
+        } else if value.contains('$') {
+            // `export A=$B` is an assignment in page order: later uses of `$A` read whatever
+            // `$B` holds when they run.
+            let value = expand_aliases(value, &self.aliases);
+            self.aliases.insert(name.to_owned(), value);
+        } else if !self.defined.contains(name) {
+            let value = self.template(value, at);
+            let secret = self.inference.is_secret(name);
+            self.define_var(name, value, secret, at);
+        }
+    }
+
+    fn define_var(&mut self, name: &str, value: Template, secret: bool, at: &DocLocation) {
+        self.vars.push(VarDef {
+            name: name.to_owned(),
+            value,
+            secret,
+            span: self.span(at),
+        });
+        self.defined.insert(name.to_owned());
+    }
+
+    /// Binds `variable` to the base64 of `text` (`$CLIENT_ID:$CLIENT_SECRET`): a capture on the
+    /// step that captures every variable of it, computed from that step's response. `false`
+    /// when no single step holds them all.
+    fn bind_base64(&mut self, variable: &str, text: &str, at: &DocLocation) -> bool {
+        let mut step = None;
+        let mut pieces = Vec::new();
+        for part in shell_eval::parts(&expand_aliases(text, &self.aliases)) {
+            match part {
+                Part::Text(t) => pieces.push(serde_json::Value::String(t).to_string()),
+                Part::Var(v) => {
+                    let Some((index, jq)) = self.capture_of(&v) else {
+                        return false;
+                    };
+                    if step.is_some_and(|s| s != index) {
+                        return false;
+                    }
+                    step = Some(index);
+                    pieces.push(format!("({jq})"));
+                }
+            }
+        }
+        let Some(index) = step else { return false };
+        let jq = format!("[{}] | join(\"\") | @base64", pieces.join(", "));
+        let span = self.span(at);
+        let capture = Capture {
+            secret: true,
+            ..self.capture(variable, &jq, span)
+        };
+        self.steps[index].captures.push(capture);
+        self.defined.insert(variable.to_owned());
+        self.notes[index].comments.push(format!(
+            "inferred: `{variable}` ({at}) is the base64 of `{text}`, from this response"
+        ));
+        true
+    }
+
+    /// The step that captures `variable`, and its jq program.
+    fn capture_of(&self, variable: &str) -> Option<(usize, String)> {
+        self.steps.iter().enumerate().rev().find_map(|(i, s)| {
+            s.captures
+                .iter()
+                .find(|c| c.variable == variable)
+                .map(|c| (i, c.jq.clone()))
+        })
+    }
+
     /// A manual `export X='YOUR-…'`: a capture on the request before it, by the inference's rules.
     pub(super) fn manual_export(&mut self, variable: &str, value: &str, at: &DocLocation) {
+        // Right after `echo -n "$A:$B" | base64`, the reader exports what it printed.
+        if let Some(text) = self.pending_base64.take()
+            && self.inference.capture_rule(variable).is_none()
+            && self.bind_base64(variable, &text, at)
+        {
+            return;
+        }
         let Some(index) = self.last_request else {
             self.warnings.push(
                 Diagnostic::warning(
