@@ -340,6 +340,12 @@ async fn run_page(args: &ConvertArgs, run: &PageRun<'_>, secrets: Secrets<'_>) -
         secrets.marked.push(name.to_owned());
     }
     eprint!("{}", render_all(&conversion.warnings));
+    if conversion.not_for_konnect.is_some() {
+        // Nothing of it is for a Konnect reader: every step is out of reach, nothing is sent.
+        let verdicts = PageVerdict::new(&conversion, None, None);
+        print!("{}", verdicts.render());
+        return verdicts;
+    }
     let session = match target.open_session().await {
         Ok(s) => s,
         Err(e) => {

@@ -611,7 +611,19 @@ fn tagged_block(
             entity_examples(body, open).map(BlockKind::EntityExamples)
         }
         _ if name == "control_plane_request" => {
-            control_plane_request(body, open, warnings).map(BlockKind::ApiRequest)
+            control_plane_request(body, open, warnings).map(|r| {
+                let path = r.url.split('?').next().unwrap_or_default();
+                if crate::mock::konnect_paths::is_konnect_path(path) {
+                    BlockKind::ApiRequest(r)
+                } else {
+                    not_run(format!(
+                        "an Admin API request (`{} {}`) with no Konnect API equivalent",
+                        r.method,
+                        r.url
+                            .trim_start_matches("/v2/control-planes/$QUICKSTART_ID/core-entities")
+                    ))
+                }
+            })
         }
         _ => api_request(body, open, warnings).map(BlockKind::ApiRequest),
     };

@@ -100,6 +100,8 @@ pub struct Conversion {
     /// Variables the page sets with a shell command docflow does not run
     /// (`export X=$(…)`), and where: a step needing one is docflow's gap, not the reader's.
     pub command_exports: HashMap<String, DocLocation>,
+    /// Why the page does not run on Konnect at all (`works_on` without `konnect`), if so.
+    pub not_for_konnect: Option<String>,
 }
 
 /// What the YAML printer needs beyond the model.

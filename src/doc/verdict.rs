@@ -127,6 +127,9 @@ impl PageVerdict {
             let at = format!("{}:{}", source.file, source.line);
             let what = format!("{} {}", step.request.method, step.request.url.raw);
             let verdict = match (ran, &gateway) {
+                _ if conversion.not_for_konnect.is_some() => {
+                    Verdict::OutOfReach(conversion.not_for_konnect.clone().unwrap_or_default())
+                }
                 (_, Some(reason)) if step.request.destination == Destination::Proxy => {
                     Verdict::OutOfReach(reason.clone())
                 }

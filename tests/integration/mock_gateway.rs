@@ -955,6 +955,72 @@ fn oidc_schema_matches_kong() {
         None
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // Every field of Kong's is either emulated or answered as not emulated, never as unknown.
+    let kong: BTreeSet<&str> = schema["properties"]["config"]["properties"]
+        .as_object()
+        .expect("config properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let emulated: BTreeSet<&str> = FIELDS.iter().map(|f| f.name).collect();
+    let not_emulated: BTreeSet<&str> =
+        docflow::mock::control_planes::oidc_not_emulated::NOT_EMULATED
+            .iter()
+            .copied()
+            .collect();
+    assert!(emulated.is_disjoint(&not_emulated));
+    let listed: BTreeSet<&str> = emulated.union(&not_emulated).copied().collect();
+    assert_eq!(
+        listed, kong,
+        "FIELDS and NOT_EMULATED together are Kong's 3.15 fields"
+    );
+    let mut sorted = docflow::mock::control_planes::oidc_not_emulated::NOT_EMULATED.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        docflow::mock::control_planes::oidc_not_emulated::NOT_EMULATED,
+        "sorted (looked up by binary search)"
+    );
+}
+
+#[tokio::test]
+async fn an_oidc_field_kong_has_but_the_mock_does_not_emulate_is_not_emulated_not_unknown()
+-> TestResult {
+    let env = Env::start(MockConfig::default()).await?;
+    let plugins = format!("/v2/control-planes/{}/core-entities/plugins", env.cp);
+    let config = |extra: (&str, Value)| {
+        let mut c = json!({"issuer": "https://idp.example/"});
+        c[extra.0] = extra.1;
+        json!({"name": "openid-connect", "config": c})
+    };
+    let kong_has = env
+        .api(
+            Method::POST,
+            &plugins,
+            Some(config(("password_param_type", json!(["header"])))),
+        )
+        .await?;
+    assert_eq!(
+        kong_has.status,
+        StatusCode::NOT_IMPLEMENTED,
+        "{}",
+        kong_has.body
+    );
+    assert!(kong_has.headers.contains_key("docflow-not-emulated"));
+    let nobody_has = env
+        .api(
+            Method::POST,
+            &plugins,
+            Some(config(("no_such_field", json!(1)))),
+        )
+        .await?;
+    assert_eq!(
+        nobody_has.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        nobody_has.body
+    );
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

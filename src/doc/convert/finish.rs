@@ -82,6 +82,18 @@ impl Builder<'_> {
             min_gateway: page.frontmatter.min_gateway.clone(),
             after_unrun: self.after_unrun,
             command_exports: self.command_exports,
+            not_for_konnect: not_for_konnect(&page.frontmatter.works_on),
         })
     }
+}
+
+/// A page whose `works_on` does not list `konnect` shows only self-managed steps, which
+/// docflow (a Konnect reader) does not run.
+fn not_for_konnect(works_on: &[String]) -> Option<String> {
+    (!works_on.is_empty() && !works_on.iter().any(|w| w == "konnect")).then(|| {
+        format!(
+            "the page is for `works_on: [{}]`; docflow runs a page's Konnect flavour",
+            works_on.join(", ")
+        )
+    })
 }

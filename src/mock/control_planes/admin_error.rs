@@ -45,6 +45,9 @@ pub enum AdminError {
     BadJson,
     /// 404.
     NotFound,
+    /// 501 with the not-emulated header: Kong has this (a plugin field), the mock does not
+    /// emulate it, so it must not answer as if Kong had refused. The detail names it.
+    NotEmulated(String),
 }
 
 impl AdminError {
@@ -59,6 +62,7 @@ impl AdminError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unique(_) => StatusCode::CONFLICT,
+            Self::NotEmulated(_) => StatusCode::NOT_IMPLEMENTED,
             Self::NotFound => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -104,12 +108,19 @@ impl AdminError {
             }),
             Self::BadJson => json!({ "message": "Cannot parse JSON body" }),
             Self::NotFound => json!({ "message": "Not found", "status": 404 }),
+            Self::NotEmulated(what) => json!({ "message": format!("{what} is not emulated") }),
         }
     }
 }
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
+        if let Self::NotEmulated(what) = &self {
+            return crate::mock::not_emulated::response(
+                "plugin field not emulated",
+                &format!("{what} is not emulated by docflow's mock"),
+            );
+        }
         if self == Self::NotFound {
             // The same Gateway-style shape as the documented 401 (`{"message","status"}`).
             return gateway_error(StatusCode::NOT_FOUND, "Not found");

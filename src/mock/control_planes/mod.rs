@@ -16,6 +16,7 @@ pub mod core_config;
 pub mod core_entities;
 pub mod fields;
 pub mod introspection_schema;
+pub mod oidc_not_emulated;
 pub mod oidc_schema;
 pub mod plugin;
 pub mod query;

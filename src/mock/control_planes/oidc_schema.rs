@@ -12,13 +12,14 @@
 //! `consumer_claims`, and echoes it back (as Kong's shorthand fields are echoed; that Konnect
 //! does so is UNVERIFIED).
 //!
-//! A field Kong has but this table lacks is answered as Kong answers a truly unknown field
-//! (`unknown field`); add it here (with the scenario that needs it) rather than accepting
-//! configuration the data plane would ignore without saying so.
+//! A field Kong has but this table lacks ([`NOT_EMULATED`]) is answered as not emulated (501
+//! with the not-emulated header), never as Kong's `unknown field`, which only a field Kong
+//! does not have gets; add it here (with the scenario that needs it) to emulate it.
 
 use serde_json::{Map, Value};
 
 use super::admin_error::AdminError;
+use super::oidc_not_emulated::NOT_EMULATED;
 
 /// The type of a configuration field, as Kong's schema declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +318,14 @@ pub fn validate(config: Option<&Value>) -> Result<Map<String, Value>, AdminError
     let Some(Value::Object(given)) = config else {
         return validate_fields(FIELDS, &["issuer"], config);
     };
+    if let Some(field) = given
+        .keys()
+        .find(|k| NOT_EMULATED.binary_search(&k.as_str()).is_ok())
+    {
+        return Err(AdminError::NotEmulated(format!(
+            "`config.{field}` of the `openid-connect` plugin"
+        )));
+    }
     let mut given = given.clone();
     let shorthand = given.remove(SHORTHAND).unwrap_or(Value::Null);
     if let Some(error) = check(FieldType::StringArray, &shorthand) {
