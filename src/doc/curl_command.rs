@@ -127,8 +127,44 @@ fn takes_value(name: &str) -> bool {
             | "-u"
             | "--user"
             | "--url"
-    )
+    ) || VALUE_OPTIONS_IGNORED.contains(&name)
+        || VALUE_OPTIONS_UNKNOWN.contains(&name)
 }
+
+/// Options whose value changes nothing about the request sent (where the output goes, time
+/// limits, retries): read and ignored.
+const VALUE_OPTIONS_IGNORED: &[&str] = &[
+    "-o",
+    "--output",
+    "-w",
+    "--write-out",
+    "--connect-timeout",
+    "-m",
+    "--max-time",
+    "--retry",
+    "--retry-delay",
+    "--retry-max-time",
+    "--cacert",
+];
+
+/// Options with a value that change the request in ways docflow does not model (cookies, a
+/// client certificate, a proxy): read with their value, reported as not understood.
+const VALUE_OPTIONS_UNKNOWN: &[&str] = &[
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-E",
+    "--cert",
+    "--key",
+    "--resolve",
+    "-x",
+    "--proxy",
+];
 
 /// Applies one option (or the URL) to `req`; `method` is `-X`'s, `data_sent` whether data
 /// makes the default method `POST`. What docflow does not understand goes to `req.unknown`.
@@ -168,6 +204,10 @@ fn apply_option(
             req.basic_auth = Some((user.to_owned(), pass.to_owned()));
         }
         ("--url", Some(v)) => req.url = v,
+        (flag, Some(_)) if VALUE_OPTIONS_IGNORED.contains(&flag) => {}
+        (flag, Some(v)) if VALUE_OPTIONS_UNKNOWN.contains(&flag) => {
+            req.unknown.push(format!("{flag} {v}"));
+        }
         ("-G" | "--get", None) => req.get = true,
         (flag, None) if IGNORED_FLAGS.contains(&flag) => {}
         (flag, None)
@@ -190,6 +230,16 @@ mod tests {
     fn curl(text: &str) -> CurlRequest {
         let cmds = split_commands(text).unwrap();
         parse(&cmds[0].words).unwrap()
+    }
+
+    #[test]
+    fn options_with_values_do_not_become_the_url() {
+        let r = curl("curl -s -o api.js \"https://example.com/raw/api.js\"");
+        assert_eq!(r.url, "https://example.com/raw/api.js");
+        assert!(r.unknown.is_empty(), "{:?}", r.unknown);
+        let r = curl("curl -b session=1 http://localhost:8000/x");
+        assert_eq!(r.url, "http://localhost:8000/x");
+        assert_eq!(r.unknown, ["-b session=1"]);
     }
 
     #[test]
@@ -233,10 +283,11 @@ mod tests {
 
     #[test]
     fn json_raw_basic_auth_and_unknown_options() {
-        let req = curl("curl -X POST https://x --json '{\"a\": 1}' -u id:secret --retry 3");
+        let req =
+            curl("curl -X POST https://x --json '{\"a\": 1}' -u id:secret --proxy-negotiate 3");
         assert_eq!(req.json.as_deref(), Some("{\"a\": 1}"));
         assert_eq!(req.basic_auth, Some(("id".to_owned(), "secret".to_owned())));
-        assert_eq!(req.unknown, ["--retry", "3"]);
+        assert_eq!(req.unknown, ["--proxy-negotiate", "3"]);
         let raw = curl("curl https://x -d '{\"k\":\"v=1\"}'");
         assert_eq!(raw.raw.as_deref(), Some("{\"k\":\"v=1\"}"));
         assert!(raw.form.is_empty());

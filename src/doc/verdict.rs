@@ -135,6 +135,7 @@ impl PageVerdict {
                 }
                 (Some(ran), _) => {
                     let verdict = reader_input(conversion, report, &step.name)
+                        .or_else(|| unreachable_host(step, report))
                         .unwrap_or_else(|| step_verdict(report, &step.name, ran));
                     if ran.outcome == StepOutcome::Failed {
                         stopped = Some(verdict.clone());
@@ -324,6 +325,29 @@ fn reader_input(
         None => Verdict::OutOfReach(format!(
             "needs `${variable}`, a value the page expects the reader to bring; pass it with `--var {variable}=…`"
         )),
+    })
+}
+
+/// A request to a host of the reader's own (not the target's API or gateway) that cannot be
+/// resolved or connected to from where docflow runs: out of reach, with the transport's reason.
+fn unreachable_host(
+    step: &crate::scenario::model::Step,
+    report: Option<&ScenarioReport>,
+) -> Option<Verdict> {
+    if step.request.destination != Destination::Absolute {
+        return None;
+    }
+    let failure = report?
+        .failures
+        .iter()
+        .find(|f| f.step.as_deref() == Some(step.name.as_str()))?;
+    let unreachable = failure.code == OutcomeCode::Transport
+        && (failure.message.contains("dns error") || failure.message.contains("Connect"));
+    unreachable.then(|| {
+        Verdict::OutOfReach(format!(
+            "`{}` cannot be reached from where docflow runs ({})",
+            step.request.url.raw, failure.message
+        ))
     })
 }
 

@@ -84,6 +84,12 @@ impl Builder<'_> {
         let Some(plugin) = self.pending_probe.take() else {
             return;
         };
+        if self.unrun_config.is_some() {
+            // The gateway's configuration depends on something docflow did not run: the
+            // probe would wait for an answer nothing guarantees, and the gateway steps after
+            // it are out of reach anyway.
+            return;
+        }
         let span = self.span(at);
         let url = self.template(path, at);
         let request = bare_request(Destination::Proxy, "GET", url, span);

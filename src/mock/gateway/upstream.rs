@@ -46,7 +46,7 @@ pub struct UpstreamFailure {
 }
 
 /// Whether `host` is on the mock's own network: `localhost`, a loopback or private address.
-fn is_local_host(host: &str) -> bool {
+pub(crate) fn is_local_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") {
         return true;

@@ -45,6 +45,8 @@ pub enum Failure {
     Forbidden(String),
     /// 500: discovery or another provider call failed unexpectedly.
     Unexpected(String),
+    /// The provider's public host cannot be reached from where the mock runs: not emulated.
+    ProviderUnreachable(String),
 }
 
 /// A successful authentication.
@@ -114,6 +116,12 @@ pub fn respond(version: &str, config: &OidcConfig, failure: &Failure) -> Respons
             &with_reason(&config.forbidden_error_message, reason),
             &[("www-authenticate", format!("Bearer realm=\"{realm}\""))],
         ),
+        Failure::ProviderUnreachable(host) => crate::mock::not_emulated::response(
+            &format!("provider {host} unreachable"),
+            &format!(
+                "the OpenID Connect provider `{host}` cannot be reached from docflow's mock (no network to it)"
+            ),
+        ),
         Failure::Unexpected(reason) => kong_exit(
             version,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -174,9 +182,12 @@ async fn authenticate(
     plane: Uuid,
     request: &mut ProxyRequest,
 ) -> Result<Authenticated, Failure> {
-    let entry = issuer::issuer(state, config)
-        .await
-        .map_err(Failure::Unexpected)?;
+    let entry = issuer::issuer(state, config).await.map_err(|e| {
+        match e.strip_prefix(issuer::UNREACHABLE) {
+            Some(host) => Failure::ProviderUnreachable(host.to_owned()),
+            None => Failure::Unexpected(e),
+        }
+    })?;
     let now = now();
     let bearer_enabled =
         config.allows("bearer") || config.allows("introspection") || config.allows("kong_oauth2");

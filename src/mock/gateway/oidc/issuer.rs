@@ -104,15 +104,27 @@ pub fn discovery_url(issuer: &str) -> String {
     }
 }
 
+/// The start of the error of a fetch from a public host the mock cannot connect to (no
+/// network where it runs): the rest is the host. What that provider would answer is unknown,
+/// so the plugin's answer is "not emulated", not Kong's 500.
+pub const UNREACHABLE: &str = "unreachable provider host: ";
+
 async fn get_json(state: &MockState, raw_url: &str) -> Result<Value, String> {
     let url = outbound_url(state, raw_url)?;
+    let host = url.host_str().unwrap_or_default().to_owned();
     let response = state
         .http
         .get(url)
         .header(header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| format!("request to `{raw_url}` failed: {e}"))?;
+        .map_err(|e| {
+            if e.is_connect() && !crate::mock::gateway::upstream::is_local_host(&host) {
+                format!("{UNREACHABLE}{host}")
+            } else {
+                format!("request to `{raw_url}` failed: {e}")
+            }
+        })?;
     if !response.status().is_success() {
         return Err(format!(
             "`{raw_url}` answered {}",
