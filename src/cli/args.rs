@@ -139,6 +139,10 @@ pub(crate) struct RunArgs {
     /// The snapshot folder; defaults to `DOCFLOW_SNAPSHOTS`, then `snapshots/` here.
     #[arg(long, value_name = "DIR", env = "DOCFLOW_SNAPSHOTS")]
     pub(crate) snapshot_dir: Option<PathBuf>,
+    /// Store every exchange, redacted, in `DIR/<scenario>.jsonl` (each step's settled
+    /// answer and each cleanup), for `docflow mock verify DIR`.
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub(crate) record: Option<PathBuf>,
 }
 
 #[cfg(feature = "harness")]

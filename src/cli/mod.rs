@@ -15,6 +15,12 @@ pub(crate) mod mock;
 #[cfg(feature = "harness")]
 pub(crate) mod mock_coverage;
 #[cfg(feature = "harness")]
+pub(crate) mod record;
+#[cfg(feature = "harness")]
+pub(crate) mod record_ids;
+#[cfg(feature = "harness")]
+pub(crate) mod recording;
+#[cfg(feature = "harness")]
 pub(crate) mod run;
 #[cfg(feature = "harness")]
 pub(crate) mod snapshots;
