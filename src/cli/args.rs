@@ -180,6 +180,19 @@ pub(crate) enum MockCommand {
     /// its data plane executes.
     #[cfg(feature = "harness")]
     Coverage(CoverageArgs),
+    /// Replay a recording (`docflow run --record DIR`) against the embedded mock and print
+    /// one line per difference in status, the headers that matter, or body shape.
+    #[cfg(feature = "harness")]
+    Verify(VerifyArgs),
+}
+
+/// `docflow mock verify`.
+#[cfg(feature = "harness")]
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The recording folder (its `*.jsonl`, one per scenario), or one recording file.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 /// `docflow mock coverage`.

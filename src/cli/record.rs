@@ -137,6 +137,7 @@ fn redacted(exchange: &Exchange<'_>, scenario: &str, target: &str, ids: &mut IdN
             .map(|c| RecordedCapture {
                 variable: c.variable.clone(),
                 jq: c.jq.clone(),
+                secret: c.secret,
             })
             .collect(),
         retry: exchange.retry.map(|retry| RecordedRetry {

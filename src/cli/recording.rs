@@ -101,6 +101,9 @@ pub(crate) struct RecordedCapture {
     pub(crate) variable: String,
     /// The jq program over the answer's body.
     pub(crate) jq: String,
+    /// Whether the value is a secret (the replay hides it in what it prints).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) secret: bool,
 }
 
 /// A step's `retry:`, in milliseconds.
@@ -200,6 +203,7 @@ mod tests {
             captures: vec![RecordedCapture {
                 variable: "AUTH_SERVER_ID".into(),
                 jq: ".id".into(),
+                secret: false,
             }],
             retry: None,
             response: RecordedResponse {
