@@ -218,7 +218,7 @@ mod tests {
         assert!(path.ends_with("a_b_c.jsonl"));
         let line = serde_json::to_string(&recorded).unwrap();
         std::fs::write(&path, format!("{line}\n\n")).unwrap();
-        assert_eq!(read_file(&path).unwrap(), vec![recorded.clone()]);
+        assert_eq!(read_file(&path).unwrap(), vec![recorded]);
 
         let old = line.replacen("\"version\":1", "\"version\":9", 1);
         std::fs::write(&path, format!("{line}\n{old}\n")).unwrap();

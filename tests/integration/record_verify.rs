@@ -223,7 +223,7 @@ async fn a_secret_the_test_knows_is_in_no_recording_and_replays_with_an_invented
     for clear in [
         secret.to_owned(),
         STANDARD.encode(secret),
-        token.clone(),
+        token,
         "eyJ".to_owned(),
     ] {
         assert!(!raw.contains(&clear), "`{clear}` in the recording:\n{raw}");
