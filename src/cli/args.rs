@@ -139,6 +139,10 @@ pub(crate) struct RunArgs {
     /// The snapshot folder; defaults to `DOCFLOW_SNAPSHOTS`, then `snapshots/` here.
     #[arg(long, value_name = "DIR", env = "DOCFLOW_SNAPSHOTS")]
     pub(crate) snapshot_dir: Option<PathBuf>,
+    /// Store every exchange, redacted, in `DIR/<scenario>.jsonl` (each step's settled
+    /// answer and each cleanup), for `docflow mock verify DIR`.
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub(crate) record: Option<PathBuf>,
 }
 
 #[cfg(feature = "harness")]
@@ -176,6 +180,19 @@ pub(crate) enum MockCommand {
     /// its data plane executes.
     #[cfg(feature = "harness")]
     Coverage(CoverageArgs),
+    /// Replay a recording (`docflow run --record DIR`) against the embedded mock and print
+    /// one line per difference in status, the headers that matter, or body shape.
+    #[cfg(feature = "harness")]
+    Verify(VerifyArgs),
+}
+
+/// `docflow mock verify`.
+#[cfg(feature = "harness")]
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The recording folder (its `*.jsonl`, one per scenario), or one recording file.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 }
 
 /// `docflow mock coverage`.

@@ -3,9 +3,13 @@
 pub(crate) mod args;
 #[cfg(feature = "harness")]
 pub(crate) mod bench;
+#[cfg(feature = "harness")]
+pub(crate) mod body_shape;
 pub(crate) mod colour;
 #[cfg(feature = "harness")]
 pub(crate) mod doc;
+#[cfg(feature = "harness")]
+pub(crate) mod exchange_diff;
 #[cfg(feature = "harness")]
 pub(crate) mod files;
 #[cfg(feature = "harness")]
@@ -14,6 +18,16 @@ pub(crate) mod logging;
 pub(crate) mod mock;
 #[cfg(feature = "harness")]
 pub(crate) mod mock_coverage;
+#[cfg(feature = "harness")]
+pub(crate) mod mock_verify;
+#[cfg(feature = "harness")]
+pub(crate) mod record;
+#[cfg(feature = "harness")]
+pub(crate) mod record_ids;
+#[cfg(feature = "harness")]
+pub(crate) mod recording;
+#[cfg(feature = "harness")]
+pub(crate) mod replay;
 #[cfg(feature = "harness")]
 pub(crate) mod run;
 #[cfg(feature = "harness")]
@@ -49,6 +63,10 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
         Command::Mock {
             command: MockCommand::Coverage(args),
         } => mock_coverage::coverage(args).await,
+        #[cfg(feature = "harness")]
+        Command::Mock {
+            command: MockCommand::Verify(args),
+        } => mock_verify::verify(args).await,
         #[cfg(feature = "harness")]
         Command::Image {
             command: ImageCommand::Build(args),

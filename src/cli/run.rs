@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
+use super::record::Recorder;
 use super::snapshots::Snapshots;
 
 /// Every scenario passed.
@@ -71,10 +72,18 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
+    let recorder = match args.record.as_deref().map(Recorder::new).transpose() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
     let options = Options {
         kind,
         secrets: &args.secrets,
         snapshots,
+        recorder,
     };
     let target = match Target::open(kind).await {
         Ok(t) => t,
@@ -114,6 +123,17 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
             break;
         }
     }
+    if let Some(recorder) = &options.recorder {
+        let errors = recorder.errors();
+        for error in &errors {
+            eprintln!("error: {error}");
+        }
+        if !errors.is_empty() {
+            tally
+                .failed
+                .push("(the recording is incomplete)".to_owned());
+        }
+    }
     print_summary(&tally);
     warn_unmarked(&args.secrets, &tally.marked);
     ExitCode::from(exit_code(&tally))
@@ -124,6 +144,8 @@ struct Options<'a> {
     kind: TargetKind,
     secrets: &'a [String],
     snapshots: Snapshots,
+    /// `--record`: where each exchange goes.
+    recorder: Option<Recorder>,
 }
 
 /// Loads and runs one file, adding what happened to `tally`.
@@ -199,10 +221,19 @@ async fn run_file(
         .unwrap_or(0);
     // Each step's line as it finishes, and a note when one starts polling, so a long retry
     // does not look hung.
+    let recorder = options.recorder.clone();
+    if let Some(recorder) = &recorder {
+        recorder.start(&scenario.name, kind.as_str());
+    }
     let watcher = Watcher::new(move |event| match event {
         Event::StepDone(step) => println!("{}", report::step_line(step, width)),
         Event::Waiting { step, status, left } => {
             println!("{}", report::waiting_line(step, *status, *left, width));
+        }
+        Event::Exchange(exchange) => {
+            if let Some(recorder) = &recorder {
+                recorder.record(exchange);
+            }
         }
     });
     let mut report = run_scenario_watched(&scenario, &session, interrupted, watcher).await;

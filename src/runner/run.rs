@@ -63,7 +63,7 @@ pub async fn run_scenario_watched(
             Some((Code::Run(RunCode::Cancelled), "the run was interrupted; cleanups still run".to_owned()))
         }
     };
-    let (steps, defects, mut failures, cleanups, redactor, current) = {
+    let (steps, defects, mut failures, cleanups, redactor, current, watcher) = {
         let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
         (
             std::mem::take(&mut p.steps),
@@ -72,6 +72,7 @@ pub async fn run_scenario_watched(
             std::mem::take(&mut p.cleanups),
             p.redactor.clone(),
             p.current.take(),
+            p.watcher.clone(),
         )
     };
     if let Some((code, mut message)) = outcome {
@@ -85,7 +86,7 @@ pub async fn run_scenario_watched(
         };
         failures.push(run_failure(code, step, span, message));
     }
-    let cleanups = teardown(cleanups, session, &redactor).await;
+    let cleanups = teardown(cleanups, session, &redactor, &watcher).await;
     ScenarioReport {
         scenario: scenario.name.clone(),
         path: scenario.path.clone(),

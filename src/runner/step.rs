@@ -15,7 +15,8 @@ use super::prepare::prepare;
 use super::progress::{Progress, abort_step, push_step, record_failure, unreachable_origin};
 use super::teardown::register_cleanup;
 use super::view::view;
-use crate::http::Received;
+use super::watch::{Event, Exchange};
+use crate::http::{Prepared, Received};
 use crate::outcome::{CheckCode, Code, Mismatch, RunCode, StepOutcome, StepReport};
 use crate::redact::Redactor;
 use crate::scenario::model::{Step, display_url};
@@ -40,7 +41,7 @@ pub(super) async fn run_step(
         Err(missing) => return undefined_in_request(step, vars, progress, report, &missing.0),
     };
     match settle(step, session, &prepared, vars, progress).await {
-        Ok(answer) => conclude(step, answer, vars, progress, report),
+        Ok(answer) => conclude(step, &prepared, answer, vars, progress, report),
         Err(interrupted) => match *interrupted {
             Interrupted::Failed {
                 failure,
@@ -56,6 +57,13 @@ pub(super) async fn run_step(
                 body,
                 reason,
             } => {
+                tell_exchange(
+                    step,
+                    &prepared,
+                    &received,
+                    &Redactor::from_vars(vars),
+                    progress,
+                );
                 end_out_of_reach(step, report, &received, &body, reason, vars, progress);
                 false
             }
@@ -129,6 +137,7 @@ fn undefined_in_request(
 /// run must stop.
 fn conclude(
     step: &Step,
+    prepared: &Prepared,
     answer: Answer,
     vars: &mut Vars,
     progress: &Mutex<Progress>,
@@ -149,6 +158,7 @@ fn conclude(
         vars.set_json(name, value.clone(), *secret, Origin::Captured);
     }
     let redactor = Redactor::from_vars(vars);
+    tell_exchange(step, prepared, &received, &redactor, progress);
     let excerpt = excerpt(&redactor.json(&body));
     if let Some(outcome) = doc_verdict(step, received.status, &excerpt, &mut mismatches, progress) {
         report.outcome = outcome;
@@ -162,6 +172,27 @@ fn conclude(
     }
     push_step(progress, report);
     failed
+}
+
+/// Tells the watcher of the step's settled exchange (see [`Event::Exchange`]).
+fn tell_exchange(
+    step: &Step,
+    request: &Prepared,
+    received: &Received,
+    redactor: &Redactor,
+    progress: &Mutex<Progress>,
+) {
+    if let Ok(p) = progress.lock() {
+        p.watcher.tell(&Event::Exchange(&Exchange {
+            step: &step.name,
+            cleanup: false,
+            request,
+            received,
+            captures: &step.captures,
+            retry: step.retry,
+            redactor,
+        }));
+    }
 }
 
 /// Records the failure of a step whose checks failed, its mismatches redacted.

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use super::failure::excerpt;
 use super::prepare::prepare;
 use super::progress::{PendingCleanup, Progress};
+use super::watch::{Event, Exchange, Watcher};
 use crate::outcome::{CleanupReport, Code, Mismatch, RunCode};
 use crate::redact::Redactor;
 use crate::scenario::model::{Step, display_url};
@@ -47,14 +48,27 @@ pub(super) fn register_cleanup(
 }
 
 /// Runs the cleanups in reverse order. A 404 counts as done: the thing is gone either way.
+/// The watcher hears of each answered cleanup.
 pub(super) async fn teardown(
     mut cleanups: Vec<PendingCleanup>,
     session: &Session,
     redactor: &Redactor,
+    watcher: &Watcher,
 ) -> Vec<CleanupReport> {
     let mut reports = Vec::with_capacity(cleanups.len());
     while let Some(c) = cleanups.pop() {
         let result = session.http.send(&c.request).await;
+        if let Ok(received) = &result {
+            watcher.tell(&Event::Exchange(&Exchange {
+                step: &c.step,
+                cleanup: true,
+                request: &c.request,
+                received,
+                captures: &[],
+                retry: None,
+                redactor,
+            }));
+        }
         reports.push(match result {
             Ok(r) => CleanupReport {
                 step: c.step,

@@ -1,11 +1,15 @@
 //! [`Watcher`]: live progress out of a running scenario — each step as it finishes, and a
 //! step that starts polling (`retry:`) with how long it may wait — so a 30 s retry does not
-//! look hung. Everything it is given is already redacted.
+//! look hung. Everything it is given is already redacted, except an [`Exchange`], which
+//! comes with the redactor that must be applied to it (`docflow run --record` stores it).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::http::{Prepared, Received};
 use crate::outcome::StepReport;
+use crate::redact::Redactor;
+use crate::scenario::model::{Capture, Retry};
 
 /// What happened in a running scenario.
 #[derive(Debug)]
@@ -21,6 +25,28 @@ pub enum Event<'a> {
         /// How long it may still poll.
         left: Duration,
     },
+    /// A request of the scenario was answered for good: a step's settled answer (its last
+    /// attempt) or a cleanup's. Raw: the watcher must redact it with its `redactor`.
+    Exchange(&'a Exchange<'a>),
+}
+
+/// One request and its final answer, as [`Event::Exchange`] tells it.
+#[derive(Debug)]
+pub struct Exchange<'a> {
+    /// The step, or the step a cleanup undoes.
+    pub step: &'a str,
+    /// Whether this is the step's cleanup (sent at the end, in reverse order).
+    pub cleanup: bool,
+    /// The request as rendered (secrets in clear: redact before storing).
+    pub request: &'a Prepared,
+    /// The answer (secrets in clear).
+    pub received: &'a Received,
+    /// The step's captures, so a replay can capture the same variables from its own answer.
+    pub captures: &'a [Capture],
+    /// The step's `retry:`, so a replay can poll as the run did.
+    pub retry: Option<Retry>,
+    /// Hides every secret and captured value known once the step's captures are kept.
+    pub redactor: &'a Redactor,
 }
 
 /// The callback a [`Watcher`] holds.

@@ -16,6 +16,7 @@ mod mock_identity;
 mod mock_not_emulated;
 mod mock_principals;
 mod openapi;
+mod record_verify;
 mod reliability;
 mod runner;
 mod scenario_load;

@@ -23,7 +23,7 @@ use time::format_description::well_known::Rfc3339;
 const SCENARIO: &str = "scenarios/konnect-identity-oidc.yaml";
 
 /// A fresh personal access token: a fresh organization on the mock.
-fn pat() -> String {
+pub(super) fn pat() -> String {
     format!("kpat_{}", random_alnum(32))
 }
 
@@ -37,7 +37,12 @@ fn mock(propagation_delay: Duration) -> MockServer {
 }
 
 /// A raw call to the mock, as a user's curl would make it.
-async fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+pub(super) async fn call(
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let client = reqwest::Client::new();
     let mut request = client
         .request(method.parse().unwrap(), url)
@@ -52,7 +57,7 @@ async fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16
 }
 
 /// What the quickstart script does on a fresh organization: the `quickstart` control plane.
-async fn create_quickstart(api_url: &str, token: &str) -> String {
+pub(super) async fn create_quickstart(api_url: &str, token: &str) -> String {
     let (status, body) = call(
         "POST",
         &format!("{api_url}/v2/control-planes"),
@@ -64,7 +69,7 @@ async fn create_quickstart(api_url: &str, token: &str) -> String {
     body["id"].as_str().unwrap().to_owned()
 }
 
-async fn add_fault(api_url: &str, token: &str, rule: Value) {
+pub(super) async fn add_fault(api_url: &str, token: &str, rule: Value) {
     let response = reqwest::Client::new()
         .post(format!("{api_url}/_docflow/faults"))
         .bearer_auth(token)
@@ -383,7 +388,7 @@ async fn sweep_deletes_only_old_labelled_resources() {
     assert_eq!(cps["data"][0]["id"], cp.as_str());
 }
 
-fn docflow() -> Command {
+pub(super) fn docflow() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_docflow"));
     for name in [
         "KONNECT_TOKEN",
