@@ -15,7 +15,11 @@ pub(crate) mod mock;
 #[cfg(feature = "harness")]
 pub(crate) mod mock_coverage;
 #[cfg(feature = "harness")]
+pub(crate) mod ordered_output;
+#[cfg(feature = "harness")]
 pub(crate) mod run;
+#[cfg(feature = "harness")]
+pub(crate) mod run_file;
 #[cfg(feature = "harness")]
 pub(crate) mod snapshots;
 #[cfg(feature = "harness")]

@@ -17,6 +17,7 @@ mod mock_not_emulated;
 mod mock_principals;
 mod openapi;
 mod reliability;
+mod run_jobs;
 mod runner;
 mod scenario_load;
 mod snapshot_hygiene;
