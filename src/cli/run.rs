@@ -125,32 +125,44 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(TARGET_UNAVAILABLE);
         }
     };
+    let tally = run_all(files, args.jobs(), target, options, args.junit.as_deref()).await;
+    print_summary(&tally);
+    warn_unmarked(&args.secrets, &tally.marked);
+    ExitCode::from(exit_code(&tally))
+}
+
+/// Runs every file, up to `jobs` at once, printing each one's output and rewriting the JUnit
+/// report in the input order, whichever finishes first.
+async fn run_all(
+    files: Vec<PathBuf>,
+    jobs: usize,
+    target: Target,
+    options: Arc<Options>,
+    junit: Option<&Path>,
+) -> Tally {
     let signals = listen_for_signals();
     let (started, mut runs) = unbounded_channel();
     tokio::spawn(start_in_order(
         files,
-        args.jobs(),
+        jobs,
         target,
         options,
         signals.clone(),
         started,
     ));
     let mut tally = Tally::default();
-    // Each scenario's output and outcome in the input order, whichever finishes first.
     while let Some((pending, task)) = runs.recv().await {
         let joined = pending.drain_until(task, &mut |c: Chunk| c.print()).await;
         match joined {
             Ok(run) => tally.add(run),
             Err(e) => tally.failed.push(format!("(a scenario stopped: {e})")),
         }
-        if let Some(path) = &args.junit {
+        if let Some(path) = junit {
             write_junit(path, &mut tally);
         }
     }
     tally.interrupted_by = *signals.borrow();
-    print_summary(&tally);
-    warn_unmarked(&args.secrets, &tally.marked);
-    ExitCode::from(exit_code(&tally))
+    tally
 }
 
 /// A started scenario: its output so far and its task.

@@ -160,3 +160,72 @@ fn a_failing_scenario_among_passing_ones_is_reported_as_it_is_alone() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// SIGTERM reaches every scenario running at once, not only the one printing: each one stops
+/// polling, runs its cleanups and says so, and the run exits 143 without starting the rest.
+#[cfg(unix)]
+#[test]
+fn sigterm_cancels_every_running_scenario_and_each_cleans_up() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docflow"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DOCFLOW_TARGET")
+        .env("NO_COLOR", "1")
+        // Longer than the test: only the signal ends the polls.
+        .env("DOCFLOW_MOCK_PROPAGATION_DELAY", "25s")
+        .args(["run", "-j", "3", SLOW, SLOW, SLOW, QUICK])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    // The first scenario streams: once it polls, the other two (started with it) are well on.
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !seen.iter().any(|l: &String| l.starts_with("  wait   ")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => panic!("no polling line in time:\n{}", seen.join("\n")),
+        }
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let signalled = Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let ended_after = signalled.elapsed();
+    reader.join().unwrap();
+    seen.extend(lines.try_iter());
+    let stdout = seen.join("\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stdout}\n{stderr}");
+    // The polls would have lasted 25 s more.
+    assert!(ended_after < Duration::from_secs(15), "{ended_after:?}");
+    let blocks = blocks(&stdout);
+    assert_eq!(
+        blocks.len(),
+        3,
+        "the fourth started after the signal:\n{stdout}"
+    );
+    for block in blocks {
+        assert!(block.contains("the run was interrupted"), "{block}");
+        assert!(block.contains("ok     cleanup "), "{block}");
+        assert!(!block.contains("FAIL   cleanup"), "{block}");
+    }
+    assert!(
+        stdout.contains("interrupted by signal 15: the remaining scenarios did not run"),
+        "{stdout}"
+    );
+}
