@@ -143,6 +143,20 @@ pub(crate) struct RunArgs {
     /// answer and each cleanup), for `docflow mock verify DIR`.
     #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
     pub(crate) record: Option<PathBuf>,
+    /// Scenarios run at once (default: the number of cores). Each one's output is still
+    /// printed whole and in the input order; `-j 1` runs them one after another.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub(crate) jobs: Option<std::num::NonZeroUsize>,
+}
+
+#[cfg(feature = "harness")]
+impl RunArgs {
+    /// `-j`, or the number of cores (1 when it cannot be told).
+    pub(crate) fn jobs(&self) -> usize {
+        self.jobs
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, std::num::NonZeroUsize::get)
+    }
 }
 
 #[cfg(feature = "harness")]

@@ -21,6 +21,8 @@ pub(crate) mod mock_coverage;
 #[cfg(feature = "harness")]
 pub(crate) mod mock_verify;
 #[cfg(feature = "harness")]
+pub(crate) mod ordered_output;
+#[cfg(feature = "harness")]
 pub(crate) mod record;
 #[cfg(feature = "harness")]
 pub(crate) mod record_ids;
@@ -30,6 +32,8 @@ pub(crate) mod recording;
 pub(crate) mod replay;
 #[cfg(feature = "harness")]
 pub(crate) mod run;
+#[cfg(feature = "harness")]
+pub(crate) mod run_file;
 #[cfg(feature = "harness")]
 pub(crate) mod snapshots;
 #[cfg(feature = "harness")]

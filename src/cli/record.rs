@@ -18,11 +18,20 @@ use super::recording::{
     RecordedResponse, RecordedRetry, VERSION, scenario_file,
 };
 
-/// Appends each exchange of the scenario running now to its file.
+/// Where the run's recordings go; [`Recorder::start`] opens one per scenario, so scenarios
+/// running at once (`-j`) each write their own file.
 #[derive(Debug, Clone)]
 pub(crate) struct Recorder {
     dir: PathBuf,
+    /// What went wrong, for the run's summary (a run whose recording is incomplete fails).
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+/// Appends each exchange of one scenario to its file.
+#[derive(Debug, Clone)]
+pub(crate) struct ScenarioRecording {
     state: Arc<Mutex<State>>,
+    errors: Arc<Mutex<Vec<String>>>,
 }
 
 /// The scenario being recorded.
@@ -32,8 +41,6 @@ struct State {
     target: String,
     file: Option<PathBuf>,
     ids: IdNamer,
-    /// What went wrong, for the run's summary (a run whose recording is incomplete fails).
-    errors: Vec<String>,
 }
 
 impl Recorder {
@@ -47,27 +54,44 @@ impl Recorder {
         })?;
         Ok(Self {
             dir: dir.to_owned(),
-            state: Arc::default(),
+            errors: Arc::default(),
         })
     }
 
     /// Starts the file of `scenario` (replacing an older recording of it).
-    pub(crate) fn start(&self, scenario: &str, target: &str) {
-        let mut state = self.lock();
+    pub(crate) fn start(&self, scenario: &str, target: &str) -> ScenarioRecording {
         let file = scenario_file(&self.dir, scenario);
-        state.scenario = scenario.to_owned();
-        state.target = target.to_owned();
-        state.ids = IdNamer::default();
+        let mut state = State {
+            scenario: scenario.to_owned(),
+            target: target.to_owned(),
+            ..State::default()
+        };
         match std::fs::write(&file, "") {
             Ok(()) => state.file = Some(file),
             Err(e) => {
-                state.file = None;
                 let error = format!("cannot write the recording `{}`: {e}", file.display());
-                state.errors.push(error);
+                push_error(&self.errors, error);
             }
+        }
+        ScenarioRecording {
+            state: Arc::new(Mutex::new(state)),
+            errors: Arc::clone(&self.errors),
         }
     }
 
+    /// What went wrong while recording.
+    pub(crate) fn errors(&self) -> Vec<String> {
+        self.errors.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+fn push_error(errors: &Mutex<Vec<String>>, error: String) {
+    if let Ok(mut errors) = errors.lock() {
+        errors.push(error);
+    }
+}
+
+impl ScenarioRecording {
     /// Appends one exchange, redacted. An exchange whose redacted line would still hold a
     /// secret is left out (and the run fails), never written.
     pub(crate) fn record(&self, exchange: &Exchange<'_>) {
@@ -85,11 +109,11 @@ impl Recorder {
                     file.display(),
                     exchange.step
                 );
-                state.errors.push(error);
+                push_error(&self.errors, error);
                 return;
             }
             Err(e) => {
-                state.errors.push(format!("{}: {e}", file.display()));
+                push_error(&self.errors, format!("{}: {e}", file.display()));
                 return;
             }
         };
@@ -99,13 +123,8 @@ impl Recorder {
             .and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = written {
             let error = format!("cannot append to the recording `{}`: {e}", file.display());
-            state.errors.push(error);
+            push_error(&self.errors, error);
         }
-    }
-
-    /// What went wrong while recording.
-    pub(crate) fn errors(&self) -> Vec<String> {
-        self.lock().errors.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

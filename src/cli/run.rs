@@ -2,23 +2,29 @@
 //! summary. Exit codes (documented in the README): 0 passed; 1 a failure or an unknown doc
 //! defect; 2 a usage or load error; 3 the target could not open; 128+signal interrupted
 //! (SIGINT, SIGTERM and SIGHUP are handled alike: cleanups in reverse, reports written).
+//!
+//! With `-j N` (default: the cores) up to N scenarios run at once on the one target, sharing
+//! its mock and HTTP client; each one's output is kept apart and printed in the input order,
+//! so the report reads as a sequential run's would.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use docflow::outcome::ScenarioReport;
 use docflow::report::junit::Unrun;
-use docflow::report::terminal as report;
-use docflow::runner::run::run_scenario_watched;
-use docflow::runner::watch::{Event, Watcher};
 use docflow::scenario::load::load_file;
 use docflow::scenario::model::{Scenario, TargetKind};
 use docflow::targets::Target;
-use tokio::sync::watch;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
 
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
+use super::ordered_output::{Chunk, Pending, channel};
 use super::record::Recorder;
+use super::run_file::{FileRun, Options, Outcome, run_file};
 use super::snapshots::Snapshots;
 
 /// Every scenario passed.
@@ -42,6 +48,38 @@ struct Tally {
     interrupted_by: Option<i32>,
     /// The `--secret` names some scenario defines.
     marked: Vec<String>,
+}
+
+impl Tally {
+    /// Adds what became of one file.
+    fn add(&mut self, run: FileRun) {
+        for name in run.marked {
+            if !self.marked.contains(&name) {
+                self.marked.push(name);
+            }
+        }
+        match run.outcome {
+            Outcome::LoadError(unrun) => {
+                self.load_errors += 1;
+                self.failed
+                    .push(format!("{} (does not load)", unrun.path.display()));
+                self.unrun.push(unrun);
+            }
+            Outcome::NotApplicable(unrun) => {
+                self.not_applicable += 1;
+                self.unrun.push(unrun);
+            }
+            Outcome::NoSession(line) => self.failed.push(line),
+            Outcome::Ran(report) => {
+                if report.passed() {
+                    self.passed += 1;
+                } else {
+                    self.failed.push(first_failure(&report));
+                }
+                self.reports.push(*report);
+            }
+        }
+    }
 }
 
 /// Runs the command.
@@ -79,12 +117,12 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    let options = Options {
+    let options = Arc::new(Options {
         kind,
-        secrets: &args.secrets,
+        secrets: args.secrets.clone(),
         snapshots,
-        recorder,
-    };
+        recorder: recorder.clone(),
+    });
     let target = match Target::open(kind).await {
         Ok(t) => t,
         Err(e) => {
@@ -96,34 +134,8 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(TARGET_UNAVAILABLE);
         }
     };
-    let signals = listen_for_signals();
-    let mut tally = Tally::default();
-    for file in &files {
-        tally.interrupted_by = *signals.borrow();
-        if tally.interrupted_by.is_some() {
-            break;
-        }
-        run_file(file, &target, &options, &signals, &mut tally).await;
-        tally.interrupted_by = *signals.borrow();
-        if let Some(path) = &args.junit
-            && let Err(e) = std::fs::write(
-                path,
-                docflow::report::junit::junit_xml(&tally.reports, &tally.unrun),
-            )
-        {
-            eprintln!(
-                "error: cannot write the JUnit report `{}`: {e}",
-                path.display()
-            );
-            tally
-                .failed
-                .push(format!("(JUnit report `{}`)", path.display()));
-        }
-        if tally.interrupted_by.is_some() {
-            break;
-        }
-    }
-    if let Some(recorder) = &options.recorder {
+    let mut tally = run_all(files, args.jobs(), target, options, args.junit.as_deref()).await;
+    if let Some(recorder) = &recorder {
         let errors = recorder.errors();
         for error in &errors {
             eprintln!("error: {error}");
@@ -139,116 +151,97 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
     ExitCode::from(exit_code(&tally))
 }
 
-/// How each scenario runs: where, which names are secrets, what to do with snapshots.
-struct Options<'a> {
-    kind: TargetKind,
-    secrets: &'a [String],
-    snapshots: Snapshots,
-    /// `--record`: where each exchange goes.
-    recorder: Option<Recorder>,
+/// Runs every file, up to `jobs` at once, printing each one's output and rewriting the JUnit
+/// report in the input order, whichever finishes first.
+async fn run_all(
+    files: Vec<PathBuf>,
+    jobs: usize,
+    target: Target,
+    options: Arc<Options>,
+    junit: Option<&Path>,
+) -> Tally {
+    let signals = listen_for_signals();
+    let (started, mut runs) = unbounded_channel();
+    tokio::spawn(start_in_order(
+        files,
+        jobs,
+        target,
+        options,
+        signals.clone(),
+        started,
+    ));
+    let mut tally = Tally::default();
+    while let Some((pending, task)) = runs.recv().await {
+        let joined = pending.drain_until(task, &mut |c: Chunk| c.print()).await;
+        match joined {
+            Ok(run) => tally.add(run),
+            Err(e) => tally.failed.push(format!("(a scenario stopped: {e})")),
+        }
+        if let Some(path) = junit {
+            write_junit(path, &mut tally);
+        }
+    }
+    tally.interrupted_by = *signals.borrow();
+    tally
 }
 
-/// Loads and runs one file, adding what happened to `tally`.
-async fn run_file(
-    file: &Path,
-    target: &Target,
-    options: &Options<'_>,
-    signals: &watch::Receiver<Option<i32>>,
-    tally: &mut Tally,
+/// A started scenario: its output so far and its task.
+type Started = (Pending, JoinHandle<FileRun>);
+
+/// Starts each file's scenario in the input order, at most `jobs` at once, and hands each one
+/// to the printer as it starts. After a signal nothing more starts (the running ones are
+/// cancelled by it and run their cleanups).
+async fn start_in_order(
+    files: Vec<PathBuf>,
+    jobs: usize,
+    target: Target,
+    options: Arc<Options>,
+    signals: watch::Receiver<Option<i32>>,
+    started: UnboundedSender<Started>,
 ) {
-    let kind = options.kind;
-    let mut scenario = match load_file(file) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            tally.unrun.push(Unrun {
-                path: file.to_owned(),
-                reason: e.to_string(),
-                load_error: true,
-            });
-            tally.load_errors += 1;
-            tally
-                .failed
-                .push(format!("{} (does not load)", file.display()));
+    let slots = Arc::new(Semaphore::new(jobs.max(1)));
+    for file in files {
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        if signals.borrow().is_some() {
             return;
         }
-    };
-    mark_secrets(&mut scenario, options.secrets, &mut tally.marked);
-    println!(
-        "── {} ({}) on {}",
-        scenario.name,
-        file.display(),
-        kind.as_str()
-    );
-    if !scenario.runs_on(kind) {
-        let reason = format!(
-            "scenario runs only on {}",
-            scenario
-                .targets
-                .iter()
-                .map(|t| format!("`{}`", t.as_str()))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let (out, pending) = channel();
+        let job = run_file(
+            file,
+            target.clone(),
+            Arc::clone(&options),
+            signals.clone(),
+            out,
         );
-        println!("  not applicable: {reason}");
-        tally.unrun.push(Unrun {
-            path: file.to_owned(),
-            reason,
-            load_error: false,
+        let task = tokio::spawn(async move {
+            let run = job.await;
+            drop(slot);
+            run
         });
-        tally.not_applicable += 1;
-        return;
-    }
-    let session = match target.open_session().await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error[{}]: {}", e.code, e.message);
-            tally
-                .failed
-                .push(format!("{}: no session ({})", scenario.name, e.code));
+        if started.send((pending, task)).is_err() {
             return;
         }
-    };
-    let mut signals = signals.clone();
-    let interrupted = async move {
-        let _ = signals.wait_for(Option::is_some).await;
-    };
-    let width = scenario
-        .steps
-        .iter()
-        .map(|s| s.name.len())
-        .max()
-        .unwrap_or(0);
-    // Each step's line as it finishes, and a note when one starts polling, so a long retry
-    // does not look hung.
-    let recorder = options.recorder.clone();
-    if let Some(recorder) = &recorder {
-        recorder.start(&scenario.name, kind.as_str());
     }
-    let watcher = Watcher::new(move |event| match event {
-        Event::StepDone(step) => println!("{}", report::step_line(step, width)),
-        Event::Waiting { step, status, left } => {
-            println!("{}", report::waiting_line(step, *status, *left, width));
-        }
-        Event::Exchange(exchange) => {
-            if let Some(recorder) = &recorder {
-                recorder.record(exchange);
-            }
-        }
-    });
-    let mut report = run_scenario_watched(&scenario, &session, interrupted, watcher).await;
-    options.snapshots.apply(&mut report);
-    print!("{}", report::after_steps(&report));
-    if report.passed() {
-        tally.passed += 1;
-    } else {
-        tally.failed.push(first_failure(&report));
+}
+
+/// Rewrites the JUnit report with what ran so far, so an interrupted run still leaves one.
+fn write_junit(path: &Path, tally: &mut Tally) {
+    let xml = docflow::report::junit::junit_xml(&tally.reports, &tally.unrun);
+    if let Err(e) = std::fs::write(path, xml) {
+        eprintln!(
+            "error: cannot write the JUnit report `{}`: {e}",
+            path.display()
+        );
+        tally
+            .failed
+            .push(format!("(JUnit report `{}`)", path.display()));
     }
-    tally.reports.push(report);
 }
 
 /// Listens for SIGINT, SIGTERM and SIGHUP for the whole command: the first one cancels the
-/// running scenario (its cleanups still run) and stops the run; a second one, while the
+/// running scenarios (their cleanups still run) and stops the run; a second one, while the
 /// cleanups run, says what may be left and how to sweep it, and exits at once.
 pub(crate) fn listen_for_signals() -> watch::Receiver<Option<i32>> {
     let (tx, rx) = watch::channel(None);
@@ -260,7 +253,7 @@ pub(crate) fn listen_for_signals() -> watch::Receiver<Option<i32>> {
         let _ = tx.send(Some(first));
         let second = docflow::signals::interrupted().await;
         eprintln!(
-            "interrupted again by signal {second}: cleanups abandoned; what the interrupted scenario \
+            "interrupted again by signal {second}: cleanups abandoned; what the interrupted scenarios \
              created may be left: everything carries a `docflow-run` label or `docflow` tags, so on \
              Konnect `docflow sweep --older-than 0s` deletes it (the mock's organizations need nothing)"
         );

@@ -4,6 +4,7 @@
 //! exit code all show it.
 
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 use docflow::outcome::{CheckCode, Code, Failure, ScenarioReport};
 use docflow::report::snapshot::{SnapshotCheck, SnapshotMode, check_snapshots, snapshot_name};
@@ -49,29 +50,36 @@ impl Snapshots {
         Ok(Self { mode, dir })
     }
 
-    /// Compares or updates the snapshots of a passing `report`, prints what happened, and
-    /// records each snapshot that is missing or differs as a failure of the report.
-    pub(crate) fn apply(&self, report: &mut ScenarioReport) {
+    /// Compares or updates the snapshots of a passing `report`, records each snapshot that
+    /// is missing or differs as a failure of the report, and returns the line that says what
+    /// happened, if any.
+    pub(crate) fn apply(&self, report: &mut ScenarioReport) -> Option<String> {
         if !report.passed() {
             // A failed run's views are partial: nothing to compare.
-            return;
+            return None;
         }
-        // insta reports a difference by panicking (and prints its own diff first); here that
-        // panic is an expected answer, not a crash to print.
-        let hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let checked = check_snapshots(report, &self.dir, self.mode);
-        std::panic::set_hook(hook);
+        let checked = {
+            // One scenario at a time: the panic hook is process-wide, and scenarios running
+            // at once may compare (or write) the same files.
+            let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
+            // insta reports a difference by panicking (and prints its own diff first); here
+            // that panic is an expected answer, not a crash to print.
+            let hook = std::panic::take_hook();
+            std::panic::set_hook(Box::new(|_| {}));
+            let checked = check_snapshots(report, &self.dir, self.mode);
+            std::panic::set_hook(hook);
+            checked
+        };
         let dir = self.dir.display();
         match checked {
-            SnapshotCheck::Skipped => {}
-            SnapshotCheck::Untracked => println!(
+            SnapshotCheck::Skipped => None,
+            SnapshotCheck::Untracked => Some(format!(
                 "  snapshots: none recorded for `{}` in `{dir}` (`--snapshots update` records them)",
                 report.scenario
-            ),
-            SnapshotCheck::Matched => println!("  snapshots: all match `{dir}`"),
+            )),
+            SnapshotCheck::Matched => Some(format!("  snapshots: all match `{dir}`")),
             SnapshotCheck::Updated(names) => {
-                println!("  snapshots: wrote {}", names.join(", "));
+                Some(format!("  snapshots: wrote {}", names.join(", ")))
             }
             SnapshotCheck::Differ(names) => {
                 for name in names {
@@ -79,10 +87,14 @@ impl Snapshots {
                         .failures
                         .push(snapshot_failure(report, &name, &dir.to_string()));
                 }
+                None
             }
         }
     }
 }
+
+/// Held while one scenario's snapshots are compared.
+static TURN: Mutex<()> = Mutex::new(());
 
 /// The failure of one snapshot that is missing or differs.
 fn snapshot_failure(report: &ScenarioReport, name: &str, dir: &str) -> Failure {

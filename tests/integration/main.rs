@@ -18,6 +18,7 @@ mod mock_principals;
 mod openapi;
 mod record_verify;
 mod reliability;
+mod run_jobs;
 mod runner;
 mod scenario_load;
 mod snapshot_hygiene;

@@ -49,6 +49,8 @@ pub(crate) struct Plan {
     pub(crate) process_rounds: usize,
     /// Scenarios in the many-scenario `docflow run` (the goal is stated for 100).
     pub(crate) many: usize,
+    /// `docflow run`/`hurl` pairs of the Hurl comparison (when `hurl` is on the `PATH`).
+    pub(crate) hurl_rounds: usize,
     /// Print the JSON summary.
     pub(crate) json: bool,
 }
@@ -72,6 +74,7 @@ impl BenchArgs {
             scenarios: self.scenarios.clone(),
             process_rounds: if self.quick { 3 } else { 5 },
             many: if self.quick { 20 } else { 100 },
+            hurl_rounds: if self.quick { 3 } else { 10 },
             json: self.json,
         }
     }

@@ -10,6 +10,7 @@ mod api;
 mod args;
 mod drive;
 mod gateway;
+mod hurl;
 mod journal;
 mod memory;
 mod process;

@@ -1,7 +1,7 @@
 //! Whole-process figures of the OIDC scenario: [`measure`] runs this same `docflow` binary as
 //! a child, `validate` and `run` on the scenario file (the yardstick of start-up is
-//! `validate`), then one `run` of the same file `many` times, sampling the child's peak
-//! resident memory. [`ProcessFigures`] holds the medians and prints the ratios.
+//! `validate`), then one `run` of the same file `many` times at `run`'s default `-j` (the
+//! cores), sampling the child's peak resident memory. [`ProcessFigures`] holds the medians and prints the ratios.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,8 +24,11 @@ pub(crate) struct ProcessFigures {
     pub(crate) run: Duration,
     /// Scenarios in the many-scenario run.
     pub(crate) many: usize,
-    /// Whole-process time of `docflow run` with the file given `many` times.
+    /// Whole-process time of `docflow run` with the file given `many` times, at its default
+    /// `-j` (the cores).
     pub(crate) run_many: Duration,
+    /// The scenarios that run at once there: `docflow run`'s default `-j`, the cores.
+    pub(crate) jobs: usize,
     /// Peak resident memory of that run (`VmHWM`, sampled every 10 ms), in KiB.
     pub(crate) peak_kib: Option<u64>,
 }
@@ -101,6 +104,7 @@ pub(crate) fn measure(file: &Path, rounds: usize, many: usize) -> Result<Process
         run: median(run),
         many,
         run_many,
+        jobs: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         peak_kib,
     })
 }
@@ -122,7 +126,10 @@ impl ProcessFigures {
         );
         report.figure(
             "process_run_many_ms",
-            format!("process: `docflow run` of {} scenarios", self.many),
+            format!(
+                "process: `docflow run` of {} scenarios (-j {}, the default)",
+                self.many, self.jobs
+            ),
             format!(
                 "{:>9}  peak RSS {}",
                 duration(self.run_many),
@@ -131,7 +138,7 @@ impl ProcessFigures {
                     k as f64 / 1024.0
                 ))
             ),
-            json!({"ms": ms(self.run_many), "peak_kib": self.peak_kib}),
+            json!({"ms": ms(self.run_many), "jobs": self.jobs, "peak_kib": self.peak_kib}),
         );
     }
 

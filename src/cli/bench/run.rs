@@ -20,7 +20,7 @@ use super::drive::{MakeRequest, Pass, drive};
 use super::memory::{self, MemoryFigures};
 use super::report::{Kind, Report, Target, duration, ms, round2};
 use super::setup::{Flow, setup, token_request};
-use super::{gateway, process, scenarios, signing, unknown_kid};
+use super::{gateway, hurl, process, scenarios, signing, unknown_kid};
 
 /// Runs the bench and prints its report; exits 1 when a count target fails, 2 when the bench
 /// could not run.
@@ -200,6 +200,11 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
         }
     };
 
+    let hurl = compare_with_hurl(&ctx).await?;
+    if let Some(hurl) = &hurl {
+        hurl.figures(&mut report);
+    }
+
     let memory = MemoryFigures {
         start,
         end: memory::now(),
@@ -214,6 +219,12 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
     if let Some(processes) = &processes {
         processes.targets(&mut report);
     }
+    match &hurl {
+        Some(hurl) => hurl.targets(&mut report),
+        None => report.note(
+            "no `hurl` on the PATH (or no OIDC scenario): the comparison with Hurl was skipped",
+        ),
+    }
     memory.targets(&mut report);
     kid.targets(&mut report);
     let mut passes = vec![("token request", &tokens)];
@@ -222,6 +233,23 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
     unexpected_target(&mut report, &passes);
     server.stop();
     Ok(report)
+}
+
+/// docflow against Hurl on the OIDC flow, when `hurl` is on the `PATH` and the scenario is
+/// in the folder.
+async fn compare_with_hurl(ctx: &Ctx<'_>) -> Result<Option<hurl::HurlFigures>, String> {
+    let (Some(exe), Some(file)) = (hurl::on_path(), process::scenario(&ctx.plan.scenarios)) else {
+        return Ok(None);
+    };
+    ctx.progress(&format!(
+        "hurl: `docflow run --target konnect` and `{}` of `{}` on one standalone mock, {} pairs",
+        exe.display(),
+        file.display(),
+        ctx.plan.hurl_rounds
+    ));
+    hurl::measure(&ctx.http, exe, file, ctx.plan.hurl_rounds)
+        .await
+        .map(Some)
 }
 
 /// `plan.requests` token requests for the how-to's client.
