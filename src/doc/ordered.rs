@@ -210,10 +210,15 @@ pub fn parse_yaml(
 /// (the diagnostic has its own).
 fn first_line_of(message: &str) -> String {
     let line = message.lines().next().unwrap_or("").trim();
-    match line.find(" at line ") {
-        Some(i) => line[..i].to_owned(),
-        None => line.to_owned(),
-    }
+    let line = match line.find(" at line ") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    // The parser's advice to its own callers means nothing to a docs writer.
+    line.split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(line)
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -221,6 +226,16 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn parser_messages_lose_their_location_and_api_advice() {
+        assert_eq!(
+            first_line_of(
+                "duplicate mapping key: a, set DuplicateKeyPolicy in Options if acceptable at line 3 column 1"
+            ),
+            "duplicate mapping key: a"
+        );
+    }
 
     #[test]
     fn mappings_keep_their_written_order() {
