@@ -139,6 +139,9 @@ fn check_name(
     }
 }
 
+/// A plugin's stored `config` and, for `openid-connect`, the typed configuration.
+type ValidatedConfig = (Map<String, Value>, Option<Arc<OidcConfig>>);
+
 /// The plugin's `config` with its schema's defaults filled in (stored as given for a plugin
 /// the mock has no schema of), and for `openid-connect` the typed configuration the data
 /// plane runs. A schema error is recorded on `f` and leaves an empty config.
@@ -146,7 +149,7 @@ fn validated_config(
     f: &mut Fields<'_>,
     name: Option<&str>,
     raw_config: Option<Value>,
-) -> Result<(Map<String, Value>, Option<Arc<OidcConfig>>), AdminError> {
+) -> Result<ValidatedConfig, AdminError> {
     let validated = if let Some(validate) = name.and_then(schema_of) {
         validate(raw_config.as_ref())
     } else if name == Some(OPENID_CONNECT) {

@@ -148,9 +148,9 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     let Some((plane, config, path)) = select(&state, parts.uri.path()) else {
         return kong_exit(&version, StatusCode::NOT_FOUND, NO_ROUTE, &[]);
     };
-    let (matched, service) = match route(&config, &parts, &path, &version) {
+    let (matched, service) = match route(&config, &parts, &path) {
         Ok(routed) => routed,
-        Err(response) => return response,
+        Err(unrouted) => return unrouted.response(&version),
     };
     let mut proxied = ProxyRequest {
         method: parts.method.clone(),
@@ -198,22 +198,22 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     }
 }
 
-/// The route the request matches and its service, or Kong's answer when there is none.
-fn route<'a>(
-    config: &'a CoreConfig,
-    parts: &Parts,
-    path: &str,
-    version: &str,
-) -> Result<(Match<'a>, &'a Service), Response> {
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let matched = match find_route(config, parts.method.as_str(), host, path, &parts.headers) {
-        Routed::Route(m) => m,
-        Routed::HttpsRequired => {
-            return Err(kong_exit(
+/// Why a request reaches no service.
+enum Unrouted {
+    /// No route matches.
+    NoRoute,
+    /// A route matches except for its protocols, which require HTTPS.
+    HttpsRequired,
+    /// The route has no service.
+    NoService,
+}
+
+impl Unrouted {
+    /// Kong's answer.
+    fn response(self, version: &str) -> Response {
+        match self {
+            Self::NoRoute => kong_exit(version, StatusCode::NOT_FOUND, NO_ROUTE, &[]),
+            Self::HttpsRequired => kong_exit(
                 version,
                 StatusCode::UPGRADE_REQUIRED,
                 "Please use HTTPS protocol",
@@ -221,23 +221,39 @@ fn route<'a>(
                     ("connection", "Upgrade".into()),
                     ("upgrade", "TLS/1.2, HTTP/1.1".into()),
                 ],
-            ));
+            ),
+            // UNVERIFIED wording: a route without a service cannot be proxied.
+            Self::NoService => kong_exit(
+                version,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no Service found with those values",
+                &[],
+            ),
         }
-        Routed::NoMatch => return Err(kong_exit(version, StatusCode::NOT_FOUND, NO_ROUTE, &[])),
+    }
+}
+
+/// The route the request matches and its service.
+fn route<'a>(
+    config: &'a CoreConfig,
+    parts: &Parts,
+    path: &str,
+) -> Result<(Match<'a>, &'a Service), Unrouted> {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let matched = match find_route(config, parts.method.as_str(), host, path, &parts.headers) {
+        Routed::Route(m) => m,
+        Routed::HttpsRequired => return Err(Unrouted::HttpsRequired),
+        Routed::NoMatch => return Err(Unrouted::NoRoute),
     };
-    let Some(service) = matched
+    let service = matched
         .route
         .service
         .and_then(|id| config.services.iter().find(|s| s.id == id))
-    else {
-        // UNVERIFIED wording: a route without a service cannot be proxied.
-        return Err(kong_exit(
-            version,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no Service found with those values",
-            &[],
-        ));
-    };
+        .ok_or(Unrouted::NoService)?;
     Ok((matched, service))
 }
 
