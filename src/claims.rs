@@ -93,8 +93,23 @@ pub async fn verify(
     http: &HttpClient,
 ) -> Result<VerifiedToken, ClaimsError> {
     let (header, claims) = decode_unverified(token)?;
+    let alg = allowed_algorithm(&header)?;
+    let iss = checked_issuer(&claims, expected_iss)?;
+    let jwks = issuer_jwks(iss, http).await?;
+    let key = rsa_key(signing_jwk(&jwks, &header)?)?;
+    let parts = jws::split(token)
+        .ok_or_else(|| err(ClaimsCode::Malformed, "the signature is not base64url"))?;
+    if !key.verify(alg, parts.signing_input.as_bytes(), &parts.signature) {
+        return Err(err(ClaimsCode::Signature, "signature does not verify"));
+    }
+    check_validity(&claims, iss, now())?;
+    Ok(VerifiedToken { header, claims })
+}
+
+/// The header's `alg`, if it is one of [`ALLOWED`].
+fn allowed_algorithm(header: &Value) -> Result<Algorithm, ClaimsError> {
     let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("");
-    let alg = ALLOWED
+    ALLOWED
         .iter()
         .copied()
         .find(|a| format!("{a:?}") == alg_name)
@@ -105,7 +120,14 @@ pub async fn verify(
                     "algorithm `{alg_name}` is not allowed (RS256/384/512, PS256/384/512 only)"
                 ),
             )
-        })?;
+        })
+}
+
+/// The token's `iss`: the expected issuer when one is given, and an http(s) URL.
+fn checked_issuer<'a>(
+    claims: &'a Value,
+    expected_iss: Option<&str>,
+) -> Result<&'a str, ClaimsError> {
     let iss = claims
         .get("iss")
         .and_then(Value::as_str)
@@ -121,6 +143,11 @@ pub async fn verify(
     if !(iss.starts_with("http://") || iss.starts_with("https://")) {
         return Err(err(ClaimsCode::Issuer, "`iss` is not an http(s) URL"));
     }
+    Ok(iss)
+}
+
+/// The issuer's JWKS, found through its discovery document, whose `issuer` must be `iss`.
+async fn issuer_jwks(iss: &str, http: &HttpClient) -> Result<JwkSet, ClaimsError> {
     let discovery_url = format!(
         "{}/.well-known/openid-configuration",
         iss.trim_end_matches('/')
@@ -146,10 +173,14 @@ pub async fn verify(
                 "the discovery document has no `jwks_uri`",
             )
         })?;
-    let jwks: JwkSet = serde_json::from_value(get_json(http, jwks_uri).await?)
-        .map_err(|e| err(ClaimsCode::Discovery, format!("the JWKS is not valid: {e}")))?;
+    serde_json::from_value(get_json(http, jwks_uri).await?)
+        .map_err(|e| err(ClaimsCode::Discovery, format!("the JWKS is not valid: {e}")))
+}
+
+/// The key the header's `kid` names (with no `kid`, the JWKS's only key).
+fn signing_jwk<'a>(jwks: &'a JwkSet, header: &Value) -> Result<&'a Jwk, ClaimsError> {
     let kid = header.get("kid").and_then(Value::as_str);
-    let jwk = match kid {
+    match kid {
         Some(kid) => jwks.find(kid),
         None if jwks.keys.len() == 1 => jwks.keys.first(),
         None => None,
@@ -162,15 +193,7 @@ pub async fn verify(
                 kid.unwrap_or("")
             ),
         )
-    })?;
-    let key = rsa_key(jwk)?;
-    let parts = jws::split(token)
-        .ok_or_else(|| err(ClaimsCode::Malformed, "the signature is not base64url"))?;
-    if !key.verify(alg, parts.signing_input.as_bytes(), &parts.signature) {
-        return Err(err(ClaimsCode::Signature, "signature does not verify"));
-    }
-    check_validity(&claims, iss, now())?;
-    Ok(VerifiedToken { header, claims })
+    })
 }
 
 /// The JWK's RSA key, parsed once per process: the runner verifies many tokens of the same

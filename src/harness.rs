@@ -142,8 +142,13 @@ pub async fn test_scenario_file_on(
         .map_err(|e| format!("error[{}]: {}", e.code, e.message))?;
     let in_flight = InFlight::enter()?;
     let report = crate::runner::run::run_scenario_until(&scenario, &session, terminated()).await;
-    drop(in_flight);
     let rendered = report::full(&report);
+    if INTERRUPTED_BY.load(Ordering::SeqCst) != 0 {
+        // The process exits when the last run in flight ends: show which cleanups ran (and
+        // which failed) first, past the output capture, or an interrupted test says nothing.
+        tell(&rendered);
+    }
+    drop(in_flight);
     if !report.passed() {
         return Err(rendered);
     }

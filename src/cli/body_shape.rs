@@ -15,7 +15,10 @@ pub(crate) fn differences(recorded: &Value, mock: &Value) -> Vec<String> {
 fn walk(path: &str, recorded: &Value, mock: &Value, out: &mut Vec<String>) {
     match (recorded, mock) {
         (Value::Object(a), Value::Object(b)) => {
-            for (key, value) in a {
+            // Sorted: the report does not depend on the order either side wrote its keys.
+            let mut recorded: Vec<(&String, &Value)> = a.iter().collect();
+            recorded.sort_by_key(|(k, _)| *k);
+            for (key, value) in recorded {
                 let at = join(path, key);
                 match b.get(key) {
                     Some(other) => walk(&at, value, other, out),
@@ -25,7 +28,9 @@ fn walk(path: &str, recorded: &Value, mock: &Value, out: &mut Vec<String>) {
                     ),
                 }
             }
-            for key in b.keys().filter(|k| !a.contains_key(*k)) {
+            let mut extra: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
+            extra.sort();
+            for key in extra {
                 let at = join(path, key);
                 push(
                     out,

@@ -216,21 +216,13 @@ async fn run(args: &RunDocArgs) -> ExitCode {
             return ExitCode::from(EXIT_DOCFLOW_ERROR);
         }
     };
-    let mut inputs = Vec::new();
-    for spec in &args.vars {
-        match spec.split_once('=') {
-            Some((name, value)) if !name.is_empty() => {
-                inputs.push((name.to_owned(), value.to_owned()));
-            }
-            _ => {
-                eprintln!(
-                    "error: `--var {}`: expected `NAME=VALUE`",
-                    spec.split('=').next().unwrap_or("")
-                );
-                return ExitCode::from(EXIT_DOCFLOW_ERROR);
-            }
+    let inputs = match var_inputs(&args.vars) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_DOCFLOW_ERROR);
         }
-    }
+    };
     // SIGINT, SIGTERM and SIGHUP alike, as in `docflow run`: the running page is cancelled
     // (its cleanups run), the rest are not started, the reports are written.
     let signals = super::run::listen_for_signals();
@@ -279,6 +271,25 @@ async fn run(args: &RunDocArgs) -> ExitCode {
         );
         return ExitCode::from(code);
     }
+    verdicts_exit(&verdicts)
+}
+
+/// The `--var NAME=VALUE` inputs; the value of a malformed one is left out of the error.
+fn var_inputs(specs: &[String]) -> Result<Vec<(String, String)>, String> {
+    specs
+        .iter()
+        .map(|spec| match spec.split_once('=') {
+            Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+            _ => Err(format!(
+                "`--var {}`: expected `NAME=VALUE`",
+                spec.split('=').next().unwrap_or("")
+            )),
+        })
+        .collect()
+}
+
+/// The exit code of a run that was not interrupted: docflow errors first, then defects.
+fn verdicts_exit(verdicts: &[PageVerdict]) -> ExitCode {
     if verdicts.iter().any(|v| v.count("docflow error") > 0) {
         ExitCode::from(EXIT_DOCFLOW_ERROR)
     } else if verdicts.iter().any(|v| v.count("doc defect") > 0) {

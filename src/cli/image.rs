@@ -46,45 +46,17 @@ pub(crate) fn build(args: ImageBuildArgs) -> ExitCode {
 
 fn run(args: &ImageBuildArgs) -> Result<(), String> {
     let source = source_dir(args.source.as_deref())?;
-    let version = env!("CARGO_PKG_VERSION");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let profile_dir = match args.profile.as_str() {
         "dev" | "test" => "debug",
         "release" | "bench" => "release",
         other => other,
     };
-
     step(
         1,
         &format!("building a static `docflow` ({} profile)", args.profile),
     );
-    let rustflags = match std::env::var("RUSTFLAGS") {
-        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -C target-feature=+crt-static"),
-        _ => "-C target-feature=+crt-static".to_owned(),
-    };
-    println!(
-        "  $ RUSTFLAGS='{rustflags}' cargo build --bin docflow {} --target {TRIPLE} --profile {}",
-        MOCK_ONLY.join(" "),
-        args.profile
-    );
-    let status = Command::new(&cargo)
-        .current_dir(&source)
-        .env("RUSTFLAGS", &rustflags)
-        // Debug info would triple the image and nobody debugs inside it.
-        .env(
-            format!("CARGO_PROFILE_{}_DEBUG", args.profile.to_uppercase()),
-            "false",
-        )
-        .args(["build", "--bin", "docflow"])
-        .args(MOCK_ONLY)
-        .args(["--target", TRIPLE, "--profile"])
-        .arg(&args.profile)
-        .status()
-        .map_err(|e| format!("cannot run `{cargo}`: {e}"))?;
-    if !status.success() {
-        return Err(format!("`cargo build` failed ({status})"));
-    }
-
+    build_static(&cargo, &source, &args.profile)?;
     let binary = target_dir(&cargo, &source)?
         .join(TRIPLE)
         .join(profile_dir)
@@ -93,20 +65,62 @@ fn run(args: &ImageBuildArgs) -> Result<(), String> {
         2,
         &format!("checking `{}` is statically linked", binary.display()),
     );
-    let bytes =
-        std::fs::read(&binary).map_err(|e| format!("cannot read `{}`: {e}", binary.display()))?;
-    match interpreter(&bytes) {
-        Ok(None) => println!("  ok: no ELF interpreter"),
-        Ok(Some(loader)) => {
-            return Err(format!(
-                "`{}` is dynamically linked (interpreter `{loader}`): the static glibc \
-                 (`libc6-dev`'s `libc.a`) is needed for `+crt-static`",
-                binary.display()
-            ));
-        }
-        Err(e) => return Err(format!("`{}`: {e}", binary.display())),
-    }
+    check_static(&binary)?;
+    docker_build(&binary, &source)
+}
 
+/// Step 1: `cargo build` of the mock alone, statically linked.
+fn build_static(cargo: &str, source: &Path, profile: &str) -> Result<(), String> {
+    let rustflags = match std::env::var("RUSTFLAGS") {
+        Ok(flags) if !flags.trim().is_empty() => format!("{flags} -C target-feature=+crt-static"),
+        _ => "-C target-feature=+crt-static".to_owned(),
+    };
+    println!(
+        "  $ RUSTFLAGS='{rustflags}' cargo build --bin docflow {} --target {TRIPLE} --profile {profile}",
+        MOCK_ONLY.join(" "),
+    );
+    let status = Command::new(cargo)
+        .current_dir(source)
+        .env("RUSTFLAGS", &rustflags)
+        // Debug info would triple the image and nobody debugs inside it.
+        .env(
+            format!("CARGO_PROFILE_{}_DEBUG", profile.to_uppercase()),
+            "false",
+        )
+        .args(["build", "--bin", "docflow"])
+        .args(MOCK_ONLY)
+        .args(["--target", TRIPLE, "--profile"])
+        .arg(profile)
+        .status()
+        .map_err(|e| format!("cannot run `{cargo}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo build` failed ({status})"))
+    }
+}
+
+/// Step 2: the binary has no ELF interpreter (`FROM scratch` has no loader).
+fn check_static(binary: &Path) -> Result<(), String> {
+    let bytes =
+        std::fs::read(binary).map_err(|e| format!("cannot read `{}`: {e}", binary.display()))?;
+    match interpreter(&bytes) {
+        Ok(None) => {
+            println!("  ok: no ELF interpreter");
+            Ok(())
+        }
+        Ok(Some(loader)) => Err(format!(
+            "`{}` is dynamically linked (interpreter `{loader}`): the static glibc \
+             (`libc6-dev`'s `libc.a`) is needed for `+crt-static`",
+            binary.display()
+        )),
+        Err(e) => Err(format!("`{}`: {e}", binary.display())),
+    }
+}
+
+/// Step 3: `docker build` on a context of the binary, the CA bundle and the `Dockerfile`.
+fn docker_build(binary: &Path, source: &Path) -> Result<(), String> {
+    let version = env!("CARGO_PKG_VERSION");
     let context = binary.with_file_name("docflow-image-context");
     step(
         3,
@@ -115,7 +129,7 @@ fn run(args: &ImageBuildArgs) -> Result<(), String> {
             context.display()
         ),
     );
-    prepare_context(&context, &binary, &source.join("Dockerfile"))?;
+    prepare_context(&context, binary, &source.join("Dockerfile"))?;
     let status = Command::new("docker")
         .arg("build")
         .args(["-t", &format!("{IMAGE_NAME}:{IMAGE_TAG}")])

@@ -93,11 +93,17 @@ impl IdNamer {
 
     fn json_at(&mut self, key: Option<&str>, value: &Value) -> Value {
         match value {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.json_at(Some(k), v)))
-                    .collect(),
-            ),
+            Value::Object(map) => {
+                // Ids are numbered walking keys in sorted order, so the numbers do not depend
+                // on the order a target writes its keys in; the body keeps its own order.
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                let named: std::collections::HashMap<&String, Value> = keys
+                    .into_iter()
+                    .map(|k| (k, self.json_at(Some(k), &map[k])))
+                    .collect();
+                Value::Object(map.keys().map(|k| (k.clone(), named[k].clone())).collect())
+            }
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.json_at(key, v)).collect())
             }

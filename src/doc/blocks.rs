@@ -16,7 +16,7 @@ use super::curl_command::{self, CurlRequest};
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::{self, Entity};
 use super::markdown::{Line, Page, fence_marker, liquid_tag};
-use super::ordered::{Ordered, parse_yaml};
+use super::ordered::{Ordered, OrderedExt as _, parse_yaml};
 use super::shell_words::split_commands;
 use super::site;
 
@@ -784,7 +784,7 @@ fn block_value(body: &[Line], open: &Line, what: &str) -> Result<Ordered, Diagno
     let first = body.first().map_or(open.line + 1, |l| l.line);
     let value = parse_yaml(&block_yaml(body), &open.file, first, what)?;
     match value {
-        Ordered::Map(_) => Ok(value),
+        Ordered::Object(_) => Ok(value),
         other => Err(Diagnostic::error(
             DocCode::BadBlock,
             open.location(),
@@ -836,7 +836,7 @@ fn api_request(
 
 /// A warning for each key of a `{% konnect_api_request %}` docflow does not know.
 fn warn_unknown_keys(value: &Ordered, open: &Line, what: &str, warnings: &mut Vec<Diagnostic>) {
-    if let Ordered::Map(entries) = &value {
+    if let Ordered::Object(entries) = &value {
         for (key, _) in entries {
             if !API_REQUEST_KEYS.contains(&key.as_str()) {
                 warnings.push(Diagnostic::warning(
@@ -869,7 +869,7 @@ fn captures_of(value: &Ordered, open: &Line, what: &str) -> Result<Vec<DocCaptur
                 ));
             }
         },
-        Some(Ordered::Seq(items)) => {
+        Some(Ordered::Array(items)) => {
             for item in items {
                 let variable = item.get("variable").and_then(Ordered::as_str);
                 let jq = item.get("jq").and_then(Ordered::as_str);
@@ -911,7 +911,7 @@ fn extract_body_of(
     let mut captures = Vec::new();
     match value.get("extract_body") {
         None | Some(Ordered::Null) => {}
-        Some(Ordered::Seq(items)) => {
+        Some(Ordered::Array(items)) => {
             for item in items {
                 let name = item.get("name").and_then(Ordered::scalar_text);
                 let variable = item.get("variable").and_then(Ordered::as_str);
@@ -1006,7 +1006,7 @@ fn common_fields(value: &Ordered, open: &Line, what: &str) -> Result<Common, Dia
     };
     let headers = match value.get("headers") {
         None | Some(Ordered::Null) => Vec::new(),
-        Some(Ordered::Seq(items)) => items
+        Some(Ordered::Array(items)) => items
             .iter()
             .map(|h| {
                 h.scalar_text().filter(|t| t.contains(':')).ok_or_else(|| {

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::ordered::Ordered;
+use super::ordered::{Ordered, OrderedExt as _};
 
 /// One entity to create (or, when the page applied it before, to update).
 #[derive(Debug, Clone, PartialEq)]
@@ -123,14 +123,14 @@ fn singular(kind: &str) -> &str {
 /// The plan for an `entities:` mapping (`{services: [...], plugins: [...]}`).
 pub fn plan(entities: &Ordered) -> Plan {
     let mut plan = Plan::default();
-    let Ordered::Map(kinds) = entities else {
+    let Ordered::Object(kinds) = entities else {
         plan.untranslated.push(Untranslated {
             what: "`entities`".to_owned(),
             reason: format!("must be a mapping of kinds, not {}", entities.kind()),
         });
         return plan;
     };
-    let mut sorted: Vec<&(String, Ordered)> = kinds.iter().collect();
+    let mut sorted: Vec<(&String, &Ordered)> = kinds.iter().collect();
     sorted.sort_by_key(|(kind, _)| ORDER.iter().position(|k| k == kind).unwrap_or(ORDER.len()));
     let mut deferred_plugins = Vec::new();
     for (kind, list) in sorted {
@@ -151,7 +151,7 @@ pub fn plan(entities: &Ordered) -> Plan {
 
 fn items(list: &Ordered) -> Vec<&Ordered> {
     match list {
-        Ordered::Seq(items) => items.iter().collect(),
+        Ordered::Array(items) => items.iter().collect(),
         Ordered::Null => vec![],
         other => vec![other],
     }
@@ -168,9 +168,9 @@ fn top_level(
     let mut body = entity.clone();
     let name = entity_name(kind, entity);
     let mut children: Vec<(String, Ordered)> = Vec::new();
-    if let Ordered::Map(fields) = &mut body {
-        fields.retain(|(key, value)| {
-            let nested = matches!(value, Ordered::Seq(_))
+    if let Ordered::Object(fields) = &mut body {
+        fields.retain(|key, value| {
+            let nested = matches!(value, Ordered::Array(_))
                 && (NESTED.iter().any(|(p, k, _)| *p == kind && k == key)
                     || matches!(key.as_str(), "routes" | "plugins")
                     || key.ends_with("_credentials"));
@@ -242,16 +242,17 @@ fn membership_body(key: &str, child: &Ordered) -> Ordered {
         .or_else(|| child.get("id"))
         .cloned()
         .unwrap_or_else(|| child.clone());
-    Ordered::Map(vec![("group".to_owned(), group)])
+    serde_json::json!({ "group": group })
 }
 
 /// Writes `{field: name}` into a nested route or plugin, the reference to its parent.
 fn set_reference(child: &mut Ordered, field: &str, parent_name: Option<&str>) {
-    let (Ordered::Map(fields), Some(name)) = (child, parent_name) else {
+    let (Ordered::Object(fields), Some(name)) = (child, parent_name) else {
         return;
     };
-    fields.retain(|(k, _)| k != field);
-    fields.push((field.to_owned(), Ordered::String(name.to_owned())));
+    // Written last, as before: `shift_remove` keeps the other fields' order.
+    fields.shift_remove(field);
+    fields.insert(field.to_owned(), Ordered::String(name.to_owned()));
 }
 
 /// The entity's name as decK matches it: `name`, a consumer's `username`, a vault's `prefix`.
@@ -282,7 +283,7 @@ fn new_op(
         };
         let named = match value {
             Ordered::String(n) if !is_id(n) => Some(n.clone()),
-            Ordered::Map(_) if value.get("id").is_none() => {
+            Ordered::Object(_) if value.get("id").is_none() => {
                 value.get("name").and_then(Ordered::scalar_text)
             }
             _ => None,
@@ -299,7 +300,7 @@ fn new_op(
                 if let Some(slot) = body.get_mut(field)
                     && let Ordered::String(_) = slot
                 {
-                    *slot = Ordered::Map(vec![("id".to_owned(), slot.clone())]);
+                    *slot = serde_json::json!({ "id": slot.clone() });
                 }
             }
         }
@@ -342,8 +343,8 @@ pub fn substitute(value: &mut Ordered, variables: &HashMap<String, String>) -> V
 fn walk_strings(value: &mut Ordered, f: &mut dyn FnMut(&mut String)) {
     match value {
         Ordered::String(s) => f(s),
-        Ordered::Seq(items) => items.iter_mut().for_each(|v| walk_strings(v, f)),
-        Ordered::Map(fields) => fields.iter_mut().for_each(|(_, v)| walk_strings(v, f)),
+        Ordered::Array(items) => items.iter_mut().for_each(|v| walk_strings(v, f)),
+        Ordered::Object(fields) => fields.values_mut().for_each(|v| walk_strings(v, f)),
         _ => {}
     }
 }
@@ -393,7 +394,7 @@ fn substitute_text(
 
 /// The block's `variables:` mapping (`issuer: {value: $ISSUER}`) as name → value.
 pub fn variables(block: &Ordered) -> HashMap<String, String> {
-    let Some(Ordered::Map(vars)) = block.get("variables") else {
+    let Some(Ordered::Object(vars)) = block.get("variables") else {
         return HashMap::new();
     };
     vars.iter()

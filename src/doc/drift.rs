@@ -33,7 +33,7 @@ use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::Entity;
 use super::infer::Inference;
 use super::markdown::load_page;
-use super::ordered::Ordered;
+use super::ordered::{Ordered, OrderedExt as _};
 use super::outline::summary;
 use super::source::DocsRoot;
 use crate::scenario::model::{Body, Destination, Request, Scenario, Step};

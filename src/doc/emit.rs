@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::convert::{Conversion, StepNotes};
-use super::ordered::Ordered;
+use super::ordered::{Ordered, OrderedExt as _};
 use crate::scenario::model::{Body, Destination, Request, Retry, Step};
 
 /// The scenario format's `retry.backoff` when absent; only other values are printed.
@@ -190,7 +190,7 @@ fn body_yaml(request: &Request, ordered_body: Option<&Ordered>, indent: &str, ou
         Some(Body::Json(json)) => {
             let value = match ordered_body {
                 Some(o) if o.to_json() == *json => o.clone(),
-                _ => Ordered::from(json),
+                _ => json.clone(),
             };
             write_entry("body", &value, indent.len(), out);
         }
@@ -253,8 +253,8 @@ fn inline(value: &Ordered) -> Option<String> {
         Ordered::Bool(b) => Some(b.to_string()),
         Ordered::Number(n) => Some(n.to_string()),
         Ordered::String(s) => Some(scalar(s)),
-        Ordered::Seq(items) if items.is_empty() => Some("[]".to_owned()),
-        Ordered::Map(entries) if entries.is_empty() => Some("{}".to_owned()),
+        Ordered::Array(items) if items.is_empty() => Some("[]".to_owned()),
+        Ordered::Object(entries) if entries.is_empty() => Some("{}".to_owned()),
         _ => None,
     }
 }
@@ -263,12 +263,12 @@ fn inline(value: &Ordered) -> Option<String> {
 fn write_block(value: &Ordered, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match value {
-        Ordered::Map(entries) => {
+        Ordered::Object(entries) => {
             for (k, v) in entries {
                 write_entry(k, v, indent, out);
             }
         }
-        Ordered::Seq(items) => {
+        Ordered::Array(items) => {
             for item in items {
                 match inline(item) {
                     Some(text) => {
@@ -393,28 +393,16 @@ mod tests {
 
     #[test]
     fn nested_values_keep_order_and_read_back() {
-        let value = Ordered::Map(vec![
-            ("name".into(), Ordered::String("openid-connect".into())),
-            (
-                "config".into(),
-                Ordered::Map(vec![
-                    ("issuer".into(), Ordered::String("$ISSUER_URL".into())),
-                    (
-                        "auth_methods".into(),
-                        Ordered::Seq(vec![Ordered::String("bearer".into())]),
-                    ),
-                    (
-                        "list_of_maps".into(),
-                        Ordered::Seq(vec![Ordered::Map(vec![
-                            ("a".into(), Ordered::Number(1.into())),
-                            ("b".into(), Ordered::Seq(vec![Ordered::Bool(true)])),
-                        ])]),
-                    ),
-                    ("empty".into(), Ordered::Seq(vec![])),
-                    ("nothing".into(), Ordered::Null),
-                ]),
-            ),
-        ]);
+        let value = json!({
+            "name": "openid-connect",
+            "config": {
+                "issuer": "$ISSUER_URL",
+                "auth_methods": ["bearer"],
+                "list_of_maps": [{"a": 1, "b": [true]}],
+                "empty": [],
+                "nothing": null,
+            },
+        });
         let mut out = String::new();
         write_entry("body", &value, 4, &mut out);
         assert!(out.starts_with("    body:\n      name: openid-connect\n      config:\n        issuer: $ISSUER_URL\n"), "{out}");

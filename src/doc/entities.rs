@@ -5,7 +5,7 @@
 use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 use super::frontmatter::EntityName;
-use super::ordered::{Ordered, parse_yaml};
+use super::ordered::{Ordered, OrderedExt as _, parse_yaml};
 use super::source::DocsRoot;
 
 /// Where the docs keep Gateway entity examples, relative to the docs root.
@@ -69,7 +69,7 @@ pub fn load(root: &DocsRoot, named: &EntityName) -> Result<Entity, Diagnostic> {
     }
     let text = root.read(&file, &named.location, "entity example")?;
     let value = parse_yaml(&text, &file, 1, "an entity example")?;
-    if !matches!(value, Ordered::Map(_)) {
+    if !matches!(value, Ordered::Object(_)) {
         return Err(Diagnostic::error(
             DocCode::BadEntity,
             DocLocation::new(&file, 1),

@@ -1,78 +1,33 @@
 //! [`Ordered`]: a YAML value whose mappings keep the order they are written in, so a doc
-//! block's body prints back in the doc's order (`serde_json::Value` sorts keys), and
+//! block's body prints back in the doc's order — `serde_json::Value` with serde_json's
+//! `preserve_order` feature — with [`OrderedExt`] for what the doc reader asks of a value, and
 //! [`parse_yaml`], which reads YAML embedded in a markdown file and reports errors at the
 //! markdown file's line.
 
-use std::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use super::code::DocCode;
 use super::diagnostic::{Diagnostic, DocLocation};
 
-/// A YAML value with ordered mappings.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Ordered {
-    /// `~`, `null` or nothing.
-    Null,
-    /// `true` / `false`.
-    Bool(bool),
-    /// A number.
-    Number(Number),
-    /// A string.
-    String(String),
-    /// A sequence.
-    Seq(Vec<Ordered>),
-    /// A mapping, in written order. Keys are strings (non-string keys are written as text).
-    Map(Vec<(String, Ordered)>),
-}
+/// A YAML value with ordered mappings (`Ordered::Object` keeps the written order).
+pub type Ordered = Value;
 
-impl Ordered {
-    /// The value as JSON (keys sorted, as `serde_json` does).
-    pub fn to_json(&self) -> Value {
-        match self {
-            Self::Null => Value::Null,
-            Self::Bool(b) => Value::Bool(*b),
-            Self::Number(n) => Value::Number(n.clone()),
-            Self::String(s) => Value::String(s.clone()),
-            Self::Seq(items) => Value::Array(items.iter().map(Self::to_json).collect()),
-            Self::Map(entries) => Value::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect::<Map<_, _>>(),
-            ),
-        }
-    }
-
-    /// A mapping's value by key.
-    pub fn get(&self, key: &str) -> Option<&Ordered> {
-        match self {
-            Self::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// A mutable mapping value by key.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Ordered> {
-        match self {
-            Self::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// The string, if the value is one.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Self::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
+/// What the doc reader asks of a value beyond `serde_json::Value`'s own `get`, `get_mut` and
+/// `as_str`.
+pub trait OrderedExt {
     /// The value as text when it is a scalar: strings as is, numbers and booleans as
     /// written (YAML `3600` in a header list is still the text `3600`).
-    pub fn scalar_text(&self) -> Option<String> {
+    fn scalar_text(&self) -> Option<String>;
+
+    /// A short name of the value's kind, for error messages.
+    fn kind(&self) -> &'static str;
+
+    /// The value as JSON (a copy; it already is JSON, with its mappings in written order).
+    fn to_json(&self) -> Value;
+}
+
+impl OrderedExt for Value {
+    fn scalar_text(&self) -> Option<String> {
         match self {
             Self::String(s) => Some(s.clone()),
             Self::Number(n) => Some(n.to_string()),
@@ -81,104 +36,19 @@ impl Ordered {
         }
     }
 
-    /// A short name of the value's kind, for error messages.
-    pub fn kind(&self) -> &'static str {
+    fn kind(&self) -> &'static str {
         match self {
             Self::Null => "null",
             Self::Bool(_) => "a boolean",
             Self::Number(_) => "a number",
             Self::String(_) => "a string",
-            Self::Seq(_) => "a list",
-            Self::Map(_) => "a mapping",
+            Self::Array(_) => "a list",
+            Self::Object(_) => "a mapping",
         }
     }
-}
 
-impl From<&Value> for Ordered {
-    fn from(value: &Value) -> Self {
-        match value {
-            Value::Null => Self::Null,
-            Value::Bool(b) => Self::Bool(*b),
-            Value::Number(n) => Self::Number(n.clone()),
-            Value::String(s) => Self::String(s.clone()),
-            Value::Array(items) => Self::Seq(items.iter().map(Self::from).collect()),
-            Value::Object(map) => Self::Map(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), Self::from(v)))
-                    .collect(),
-            ),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Ordered {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(OrderedVisitor)
-    }
-}
-
-struct OrderedVisitor;
-
-impl<'de> Visitor<'de> for OrderedVisitor {
-    type Value = Ordered;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Ordered, E> {
-        Ok(Ordered::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ordered, E> {
-        Ok(Ordered::Number(v.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ordered, E> {
-        Ok(Ordered::Number(v.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ordered, E> {
-        Ok(Number::from_f64(v).map_or(Ordered::Null, Ordered::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Ordered, E> {
-        Ok(Ordered::String(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Ordered, E> {
-        Ok(Ordered::String(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Ordered, E> {
-        Ok(Ordered::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Ordered, E> {
-        Ok(Ordered::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Ordered, D::Error> {
-        Ordered::deserialize(deserializer)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Ordered, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Ordered::Seq(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
-        let mut entries: Vec<(String, Ordered)> = Vec::new();
-        while let Some((key, value)) = map.next_entry::<Ordered, Ordered>()? {
-            let key = key.scalar_text().unwrap_or_else(|| format!("{key:?}"));
-            // A repeated key replaces the earlier one, as YAML loaders that allow it do.
-            entries.retain(|(k, _)| *k != key);
-            entries.push((key, value));
-        }
-        Ok(Ordered::Map(entries))
+    fn to_json(&self) -> Value {
+        self.clone()
     }
 }
 
@@ -191,9 +61,9 @@ pub fn parse_yaml(
     what: &str,
 ) -> Result<Ordered, Diagnostic> {
     if text.trim().is_empty() {
-        return Ok(Ordered::Null);
+        return Ok(Value::Null);
     }
-    serde_saphyr::from_str::<Ordered>(text).map_err(|e| {
+    serde_saphyr::from_str::<Value>(text).map_err(|e| {
         let line = e.location().map_or(first_line, |l| {
             first_line + l.line().saturating_sub(1) as usize
         });
@@ -246,19 +116,25 @@ mod tests {
             "t",
         )
         .unwrap();
-        let Ordered::Map(entries) = &v else { panic!() };
-        let keys: Vec<_> = entries.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["url", "name", "body"]);
-        let Some(Ordered::Map(body)) = v.get("body") else {
+        let Ordered::Object(entries) = &v else {
             panic!()
         };
-        assert_eq!(body[0].0, "z");
+        let keys: Vec<_> = entries.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["url", "name", "body"]);
+        let Some(Ordered::Object(body)) = v.get("body") else {
+            panic!()
+        };
+        assert_eq!(body.keys().next().map(String::as_str), Some("z"));
         // Trailing spaces after a plain scalar are not part of it (YAML), as in the docs'
         // `url: /v1/auth-servers/$AUTH_SERVER_ID/scopes `.
         assert_eq!(v.get("url").and_then(Ordered::as_str), Some("/x"));
         assert_eq!(
             v.to_json(),
             json!({"url": "/x", "name": "a", "body": {"z": 1, "a": [true, 2.5]}})
+        );
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"url":"/x","name":"a","body":{"z":1,"a":[true,2.5]}}"#
         );
     }
 
@@ -284,5 +160,66 @@ mod tests {
         assert_eq!(err.location.file, "page.md");
         assert!((75..=77).contains(&err.location.line), "{err}");
         assert!(err.message.starts_with("invalid YAML in a block"), "{err}");
+    }
+
+    #[test]
+    fn scalar_keys_are_their_text_in_written_order() {
+        let v = parse_yaml("1: a\ntrue: b\n2.5: c\n", "f", 1, "t").unwrap();
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"1":"a","true":"b","2.5":"c"}"#
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_is_an_error_at_its_line() {
+        let err = parse_yaml("a: 1\nb: 2\na: 3\n", "page.md", 10, "a block").unwrap_err();
+        assert_eq!(err.code, DocCode::BadYaml);
+        assert_eq!(err.location.line, 12, "{err}");
+        assert!(
+            err.message
+                .starts_with("invalid YAML in a block: duplicate mapping key: a"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn kinds_and_scalar_text() {
+        let v = json!({"n": 3600, "b": false, "s": "x", "l": [], "m": {}, "z": null});
+        let kinds: Vec<_> = ["n", "b", "s", "l", "m", "z"]
+            .iter()
+            .map(|k| v[k].kind())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "a number",
+                "a boolean",
+                "a string",
+                "a list",
+                "a mapping",
+                "null"
+            ]
+        );
+        assert_eq!(v["n"].scalar_text().as_deref(), Some("3600"));
+        assert_eq!(v["b"].scalar_text().as_deref(), Some("false"));
+        assert_eq!(v["l"].scalar_text(), None);
+    }
+
+    #[test]
+    fn a_string_and_a_number_key_of_the_same_text_are_one_key_the_last_wins() {
+        let v = parse_yaml("'1': a\n1: b\n", "f", 1, "t").unwrap();
+        assert_eq!(v, json!({"1": "b"}));
+    }
+
+    /// Before `preserve_order`, such a key became the Rust debug text of the value (`Null`,
+    /// `Seq([…])`); no page of the docs corpus has one. Now it is a located error.
+    #[test]
+    fn null_and_collection_keys_are_errors_at_their_line() {
+        for text in ["a: 1\n~: d\n", "a: 1\n[x, y]: 1\n", "a: 1\n{k: v}: 2\n"] {
+            let err = parse_yaml(text, "page.md", 5, "a block").unwrap_err();
+            assert_eq!(err.code, DocCode::BadYaml, "{text}");
+            assert!((5..=6).contains(&err.location.line), "{text}: {err}");
+        }
     }
 }

@@ -52,10 +52,10 @@ pub fn summary(kind: &BlockKind) -> String {
         }
         BlockKind::EntityExamples(e) => {
             let kinds: Vec<String> = match &e.entities {
-                super::ordered::Ordered::Map(kinds) => kinds
+                super::ordered::Ordered::Object(kinds) => kinds
                     .iter()
                     .map(|(kind, list)| match list {
-                        super::ordered::Ordered::Seq(items) => format!("{kind} ×{}", items.len()),
+                        super::ordered::Ordered::Array(items) => format!("{kind} ×{}", items.len()),
                         _ => kind.clone(),
                     })
                     .collect(),

@@ -123,7 +123,11 @@ fn collect_differences(
 ) {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
-            for (k, ev) in e {
+            // Keys in sorted order, whatever order the scenario writes them in (serde_json's
+            // `preserve_order` keeps that): the report lists differences by path.
+            let mut keys: Vec<(&String, &Value)> = e.iter().collect();
+            keys.sort_unstable_by_key(|(k, _)| *k);
+            for (k, ev) in keys {
                 let p = format!("{path}.{k}");
                 match a.get(k) {
                     Some(av) => collect_differences(ev, av, &p, out),

@@ -84,7 +84,8 @@ pub(super) enum Gate {
     /// Run it, but once: the configuration its retry waits for will never arrive.
     OnceOnly,
     /// An inferred wait (no doc `source`) for that configuration: out of reach, not run.
-    OutOfReach(StepReport),
+    /// Boxed: a report is large (its JSON view) and the other variants are empty.
+    OutOfReach(Box<StepReport>),
 }
 
 /// The [`Gate`] of `step`.
@@ -97,7 +98,7 @@ pub(super) fn after_unreachable_config(step: &Step, progress: &Mutex<Progress>) 
         return Gate::Run;
     };
     match (&step.source, &step.retry) {
-        (None, Some(_)) => Gate::OutOfReach(StepReport {
+        (None, Some(_)) => Gate::OutOfReach(Box::new(StepReport {
             name: step.name.clone(),
             span: step.span,
             method: step.request.method.clone(),
@@ -111,7 +112,7 @@ pub(super) fn after_unreachable_config(step: &Step, progress: &Mutex<Progress>) 
                 ),
             },
             view: None,
-        }),
+        })),
         (_, Some(_)) => Gate::OnceOnly,
         _ => Gate::Run,
     }

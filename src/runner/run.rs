@@ -133,7 +133,7 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
             }
             Gate::OutOfReach(report) => {
                 if let Ok(mut p) = progress.lock() {
-                    p.push_step(report);
+                    p.push_step(*report);
                     p.current = None;
                 }
                 continue;

@@ -9,12 +9,12 @@ use super::capture::{captures, variable_name};
 use super::checks;
 use super::error::Code;
 use super::model::{
-    DocRef, DocSource, Expect, Scenario, SnapshotMode, Span, Step, StepKeys, TargetKind, Template,
-    VarDef,
+    DocRef, DocSource, Expect, Request, Scenario, SnapshotMode, Span, Step, StepKeys, TargetKind,
+    Template, TokenCheck, VarDef,
 };
 use super::node::{Kind, Node};
 use super::raw;
-use super::reader::{Cx, Phase, suggest};
+use super::reader::{Cx, Fields, Phase, suggest};
 use super::request::{self, RequestKind};
 use super::scope::{Scope, ScopeStep, TARGET_VARS, Targets, is_secret_name};
 
@@ -241,30 +241,9 @@ fn step(
         read.scope.name.clone_from(name);
     }
     let source = f.opt("source").and_then(|n| doc_source(cx, n));
-    let step_targets = f.opt("targets").map(|n| targets(cx, n)).unwrap_or_default();
-    let effective = scenario_targets.and(Targets::of(&step_targets));
-    if effective.is_empty()
-        && let Some(span) = f.key_span("targets")
-    {
-        cx.error(
-            Code::BadValue,
-            span,
-            "this step runs on none of the scenario's targets",
-        )
-        .help = Some(format!("the scenario runs on {}", scenario_targets.names()));
-    }
+    let (step_targets, effective) = step_targets(cx, &f, scenario_targets);
     read.scope.targets = effective;
-
-    // Informational or docs-rendering keys: accepted, type-checked, not kept.
-    if let Some(n) = f.opt("region") {
-        cx.string(n, "region");
-    }
-    if let Some(n) = f.opt("indent") {
-        cx.int(n, "indent");
-    }
-    if let Some(n) = f.opt("display_headers") {
-        cx.bool(n, "display_headers");
-    }
+    informational_keys(cx, &f);
 
     // The request and its checks run before the step's captures exist.
     cx.phase = Phase::Step { index, late: false };
@@ -290,21 +269,7 @@ fn step(
 
     // Token checks and the cleanup run after the captures: they may use them.
     cx.phase = Phase::Step { index, late: true };
-    let tokens = f
-        .opt("token")
-        .map(|n| checks::tokens(cx, n))
-        .unwrap_or_default();
-    let cleanup = f.opt("cleanup").and_then(|n| {
-        let cf = cx.fields(n, "`cleanup`", raw::CLEANUP_KEYS)?;
-        let span = f.key_span("cleanup").unwrap_or(n.span);
-        Some(request::request(
-            cx,
-            &cf,
-            RequestKind::Cleanup,
-            "`cleanup`",
-            span,
-        ))
-    });
+    let (tokens, cleanup) = late_keys(cx, &f);
 
     read.step = name.map(|name| Step {
         name,
@@ -327,6 +292,61 @@ fn step(
         },
     });
     read
+}
+
+/// The step's own `targets:` and the targets it runs on (those the scenario runs on too); a
+/// step that runs on none of them is an error.
+fn step_targets(
+    cx: &mut Cx<'_>,
+    f: &Fields<'_>,
+    scenario_targets: Targets,
+) -> (Vec<TargetKind>, Targets) {
+    let step_targets = f.opt("targets").map(|n| targets(cx, n)).unwrap_or_default();
+    let effective = scenario_targets.and(Targets::of(&step_targets));
+    if effective.is_empty()
+        && let Some(span) = f.key_span("targets")
+    {
+        cx.error(
+            Code::BadValue,
+            span,
+            "this step runs on none of the scenario's targets",
+        )
+        .help = Some(format!("the scenario runs on {}", scenario_targets.names()));
+    }
+    (step_targets, effective)
+}
+
+/// Informational or docs-rendering keys: accepted, type-checked, not kept.
+fn informational_keys(cx: &mut Cx<'_>, f: &Fields<'_>) {
+    if let Some(n) = f.opt("region") {
+        cx.string(n, "region");
+    }
+    if let Some(n) = f.opt("indent") {
+        cx.int(n, "indent");
+    }
+    if let Some(n) = f.opt("display_headers") {
+        cx.bool(n, "display_headers");
+    }
+}
+
+/// The keys read after the captures, which they may use: `token:` checks and `cleanup:`.
+fn late_keys(cx: &mut Cx<'_>, f: &Fields<'_>) -> (Vec<TokenCheck>, Option<Request>) {
+    let tokens = f
+        .opt("token")
+        .map(|n| checks::tokens(cx, n))
+        .unwrap_or_default();
+    let cleanup = f.opt("cleanup").and_then(|n| {
+        let cf = cx.fields(n, "`cleanup`", raw::CLEANUP_KEYS)?;
+        let span = f.key_span("cleanup").unwrap_or(n.span);
+        Some(request::request(
+            cx,
+            &cf,
+            RequestKind::Cleanup,
+            "`cleanup`",
+            span,
+        ))
+    });
+    (tokens, cleanup)
 }
 
 /// "step `name`" when the step has a readable name, else "step #3".

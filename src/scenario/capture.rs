@@ -16,74 +16,24 @@ use crate::jq::Program;
 /// The step's captures, and the names of every variable it defines (including those whose
 /// jq is broken, so later uses are not reported as undefined on top of the jq error).
 pub(crate) fn captures(cx: &mut Cx<'_>, f: &Fields<'_>) -> (Vec<Capture>, Vec<String>) {
-    let mut out: Vec<Capture> = Vec::new();
-    let mut defined: Vec<String> = Vec::new();
-
+    let mut found = Captured::default();
     let single_form = matches!(f.opt("capture").map(|n| &n.kind), Some(Kind::Str(_)));
     match f.opt("capture") {
         Some(
             node @ Node {
                 kind: Kind::Str(_), ..
             },
-        ) => {
-            let variable = variable_name(cx, node, "capture");
-            let jq = match f.opt("jq") {
-                Some(n) => cx.jq(n, "jq"),
-                None => {
-                    let span = f.key_span("capture").unwrap_or(node.span);
-                    cx.error(
-                        Code::MissingField,
-                        span,
-                        "missing field `jq` for `capture: VARIABLE`",
-                    )
-                    .help = Some(
-                        "add a step-level `jq: \".field\"`, or write `capture: [{variable, jq}]`"
-                            .into(),
-                    );
-                    None
-                }
-            };
-            if let Some(variable) = variable {
-                push(&mut defined, &variable);
-                if let Some(jq) = jq {
-                    out.push(capture(variable, jq, node.span));
-                }
-            }
-        }
+        ) => single_capture(cx, f, node, &mut found),
         Some(Node {
             kind: Kind::Seq(items),
             ..
-        }) => {
-            for item in items {
-                let Some(cf) = cx.fields(item, "`capture`", raw::CAPTURE_KEYS) else {
-                    continue;
-                };
-                let variable = cx
-                    .required(&cf, "variable", "`capture`")
-                    .and_then(|n| variable_name(cx, n, "variable"));
-                let jq = cx
-                    .required(&cf, "jq", "`capture`")
-                    .and_then(|n| cx.jq(n, "jq"));
-                let marked = cf.opt("secret").and_then(|n| cx.bool(n, "secret")) == Some(true);
-                let Some(variable) = variable else { continue };
-                if defined.contains(&variable) {
-                    duplicate(cx, &variable, cf.key_span("variable").unwrap_or(item.span));
-                    continue;
-                }
-                push(&mut defined, &variable);
-                if let Some(jq) = jq {
-                    let mut capture = capture(variable, jq, item.span);
-                    capture.secret |= marked;
-                    out.push(capture);
-                }
-            }
-        }
+        }) => capture_list(cx, items, &mut found),
         Some(other) => {
-            let found = other.describe();
+            let kind = other.describe();
             cx.error(
                 Code::WrongType,
                 other.span,
-                format!("expected a list of `{{variable, jq}}` or a variable name for `capture`, found {found}"),
+                format!("expected a list of `{{variable, jq}}` or a variable name for `capture`, found {kind}"),
             );
         }
         None => {}
@@ -99,39 +49,106 @@ pub(crate) fn captures(cx: &mut Cx<'_>, f: &Fields<'_>) -> (Vec<Capture>, Vec<St
             Some("use `capture: [{variable, jq}]`, or `expect: {jq: [...]}` for a check".into());
     }
 
-    let from_capture = defined.clone();
     if let Some(node) = f.opt("extract_body")
         && let Some(items) = cx.seq(node, "extract_body")
     {
-        let mut extracted: Vec<String> = Vec::new();
-        for item in items {
-            let Some(ef) = cx.fields(item, "`extract_body`", raw::EXTRACT_KEYS) else {
-                continue;
-            };
-            let jq = cx
-                .required(&ef, "name", "`extract_body`")
-                .and_then(|n| extract_jq(cx, n));
-            let variable = cx
-                .required(&ef, "variable", "`extract_body`")
-                .and_then(|n| variable_name(cx, n, "variable"));
-            let Some(variable) = variable else { continue };
-            if extracted.contains(&variable) {
-                duplicate(cx, &variable, ef.key_span("variable").unwrap_or(item.span));
-                continue;
-            }
-            extracted.push(variable.clone());
-            // The docs pair `extract_body` with a `capture` of the same variable; the
-            // capture's explicit jq is the one to keep.
-            if from_capture.contains(&variable) {
-                continue;
-            }
-            push(&mut defined, &variable);
-            if let Some(jq) = jq {
-                out.push(capture(variable, jq, item.span));
-            }
+        extract_body(cx, items, &mut found);
+    }
+    (found.out, found.defined)
+}
+
+/// What the step's capture keys read so far.
+#[derive(Default)]
+struct Captured {
+    /// The captures to run.
+    out: Vec<Capture>,
+    /// Every variable defined, a broken capture's included.
+    defined: Vec<String>,
+}
+
+/// The docs' single-variable form: `capture: VARIABLE` with a step-level `jq:`.
+fn single_capture(cx: &mut Cx<'_>, f: &Fields<'_>, node: &Node, found: &mut Captured) {
+    let variable = variable_name(cx, node, "capture");
+    let jq = match f.opt("jq") {
+        Some(n) => cx.jq(n, "jq"),
+        None => {
+            let span = f.key_span("capture").unwrap_or(node.span);
+            cx.error(
+                Code::MissingField,
+                span,
+                "missing field `jq` for `capture: VARIABLE`",
+            )
+            .help = Some(
+                "add a step-level `jq: \".field\"`, or write `capture: [{variable, jq}]`".into(),
+            );
+            None
+        }
+    };
+    if let Some(variable) = variable {
+        push(&mut found.defined, &variable);
+        if let Some(jq) = jq {
+            found.out.push(capture(variable, jq, node.span));
         }
     }
-    (out, defined)
+}
+
+/// `capture: [{variable, jq, secret}]`.
+fn capture_list(cx: &mut Cx<'_>, items: &[Node], found: &mut Captured) {
+    for item in items {
+        let Some(cf) = cx.fields(item, "`capture`", raw::CAPTURE_KEYS) else {
+            continue;
+        };
+        let variable = cx
+            .required(&cf, "variable", "`capture`")
+            .and_then(|n| variable_name(cx, n, "variable"));
+        let jq = cx
+            .required(&cf, "jq", "`capture`")
+            .and_then(|n| cx.jq(n, "jq"));
+        let marked = cf.opt("secret").and_then(|n| cx.bool(n, "secret")) == Some(true);
+        let Some(variable) = variable else { continue };
+        if found.defined.contains(&variable) {
+            duplicate(cx, &variable, cf.key_span("variable").unwrap_or(item.span));
+            continue;
+        }
+        push(&mut found.defined, &variable);
+        if let Some(jq) = jq {
+            let mut capture = capture(variable, jq, item.span);
+            capture.secret |= marked;
+            found.out.push(capture);
+        }
+    }
+}
+
+/// `extract_body: [{name, variable}]`; a variable `capture` already defines is skipped.
+fn extract_body(cx: &mut Cx<'_>, items: &[Node], found: &mut Captured) {
+    let from_capture = found.defined.clone();
+    let mut extracted: Vec<String> = Vec::new();
+    for item in items {
+        let Some(ef) = cx.fields(item, "`extract_body`", raw::EXTRACT_KEYS) else {
+            continue;
+        };
+        let jq = cx
+            .required(&ef, "name", "`extract_body`")
+            .and_then(|n| extract_jq(cx, n));
+        let variable = cx
+            .required(&ef, "variable", "`extract_body`")
+            .and_then(|n| variable_name(cx, n, "variable"));
+        let Some(variable) = variable else { continue };
+        if extracted.contains(&variable) {
+            duplicate(cx, &variable, ef.key_span("variable").unwrap_or(item.span));
+            continue;
+        }
+        extracted.push(variable.clone());
+        // The docs pair `extract_body` with a `capture` of the same variable; the
+        // capture's explicit jq is the one to keep.
+        if from_capture.contains(&variable) {
+            continue;
+        }
+        push(&mut found.defined, &variable);
+        if let Some(jq) = jq {
+            found.out.push(capture(variable, jq, item.span));
+        }
+    }
 }
 
 fn capture(variable: String, jq: String, span: Span) -> Capture {

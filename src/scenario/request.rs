@@ -43,6 +43,38 @@ pub(crate) fn request(
         .and_then(|n| choice(cx, n, "to", &["api", "proxy", "url"]));
     let destination = destination(cx, url_node, &url, to);
 
+    let konnect_auth = konnect_auth(cx, f, destination);
+
+    let headers = f.opt("headers").map(|n| headers(cx, n)).unwrap_or_default();
+    let query = f
+        .opt("query")
+        .map(|n| template_map(cx, n, "query"))
+        .unwrap_or_default();
+
+    let (body, basic_auth) = match kind {
+        RequestKind::Step => (
+            body(cx, f),
+            f.opt("basic_auth").and_then(|n| read_basic_auth(cx, n)),
+        ),
+        RequestKind::Cleanup => (None, None),
+    };
+
+    Request {
+        destination,
+        konnect_auth,
+        method,
+        url,
+        headers,
+        query,
+        body,
+        basic_auth,
+        span,
+    }
+}
+
+/// Whether the runner adds the Konnect token: `to: api` only, where it is the default;
+/// `auth: none` turns it off, and `auth: konnect` elsewhere is an error.
+fn konnect_auth(cx: &mut Cx<'_>, f: &Fields<'_>, destination: Destination) -> bool {
     let auth_node = f.opt("auth");
     let auth = auth_node.and_then(|n| choice(cx, n, "auth", &["konnect", "none"]));
     if let Some(n) = auth_node
@@ -61,50 +93,27 @@ pub(crate) fn request(
                 .into(),
         );
     }
-    // Meaningful for `to: api` only, where it is the default; `auth: none` turns it off.
-    let konnect_auth = destination == Destination::Api && auth != Some("none");
+    destination == Destination::Api && auth != Some("none")
+}
 
-    let headers = f.opt("headers").map(|n| headers(cx, n)).unwrap_or_default();
-    let query = f
-        .opt("query")
-        .map(|n| template_map(cx, n, "query"))
-        .unwrap_or_default();
-
-    let mut body = None;
-    let mut basic_auth = None;
-    if kind == RequestKind::Step {
-        if let Some(n) = f.opt("body") {
-            body = Some(Body::Json(cx.json(n, true)));
+/// A step's body: JSON (`body`) or form fields (`form`), not both.
+fn body(cx: &mut Cx<'_>, f: &Fields<'_>) -> Option<Body> {
+    let mut body = f.opt("body").map(|n| Body::Json(cx.json(n, true)));
+    if let Some(n) = f.opt("form") {
+        let fields = template_map(cx, n, "form");
+        if body.is_some() {
+            let span = f.key_span("form").unwrap_or(n.span);
+            cx.error(
+                Code::Conflict,
+                span,
+                "`body` and `form` cannot be used together",
+            )
+            .help = Some("a request has one body: JSON (`body`) or form fields (`form`)".into());
+        } else {
+            body = Some(Body::Form(fields));
         }
-        if let Some(n) = f.opt("form") {
-            let fields = template_map(cx, n, "form");
-            if body.is_some() {
-                let span = f.key_span("form").unwrap_or(n.span);
-                cx.error(
-                    Code::Conflict,
-                    span,
-                    "`body` and `form` cannot be used together",
-                )
-                .help =
-                    Some("a request has one body: JSON (`body`) or form fields (`form`)".into());
-            } else {
-                body = Some(Body::Form(fields));
-            }
-        }
-        basic_auth = f.opt("basic_auth").and_then(|n| read_basic_auth(cx, n));
     }
-
-    Request {
-        destination,
-        konnect_auth,
-        method,
-        url,
-        headers,
-        query,
-        body,
-        basic_auth,
-        span,
-    }
+    body
 }
 
 fn method(cx: &mut Cx<'_>, node: &Node) -> Option<String> {

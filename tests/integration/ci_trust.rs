@@ -92,7 +92,14 @@ async fn a_scenario_for_other_targets_is_reported_not_applicable() {
     );
 }
 
-async fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+/// Sends one request to the mock's API as `token`; the status and the JSON body (`null` when
+/// the body is not JSON).
+pub(crate) async fn call(
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut request = reqwest::Client::new()
         .request(method.parse().unwrap(), url)
         .bearer_auth(token);
@@ -105,8 +112,74 @@ async fn call(method: &str, url: &str, token: &str, body: Option<Value>) -> (u16
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// An organization on the mock served over real sockets, with its `quickstart` control plane
+/// and a 20 s propagation delay: a scenario's gateway call is still polling when a test
+/// interrupts it, with everything before it created.
+pub(crate) struct DelayedOrg {
+    /// The mock; dropping it stops it.
+    pub(crate) server: MockServer,
+    /// The organization's personal access token.
+    pub(crate) token: String,
+    /// The API's base URL (`KONNECT_CONTROL_PLANE_URL`).
+    pub(crate) api: String,
+    /// The id of the `quickstart` control plane.
+    pub(crate) cp: String,
+}
+
+impl DelayedOrg {
+    /// Starts the mock and creates the control plane.
+    pub(crate) async fn start() -> Self {
+        let server = MockServer::start_background(MockConfig {
+            token_policy: TokenPolicy::PatOnly,
+            propagation_delay: Duration::from_secs(20),
+            ..MockConfig::default()
+        })
+        .expect("mock starts");
+        let token = format!("kpat_{}", random_alnum(32));
+        let api = server.api_url.clone();
+        let (status, cp) = call(
+            "POST",
+            &format!("{api}/v2/control-planes"),
+            &token,
+            Some(json!({"name": "quickstart"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{cp}");
+        let cp = cp["id"].as_str().unwrap().to_owned();
+        Self {
+            server,
+            token,
+            api,
+            cp,
+        }
+    }
+
+    /// The data plane's URL for this organization (`KONNECT_PROXY_URL`).
+    pub(crate) fn proxy_url(&self) -> String {
+        format!("{}/dp/{}", self.server.proxy_url, self.cp)
+    }
+
+    /// Asserts that nothing the OIDC how-to creates is left: no auth server, plugin, route or
+    /// service.
+    pub(crate) async fn assert_empty(&self, context: &str) {
+        let (api, token, cp) = (&self.api, &self.token, &self.cp);
+        let (_, servers) = call("GET", &format!("{api}/v1/auth-servers"), token, None).await;
+        assert_eq!(servers["data"], json!([]), "{servers}\n{context}");
+        for kind in ["plugins", "routes", "services"] {
+            let url = format!("{api}/v2/control-planes/{cp}/core-entities/{kind}");
+            let (status, list) = call("GET", &url, token, None).await;
+            assert_eq!(status, 200, "{list}");
+            assert_eq!(
+                list["data"],
+                json!([]),
+                "{kind} left after SIGTERM: {list}\n{context}"
+            );
+        }
+    }
+}
+
 /// Sends `signal` to `pid` with the system's `kill` (the crate forbids `unsafe`).
-fn kill(signal: &str, pid: u32) {
+pub(crate) fn kill(signal: &str, pid: u32) {
     let status = Command::new("kill")
         .args([signal, &pid.to_string()])
         .status()
@@ -118,23 +191,12 @@ fn kill(signal: &str, pid: u32) {
 async fn sigterm_mid_run_cleans_up_everything_and_exits_143() {
     // Served over real sockets with a propagation delay, so `call-gateway` is still polling
     // when the signal comes, with a service, a route, an auth server and a plugin created.
-    let server = MockServer::start_background(MockConfig {
-        token_policy: TokenPolicy::PatOnly,
-        propagation_delay: Duration::from_secs(20),
-        ..MockConfig::default()
-    })
-    .expect("mock starts");
-    let token = format!("kpat_{}", random_alnum(32));
-    let api = server.api_url.clone();
-    let (status, cp) = call(
-        "POST",
-        &format!("{api}/v2/control-planes"),
-        &token,
-        Some(json!({"name": "quickstart"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{cp}");
-    let cp = cp["id"].as_str().unwrap().to_owned();
+    let DelayedOrg {
+        server,
+        token,
+        api,
+        cp,
+    } = DelayedOrg::start().await;
     let mut child = docflow()
         .args(["run", "--target", "konnect", SCENARIO])
         .env("KONNECT_TOKEN", &token)
@@ -386,23 +448,12 @@ fn junit_shows_a_scenario_that_fails_to_load_and_one_not_applicable() {
 /// nothing is left on the organization, and the exit code is 143.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_doc_run_cleans_up_everything_and_exits_143() {
-    let server = MockServer::start_background(MockConfig {
-        token_policy: TokenPolicy::PatOnly,
-        propagation_delay: Duration::from_secs(20),
-        ..MockConfig::default()
-    })
-    .expect("mock starts");
-    let token = format!("kpat_{}", random_alnum(32));
-    let api = server.api_url.clone();
-    let (status, cp) = call(
-        "POST",
-        &format!("{api}/v2/control-planes"),
-        &token,
-        Some(json!({"name": "quickstart"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{cp}");
-    let cp = cp["id"].as_str().unwrap().to_owned();
+    let DelayedOrg {
+        server,
+        token,
+        api,
+        cp,
+    } = DelayedOrg::start().await;
     let page = crate::doc::shared()
         .join("kong-docs/current-2026-08/app/_how-tos/gateway/configure-kong-identity-oidc.md");
     let child = docflow()

@@ -1,6 +1,7 @@
 //! The integration tests: one binary (link time dominates on 2 cores), one module per area.
 
 mod bench;
+mod ci_nextest;
 mod ci_trust;
 mod cli;
 mod doc;

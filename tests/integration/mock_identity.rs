@@ -283,7 +283,8 @@ async fn how_to_flow_mints_a_token_that_verifies_against_the_jwks() -> TestResul
         .ok_or("not an object")?
         .keys()
         .collect();
-    assert_eq!(keys, ["access_token", "expires_in", "scope", "token_type"]);
+    // Konnect's order (shared/facts/konnect.md, "Token response").
+    assert_eq!(keys, ["access_token", "token_type", "expires_in", "scope"]);
     assert_eq!(reply.body["token_type"], "Bearer");
     assert_eq!(reply.body["expires_in"], 3599);
     assert_eq!(reply.body["scope"], "my-scope");

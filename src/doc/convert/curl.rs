@@ -95,7 +95,7 @@ impl Builder<'_> {
         if let Some(json) = &req.json {
             match serde_json::from_str::<serde_json::Value>(json) {
                 Ok(value) => {
-                    ordered = Some(Ordered::from(&value));
+                    ordered = Some(value.clone());
                     body = Some(Body::Json(self.aliased(value)));
                 }
                 Err(_) => body = Some(Body::Raw(self.template(json, at))),

@@ -12,7 +12,7 @@ use crate::doc::deck_apply::{self, EntityOp};
 use crate::doc::diagnostic::Diagnostic;
 use crate::doc::diagnostic::DocLocation;
 use crate::doc::infer::AUTH_PLUGINS;
-use crate::doc::ordered::Ordered;
+use crate::doc::ordered::{Ordered, OrderedExt as _};
 use crate::doc::shell_eval::{self, Part};
 use crate::scenario::model::{
     Body, Destination, Expect, Header, JqCheck, Request, SnapshotMode, Step, StepKeys, Template,
@@ -253,10 +253,7 @@ impl Builder<'_> {
         }
         for r in &op.references {
             let replacement = match self.find_applied(&r.kind, &r.name) {
-                Some(a) => Ordered::Map(vec![(
-                    "id".to_owned(),
-                    Ordered::String(format!("${}", a.var)),
-                )]),
+                Some(a) => serde_json::json!({ "id": format!("${}", a.var) }),
                 None => {
                     // decK fails on a reference to nothing; the reader has the entity from a
                     // step docflow did not run (a prerequisite page, an include), so what
@@ -276,7 +273,7 @@ impl Builder<'_> {
                             r.field, r.name
                         ),
                     ));
-                    Ordered::Map(vec![("name".to_owned(), Ordered::String(r.name.clone()))])
+                    serde_json::json!({ "name": r.name })
                 }
             };
             if let Some(slot) = body.get_mut(&r.field) {
@@ -312,8 +309,8 @@ fn collect_vars(value: &Ordered, out: &mut Vec<String>) {
                 Part::Text(_) => None,
             }))
         }
-        Ordered::Seq(items) => items.iter().for_each(|v| collect_vars(v, out)),
-        Ordered::Map(fields) => fields.iter().for_each(|(_, v)| collect_vars(v, out)),
+        Ordered::Array(items) => items.iter().for_each(|v| collect_vars(v, out)),
+        Ordered::Object(fields) => fields.values().for_each(|v| collect_vars(v, out)),
         _ => {}
     }
 }

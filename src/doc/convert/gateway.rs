@@ -24,7 +24,7 @@ impl Builder<'_> {
             .iter()
             .filter(|e| e.kind == "routes")
             .find_map(|e| match e.value.get("paths") {
-                Some(Ordered::Seq(paths)) => {
+                Some(Ordered::Array(paths)) => {
                     paths.first().and_then(Ordered::as_str).map(str::to_owned)
                 }
                 _ => None,

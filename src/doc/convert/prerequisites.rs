@@ -6,7 +6,7 @@ use super::{QUICKSTART_ID, StepNotes};
 use crate::doc::code::DocCode;
 use crate::doc::diagnostic::Diagnostic;
 use crate::doc::entities::Entity;
-use crate::doc::ordered::Ordered;
+use crate::doc::ordered::{Ordered, OrderedExt as _};
 use crate::scenario::model::{
     Body, Destination, DocSource, Expect, Header, Request, SnapshotMode, Step, StepKeys, Template,
 };
@@ -130,7 +130,7 @@ impl Builder<'_> {
             };
             match created.iter().find(|(k, n, _)| k == key && *n == name) {
                 Some((_, _, id_var)) => {
-                    *reference = Ordered::Map(vec![("id".to_owned(), Ordered::String(format!("${id_var}")))]);
+                    *reference = serde_json::json!({ "id": format!("${id_var}") });
                     comments.push(format!(
                         "inferred: `{key}: {{name: {name}}}` becomes a reference by id (the name carries the run suffix)"
                     ));

@@ -8,7 +8,7 @@ use crate::doc::blocks::ApiRequest;
 use crate::doc::code::DocCode;
 use crate::doc::diagnostic::{Diagnostic, DocLocation};
 use crate::doc::infer::AUTH_PLUGINS;
-use crate::doc::ordered::Ordered;
+use crate::doc::ordered::{Ordered, OrderedExt as _};
 use crate::scenario::model::{
     Body, Capture, Destination, DocSource, Expect, Request, SnapshotMode, Span, Step, StepKeys,
 };

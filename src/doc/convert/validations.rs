@@ -6,6 +6,7 @@ use super::requests::doc_step;
 use crate::doc::blocks::Validation;
 use crate::doc::code::DocCode;
 use crate::doc::diagnostic::{Diagnostic, DocLocation};
+use crate::doc::ordered::OrderedExt as _;
 use crate::scenario::model::{Body, Destination, Request};
 
 impl Builder<'_> {

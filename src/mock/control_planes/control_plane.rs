@@ -116,92 +116,28 @@ impl ControlPlane {
     /// Validates a create request (spec `CreateControlPlaneRequest`, which forbids unknown
     /// properties), collecting every invalid parameter.
     pub fn from_create_request(body: &[u8]) -> Result<Self, Problem> {
-        let bad = |detail: &str, params: Vec<Value>| {
-            Problem::bad_request(Family::ControlPlanes, detail, params)
-        };
-        let value: Value = serde_json::from_slice(body).map_err(|_| {
-            bad(
-                "Invalid request format",
-                vec![invalid("body", None, "request format is invalid")],
-            )
-        })?;
-        let Value::Object(object) = value else {
-            return Err(bad(
-                "Invalid request format",
-                vec![invalid("body", None, "request format is invalid")],
-            ));
-        };
-        let unknown: Vec<Value> = object
-            .keys()
-            .filter(|k| !CREATE_FIELDS.contains(&k.as_str()))
-            .map(|k| invalid(k, None, format!("property {k} should not exist")))
-            .collect();
-        if !unknown.is_empty() {
-            return Err(bad("Request contains unknown property", unknown));
-        }
+        let object = create_object(body)?;
         let mut params = Vec::new();
-        let name = match object.get("name") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(Value::String(s)) => {
-                let chars = s.chars().count();
-                if chars < 2 {
-                    params.push(json!({"field": "name", "rule": "min_length", "minimum": 2,
-                                       "reason": "must have at least 2 characters"}));
-                } else if chars > 256 {
-                    params.push(
-                        json!({"field": "name", "rule": "max_length", "maximum": 256,
-                                       "reason": "must not have more than 256 characters"}),
-                    );
-                }
-                Some(s.clone())
-            }
-            Some(_) => {
-                params.push(invalid("name", Some("is_string"), "must be a string"));
-                Some(String::new())
-            }
-        };
-        let Some(name) = name else {
-            // UNVERIFIED: the wording of the spec's "Cannot Be Blank" example.
-            return Err(bad(
-                "Request cannot be empty",
-                vec![invalid("name", None, "cannot be blank")],
-            ));
-        };
-        let string = |key: &str, params: &mut Vec<Value>| match object.get(key) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                params.push(invalid(key, Some("is_string"), "must be a string"));
-                None
-            }
-        };
-        let description = string("description", &mut params).unwrap_or_default();
+        let name = create_name(&object, &mut params)?;
+        let description = optional_string(&object, "description", &mut params).unwrap_or_default();
         if description.chars().count() > 2048 {
             params.push(
                 json!({"field": "description", "rule": "max_length", "maximum": 2048,
                                "reason": "must not have more than 2048 characters"}),
             );
         }
-        let choice =
-            |key: &str, choices: &[&str], default: &str, params: &mut Vec<Value>| match string(
-                key, params,
-            ) {
-                None => default.to_owned(),
-                Some(v) if choices.contains(&v.as_str()) => v,
-                Some(_) => {
-                    params.push(json!({"field": key, "rule": "enum", "choices": choices,
-                                       "reason": "must be one of the allowed values"}));
-                    default.to_owned()
-                }
-            };
         let cluster_type = choice(
-            "cluster_type",
-            CLUSTER_TYPES,
+            &object,
+            ("cluster_type", CLUSTER_TYPES),
             "CLUSTER_TYPE_CONTROL_PLANE",
             &mut params,
         );
-        let auth_type = choice("auth_type", AUTH_TYPES, "pinned_client_certs", &mut params);
+        let auth_type = choice(
+            &object,
+            ("auth_type", AUTH_TYPES),
+            "pinned_client_certs",
+            &mut params,
+        );
         let cloud_gateway = match object.get("cloud_gateway") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
@@ -217,7 +153,7 @@ impl ControlPlane {
         let proxy_urls = proxy_urls(object.get("proxy_urls"), &mut params);
         let labels = labels(object.get("labels"), &mut params);
         if !params.is_empty() {
-            return Err(bad("Invalid request", params));
+            return Err(bad_request("Invalid request", params));
         }
         let now = OffsetDateTime::now_utc();
         let mut rng = rand::rng();
@@ -540,6 +476,101 @@ pub async fn delete(
 /// another organization). UNVERIFIED: assumed to be the control-planes API's problem+json.
 pub(super) fn control_plane_not_found() -> Response {
     not_found()
+}
+
+/// A 400 `Problem` of the control planes API with its invalid parameters.
+fn bad_request(detail: &str, params: Vec<Value>) -> Problem {
+    Problem::bad_request(Family::ControlPlanes, detail, params)
+}
+
+/// The create request's JSON object, refused when it is not one or has a property the spec
+/// does not know.
+fn create_object(body: &[u8]) -> Result<Map<String, Value>, Problem> {
+    let malformed = || {
+        bad_request(
+            "Invalid request format",
+            vec![invalid("body", None, "request format is invalid")],
+        )
+    };
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
+        return Err(malformed());
+    };
+    let unknown: Vec<Value> = object
+        .keys()
+        .filter(|k| !CREATE_FIELDS.contains(&k.as_str()))
+        .map(|k| invalid(k, None, format!("property {k} should not exist")))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(bad_request("Request contains unknown property", unknown));
+    }
+    Ok(object)
+}
+
+/// The required `name`: a blank one is refused at once, a bad one is one more invalid
+/// parameter.
+fn create_name(object: &Map<String, Value>, params: &mut Vec<Value>) -> Result<String, Problem> {
+    let name = match object.get("name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => {
+            let chars = s.chars().count();
+            if chars < 2 {
+                params.push(json!({"field": "name", "rule": "min_length", "minimum": 2,
+                                   "reason": "must have at least 2 characters"}));
+            } else if chars > 256 {
+                params.push(
+                    json!({"field": "name", "rule": "max_length", "maximum": 256,
+                                   "reason": "must not have more than 256 characters"}),
+                );
+            }
+            Some(s.clone())
+        }
+        Some(_) => {
+            params.push(invalid("name", Some("is_string"), "must be a string"));
+            Some(String::new())
+        }
+    };
+    // UNVERIFIED: the wording of the spec's "Cannot Be Blank" example.
+    name.ok_or_else(|| {
+        bad_request(
+            "Request cannot be empty",
+            vec![invalid("name", None, "cannot be blank")],
+        )
+    })
+}
+
+/// An optional string property; another type is an invalid parameter.
+fn optional_string(
+    object: &Map<String, Value>,
+    key: &str,
+    params: &mut Vec<Value>,
+) -> Option<String> {
+    match object.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            params.push(invalid(key, Some("is_string"), "must be a string"));
+            None
+        }
+    }
+}
+
+/// An optional enum property (`(key, choices)`), `default` when absent or invalid.
+fn choice(
+    object: &Map<String, Value>,
+    (key, choices): (&str, &[&str]),
+    default: &str,
+    params: &mut Vec<Value>,
+) -> String {
+    match optional_string(object, key, params) {
+        None => default.to_owned(),
+        Some(v) if choices.contains(&v.as_str()) => v,
+        Some(_) => {
+            params.push(json!({"field": key, "rule": "enum", "choices": choices,
+                               "reason": "must be one of the allowed values"}));
+            default.to_owned()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use super::plugin::{Plugin, Scope};
 use super::query::Query;
 use super::route::Route;
 use super::service::Service;
-use crate::mock::auth::CoreOrg;
+use crate::mock::auth::{CoreOrg, OrgId};
 use crate::mock::state::SharedState;
 use crate::mock::{konnect_paths, not_emulated};
 
@@ -391,80 +391,127 @@ fn write(
     {
         return Err(unique("id", given));
     }
+    let new = New {
+        body: &body,
+        id,
+        existing,
+        now,
+    };
     match kind {
-        Kind::Services => {
-            let old = existing.and_then(|id| config.services.iter().find(|s| s.id == id));
-            let service = Service::parse(&body, id, old, now)?;
-            if let Some(name) = &service.name
-                && config
-                    .services
-                    .iter()
-                    .any(|s| s.id != service.id && s.name.as_ref() == Some(name))
-            {
-                return Err(unique("name", name));
-            }
-            let json = service.to_json();
-            store(&mut config.services, service, |s| s.id);
-            Ok(json)
+        Kind::Services => write_service(config, &new),
+        Kind::Routes => write_route(config, &new, scope),
+        Kind::Consumers => write_consumer(config, &new),
+        Kind::Plugins => write_plugin(config, &new, scope, accept_unknown),
+    }
+}
+
+/// One entity to validate and store.
+struct New<'a> {
+    /// The request body, with the path's name or id written in.
+    body: &'a Value,
+    /// The id it gets (the existing one's, the path's, or a new one when `None`).
+    id: Option<Uuid>,
+    /// The id of the entity it replaces.
+    existing: Option<Uuid>,
+    /// Unix epoch seconds.
+    now: i64,
+}
+
+fn write_service(config: &mut CoreConfig, new: &New<'_>) -> Result<Value, AdminError> {
+    let old = new
+        .existing
+        .and_then(|id| config.services.iter().find(|s| s.id == id));
+    let service = Service::parse(new.body, new.id, old, new.now)?;
+    if let Some(name) = &service.name
+        && config
+            .services
+            .iter()
+            .any(|s| s.id != service.id && s.name.as_ref() == Some(name))
+    {
+        return Err(unique("name", name));
+    }
+    let json = service.to_json();
+    store(&mut config.services, service, |s| s.id);
+    Ok(json)
+}
+
+fn write_route(config: &mut CoreConfig, new: &New<'_>, scope: Scope) -> Result<Value, AdminError> {
+    let old = new
+        .existing
+        .and_then(|id| config.routes.iter().find(|r| r.id == id));
+    let route = Route::parse(new.body, new.id, old, new.now, config, scope.service)?;
+    if let Some(name) = &route.name
+        && config
+            .routes
+            .iter()
+            .any(|r| r.id != route.id && r.name.as_ref() == Some(name))
+    {
+        return Err(unique("name", name));
+    }
+    let json = route.to_json();
+    store(&mut config.routes, route, |r| r.id);
+    Ok(json)
+}
+
+fn write_consumer(config: &mut CoreConfig, new: &New<'_>) -> Result<Value, AdminError> {
+    let old = new
+        .existing
+        .and_then(|id| config.consumers.iter().find(|c| c.id == id));
+    let consumer = Consumer::parse(new.body, new.id, old, new.now)?;
+    for other in config.consumers.iter().filter(|c| c.id != consumer.id) {
+        if let Some(u) = &consumer.username
+            && other.username.as_ref() == Some(u)
+        {
+            return Err(unique("username", u));
         }
-        Kind::Routes => {
-            let old = existing.and_then(|id| config.routes.iter().find(|r| r.id == id));
-            let route = Route::parse(&body, id, old, now, config, scope.service)?;
-            if let Some(name) = &route.name
-                && config
-                    .routes
-                    .iter()
-                    .any(|r| r.id != route.id && r.name.as_ref() == Some(name))
-            {
-                return Err(unique("name", name));
-            }
-            let json = route.to_json();
-            store(&mut config.routes, route, |r| r.id);
-            Ok(json)
-        }
-        Kind::Consumers => {
-            let old = existing.and_then(|id| config.consumers.iter().find(|c| c.id == id));
-            let consumer = Consumer::parse(&body, id, old, now)?;
-            for other in config.consumers.iter().filter(|c| c.id != consumer.id) {
-                if let Some(u) = &consumer.username
-                    && other.username.as_ref() == Some(u)
-                {
-                    return Err(unique("username", u));
-                }
-                if let Some(c) = &consumer.custom_id
-                    && other.custom_id.as_ref() == Some(c)
-                {
-                    return Err(unique("custom_id", c));
-                }
-            }
-            let json = consumer.to_json();
-            store(&mut config.consumers, consumer, |c| c.id);
-            Ok(json)
-        }
-        Kind::Plugins => {
-            let old = existing.and_then(|id| config.plugins.iter().find(|p| p.id == id));
-            let plugin = Plugin::parse(&body, id, old, now, config, scope, accept_unknown)?;
-            let key = plugin.unique_key();
-            if config
-                .plugins
-                .iter()
-                .any(|p| p.id != plugin.id && p.unique_key() == key)
-            {
-                return Err(AdminError::Unique(key));
-            }
-            if let Some(name) = &plugin.instance_name
-                && config
-                    .plugins
-                    .iter()
-                    .any(|p| p.id != plugin.id && p.instance_name.as_ref() == Some(name))
-            {
-                return Err(unique("instance_name", name));
-            }
-            let json = plugin.to_json();
-            store(&mut config.plugins, plugin, |p| p.id);
-            Ok(json)
+        if let Some(c) = &consumer.custom_id
+            && other.custom_id.as_ref() == Some(c)
+        {
+            return Err(unique("custom_id", c));
         }
     }
+    let json = consumer.to_json();
+    store(&mut config.consumers, consumer, |c| c.id);
+    Ok(json)
+}
+
+fn write_plugin(
+    config: &mut CoreConfig,
+    new: &New<'_>,
+    scope: Scope,
+    accept_unknown: bool,
+) -> Result<Value, AdminError> {
+    let old = new
+        .existing
+        .and_then(|id| config.plugins.iter().find(|p| p.id == id));
+    let plugin = Plugin::parse(
+        new.body,
+        new.id,
+        old,
+        new.now,
+        config,
+        scope,
+        accept_unknown,
+    )?;
+    let key = plugin.unique_key();
+    if config
+        .plugins
+        .iter()
+        .any(|p| p.id != plugin.id && p.unique_key() == key)
+    {
+        return Err(AdminError::Unique(key));
+    }
+    if let Some(name) = &plugin.instance_name
+        && config
+            .plugins
+            .iter()
+            .any(|p| p.id != plugin.id && p.instance_name.as_ref() == Some(name))
+    {
+        return Err(unique("instance_name", name));
+    }
+    let json = plugin.to_json();
+    store(&mut config.plugins, plugin, |p| p.id);
+    Ok(json)
 }
 
 /// Deletes one entity (a missing one is not an error: 204 either way, as the spec says).
@@ -506,6 +553,31 @@ fn parse_body(body: &Bytes) -> Result<Value, AdminError> {
     }
 }
 
+/// `POST` (no `key`, 201) or `PUT` (200) of one entity on the control plane `cp`, published
+/// after the propagation delay.
+fn upsert(
+    state: &SharedState,
+    (org, cp): (&OrgId, Uuid),
+    (kind, scope): (Kind, Scope),
+    key: Option<&str>,
+    body: &Bytes,
+) -> Result<(StatusCode, Value), AdminError> {
+    let status = if key.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let body = parse_body(body)?;
+    let accept_unknown = state.config.accept_unknown_plugins;
+    state
+        .control_planes
+        .update(org, cp, state.config.propagation_delay, |c| {
+            write(c, kind, scope, key, &body, accept_unknown)
+        })
+        .unwrap_or(Err(AdminError::NotFound))
+        .map(|json| (status, json))
+}
+
 /// The one handler of `/v2/control-planes/{controlPlaneId}/core-entities/{*rest}`.
 pub async fn dispatch(
     State(state): State<SharedState>,
@@ -538,7 +610,6 @@ pub async fn dispatch(
     };
     let kind = request.kind;
     let delay = state.config.propagation_delay;
-    let accept_unknown = state.config.accept_unknown_plugins;
     let result = match &request.op {
         Op::List => {
             let base = format!("/v2/control-planes/{cp_id}/core-entities/{}", kind.as_str());
@@ -554,21 +625,7 @@ pub async fn dispatch(
                 Op::Put(key) => Some(key.as_str()),
                 _ => None,
             };
-            let status = if key.is_some() {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
-            match parse_body(&body) {
-                Err(e) => Err(e),
-                Ok(body) => state
-                    .control_planes
-                    .update(&org, cp_id, delay, |c| {
-                        write(c, kind, scope, key, &body, accept_unknown)
-                    })
-                    .unwrap_or(Err(AdminError::NotFound))
-                    .map(|json| (status, json)),
-            }
+            upsert(&state, (&org, cp_id), (kind, scope), key, &body)
         }
         Op::Delete(key) => {
             let visible =

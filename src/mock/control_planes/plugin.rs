@@ -109,6 +109,107 @@ impl std::fmt::Debug for Plugin {
     }
 }
 
+/// Kong's checks of the plugin's `name`: required, installed (unless `accept_unknown`), and
+/// for `openid-connect` not scoped to a consumer or consumer group.
+fn check_name(
+    f: &mut Fields<'_>,
+    name: Option<&str>,
+    scope: &Scope,
+    has_consumer: bool,
+    has_consumer_group: bool,
+    accept_unknown: bool,
+) {
+    match name {
+        None => f.error("name", "required field missing"),
+        Some(OPENID_CONNECT) => {
+            // OpenidConnect.json has no `consumer` or `consumer_group` field: the plugin
+            // is what identifies the consumer, so it cannot be scoped to one.
+            if has_consumer || scope.consumer.is_some() {
+                f.error("consumer", "value must be null");
+            }
+            if has_consumer_group {
+                f.error("consumer_group", "value must be null");
+            }
+        }
+        Some(known) if accept_unknown || gateway_version::is_known(known) => {}
+        Some(other) => f.error(
+            "name",
+            format!("plugin '{other}' not enabled; it is either not installed or not enabled"),
+        ),
+    }
+}
+
+/// A plugin's stored `config` and, for `openid-connect`, the typed configuration.
+type ValidatedConfig = (Map<String, Value>, Option<Arc<OidcConfig>>);
+
+/// The plugin's `config` with its schema's defaults filled in (stored as given for a plugin
+/// the mock has no schema of), and for `openid-connect` the typed configuration the data
+/// plane runs. A schema error is recorded on `f` and leaves an empty config.
+fn validated_config(
+    f: &mut Fields<'_>,
+    name: Option<&str>,
+    raw_config: Option<Value>,
+) -> Result<ValidatedConfig, AdminError> {
+    let validated = if let Some(validate) = name.and_then(schema_of) {
+        validate(raw_config.as_ref())
+    } else if name == Some(OPENID_CONNECT) {
+        oidc_schema::validate(raw_config.as_ref())
+    } else {
+        return Ok(match raw_config {
+            None => (Map::new(), None),
+            Some(Value::Object(map)) => (map, None),
+            Some(_) => {
+                f.error("config", "expected a record");
+                (Map::new(), None)
+            }
+        });
+    };
+    match validated {
+        Ok(filled) if name == Some(OPENID_CONNECT) => {
+            let parsed =
+                OidcConfig::from_config(&filled).map_err(|e| AdminError::field("config", e))?;
+            Ok((filled, Some(Arc::new(parsed))))
+        }
+        Ok(filled) => Ok((filled, None)),
+        Err(AdminError::Schema(errors)) => {
+            if let Some(inner) = errors.get("config") {
+                f.error("config", inner.clone());
+            }
+            Ok((Map::new(), None))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+impl Scope {
+    /// The scope fixed by the endpoint, else the body's references resolved to ids.
+    fn resolve(
+        self,
+        config: &CoreConfig,
+        service: Option<Reference>,
+        route: Option<Reference>,
+        consumer: Option<Reference>,
+    ) -> Result<Self, AdminError> {
+        Ok(Self {
+            service: match (self.service, service) {
+                (Some(id), _) => Some(id),
+                (None, Some(r)) => Some(config.resolve_service("service", &r)?),
+                (None, None) => None,
+            },
+            route: match (self.route, route) {
+                (Some(id), _) => Some(id),
+                (None, Some(r)) => Some(config.resolve_route("route", &r)?),
+                (None, None) => None,
+            },
+            consumer: match (self.consumer, consumer) {
+                (Some(id), _) => Some(id),
+                (None, Some(r)) => Some(config.resolve_consumer("consumer", &r)?),
+                (None, None) => None,
+            },
+        })
+    }
+}
+
 impl Plugin {
     /// Validates a request body. `scope` holds the part fixed by a scoped endpoint.
     pub fn parse(
@@ -149,78 +250,17 @@ impl Plugin {
         let tags = f.strings("tags");
         let condition = f.string("condition");
         let raw_config = f.any("config");
-        match name.as_deref() {
-            None => f.error("name", "required field missing"),
-            Some(OPENID_CONNECT) => {
-                // OpenidConnect.json has no `consumer` or `consumer_group` field: the plugin
-                // is what identifies the consumer, so it cannot be scoped to one.
-                if consumer.is_some() || scope.consumer.is_some() {
-                    f.error("consumer", "value must be null");
-                }
-                if consumer_group.is_some() {
-                    f.error("consumer_group", "value must be null");
-                }
-            }
-            Some(known) if accept_unknown || gateway_version::is_known(known) => {}
-            Some(other) => f.error(
-                "name",
-                format!("plugin '{other}' not enabled; it is either not installed or not enabled"),
-            ),
-        }
-        let (config_out, oidc) = if let Some(validate) = name.as_deref().and_then(schema_of) {
-            match validate(raw_config.as_ref()) {
-                Ok(filled) => (filled, None),
-                Err(AdminError::Schema(errors)) => {
-                    if let Some(inner) = errors.get("config") {
-                        f.error("config", inner.clone());
-                    }
-                    (Map::new(), None)
-                }
-                Err(other) => return Err(other),
-            }
-        } else if is_oidc {
-            match oidc_schema::validate(raw_config.as_ref()) {
-                Ok(filled) => {
-                    let parsed = OidcConfig::from_config(&filled)
-                        .map_err(|e| AdminError::field("config", e))?;
-                    (filled, Some(Arc::new(parsed)))
-                }
-                Err(AdminError::Schema(errors)) => {
-                    if let Some(inner) = errors.get("config") {
-                        f.error("config", inner.clone());
-                    }
-                    (Map::new(), None)
-                }
-                Err(other) => return Err(other),
-            }
-        } else {
-            match raw_config {
-                None => (Map::new(), None),
-                Some(Value::Object(map)) => (map, None),
-                Some(_) => {
-                    f.error("config", "expected a record");
-                    (Map::new(), None)
-                }
-            }
-        };
+        check_name(
+            &mut f,
+            name.as_deref(),
+            &scope,
+            consumer.is_some(),
+            consumer_group.is_some(),
+            accept_unknown,
+        );
+        let (config_out, oidc) = validated_config(&mut f, name.as_deref(), raw_config)?;
         f.finish()?;
-        let resolved = Scope {
-            service: match (scope.service, service) {
-                (Some(id), _) => Some(id),
-                (None, Some(r)) => Some(config.resolve_service("service", &r)?),
-                (None, None) => None,
-            },
-            route: match (scope.route, route) {
-                (Some(id), _) => Some(id),
-                (None, Some(r)) => Some(config.resolve_route("route", &r)?),
-                (None, None) => None,
-            },
-            consumer: match (scope.consumer, consumer) {
-                (Some(id), _) => Some(id),
-                (None, Some(r)) => Some(config.resolve_consumer("consumer", &r)?),
-                (None, None) => None,
-            },
-        };
+        let resolved = scope.resolve(config, service, route, consumer)?;
         Ok(Self {
             id: id.or(given_id).unwrap_or_else(Uuid::new_v4),
             name: name.unwrap_or_default(),

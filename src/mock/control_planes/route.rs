@@ -71,6 +71,66 @@ pub struct Route {
     pub updated_at: i64,
 }
 
+/// `methods`: upper-case names.
+fn methods(f: &mut Fields<'_>) -> Option<Vec<String>> {
+    let methods = f.strings("methods");
+    if let Some(bad) = methods
+        .iter()
+        .flatten()
+        .find(|m| m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        f.error("methods", json!([format!("invalid value: {bad}")]));
+    }
+    methods
+}
+
+/// `paths`: fixed (`/…`) or regex (`~/…`).
+fn paths(f: &mut Fields<'_>) -> Option<Vec<String>> {
+    let paths = f.strings("paths");
+    if paths
+        .iter()
+        .flatten()
+        .any(|p| !(p.starts_with('/') || p.starts_with("~/")))
+    {
+        f.error(
+            "paths",
+            json!(["should start with: / (fixed path) or ~/ (regex path)"]),
+        );
+    }
+    paths
+}
+
+/// `https_redirect_status_code`: one of Kong's five, 426 by default.
+fn redirect_status(f: &mut Fields<'_>) -> i64 {
+    match f.optional_integer("https_redirect_status_code", 0, 999) {
+        Some(code) if ![301, 302, 307, 308, 426].contains(&code) => {
+            f.error(
+                "https_redirect_status_code",
+                "expected one of: 426, 301, 302, 307, 308",
+            );
+            426
+        }
+        Some(code) => code,
+        None => 426,
+    }
+}
+
+/// Kong's entity check: an HTTP or gRPC route needs something to match on.
+fn require_matcher(f: &mut Fields<'_>, protocols: &[String], has_matcher: bool) {
+    let http_like = protocols
+        .iter()
+        .any(|p| matches!(p.as_str(), "http" | "https" | "grpc" | "grpcs"));
+    if http_like && !has_matcher && !f.has_error("protocols") {
+        f.error(
+            "@entity",
+            json!([format!(
+                "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is '{}'",
+                protocols.join("', '")
+            )]),
+        );
+    }
+}
+
 impl Route {
     /// Validates a request body against `config` (for the service reference). `service` is
     /// set by the `/services/{id}/routes` variant of the endpoint.
@@ -88,39 +148,11 @@ impl Route {
         let protocols = f
             .set_of("protocols", PROTOCOLS)
             .unwrap_or_else(|| vec!["http".into(), "https".into()]);
-        let methods = f.strings("methods");
-        if let Some(bad) = methods
-            .iter()
-            .flatten()
-            .find(|m| m.is_empty() || !m.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            f.error("methods", json!([format!("invalid value: {bad}")]));
-        }
+        let methods = methods(&mut f);
         let hosts = f.strings("hosts");
-        let paths = f.strings("paths");
-        if paths
-            .iter()
-            .flatten()
-            .any(|p| !(p.starts_with('/') || p.starts_with("~/")))
-        {
-            f.error(
-                "paths",
-                json!(["should start with: / (fixed path) or ~/ (regex path)"]),
-            );
-        }
+        let paths = paths(&mut f);
         let headers = f.object("headers");
-        let https_redirect_status_code =
-            match f.optional_integer("https_redirect_status_code", 0, 999) {
-                Some(code) if ![301, 302, 307, 308, 426].contains(&code) => {
-                    f.error(
-                        "https_redirect_status_code",
-                        "expected one of: 426, 301, 302, 307, 308",
-                    );
-                    426
-                }
-                Some(code) => code,
-                None => 426,
-            };
+        let https_redirect_status_code = redirect_status(&mut f);
         let regex_priority = f.integer("regex_priority", 0, i64::MIN, i64::MAX);
         let strip_path = f.boolean("strip_path", true);
         let path_handling = f.one_of("path_handling", "v0", &["v0", "v1"]);
@@ -142,18 +174,7 @@ impl Route {
         ]
         .iter()
         .any(|b| *b);
-        let http_like = protocols
-            .iter()
-            .any(|p| matches!(p.as_str(), "http" | "https" | "grpc" | "grpcs"));
-        if http_like && !has_matcher && !f.has_error("protocols") {
-            f.error(
-                "@entity",
-                json!([format!(
-                    "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is '{}'",
-                    protocols.join("', '")
-                )]),
-            );
-        }
+        require_matcher(&mut f, &protocols, has_matcher);
         f.finish()?;
         let service = match (service, reference) {
             (Some(id), _) => Some(id),

@@ -8,19 +8,22 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::any;
 use url::Url;
+use uuid::Uuid;
 
 use super::kong_response::{decorate_proxied, kong_exit, request_id};
 use super::oidc;
 use super::plugins::applicable;
 use super::request::ProxyRequest;
-use super::router::{Routed, find_route, upstream_path};
+use super::router::{Match, Routed, find_route, upstream_path};
 use super::select::select;
 use super::upstream::{Upstream, forward};
 use super::{introspection, upstream_oauth};
+use crate::mock::control_planes::core_config::CoreConfig;
 use crate::mock::control_planes::introspection_schema::NAME as INTROSPECTION;
 use crate::mock::control_planes::plugin::{OPENID_CONNECT, Plugin};
 use crate::mock::control_planes::service::Service;
@@ -124,7 +127,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/{*path}", any(handle))
 }
 
-/// The proxy listener's one handler.
+/// The proxy listener's one handler: Kong's phases in order — route, access (the plugins),
+/// proxy to the upstream, header filter.
 pub async fn handle(State(state): State<SharedState>, request: Request) -> Response {
     let started = Instant::now();
     let version = state.config.kong_version.clone();
@@ -144,39 +148,9 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
     let Some((plane, config, path)) = select(&state, parts.uri.path()) else {
         return kong_exit(&version, StatusCode::NOT_FOUND, NO_ROUTE, &[]);
     };
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let matched = match find_route(&config, parts.method.as_str(), &host, &path, &parts.headers) {
-        Routed::Route(m) => m,
-        Routed::HttpsRequired => {
-            return kong_exit(
-                &version,
-                StatusCode::UPGRADE_REQUIRED,
-                "Please use HTTPS protocol",
-                &[
-                    ("connection", "Upgrade".into()),
-                    ("upgrade", "TLS/1.2, HTTP/1.1".into()),
-                ],
-            );
-        }
-        Routed::NoMatch => return kong_exit(&version, StatusCode::NOT_FOUND, NO_ROUTE, &[]),
-    };
-    let Some(service) = matched
-        .route
-        .service
-        .and_then(|id| config.services.iter().find(|s| s.id == id))
-    else {
-        // UNVERIFIED wording: a route without a service cannot be proxied.
-        return kong_exit(
-            &version,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no Service found with those values",
-            &[],
-        );
+    let (matched, service) = match route(&config, &parts, &path) {
+        Ok(routed) => routed,
+        Err(unrouted) => return unrouted.response(&version),
     };
     let mut proxied = ProxyRequest {
         method: parts.method.clone(),
@@ -186,72 +160,24 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
         body,
         client_ip,
     };
-    let plugins = applicable(&config, matched.route);
-    // Nothing runs when one plugin cannot: a partial run would answer what no Kong answers.
-    if let Some(unknown) = plugins.iter().find(|p| !executes(&p.name)) {
-        return not_emulated::plugin(&unknown.name);
-    }
-    if let Some(conditional) = plugins.iter().find(|p| p.condition.is_some()) {
-        return not_emulated::plugin_condition(&conditional.name);
-    }
-    let plugins = by_priority(plugins);
-    for plugin in &plugins {
-        let result = match plugin.name.as_str() {
-            OPENID_CONNECT => match &plugin.oidc {
-                Some(oidc_config) => {
-                    oidc::access(&state, oidc_config, &config, plane, &mut proxied).await
-                }
-                None => Ok(()),
-            },
-            INTROSPECTION => {
-                introspection::access(&state, &plugin.config, &config, &mut proxied).await
-            }
-            UPSTREAM_OAUTH => upstream_oauth::access(&state, &plugin.config, &mut proxied).await,
-            _ => Ok(()),
-        };
-        if let Err(response) = result {
-            return response;
-        }
-    }
-    let (upath, prefix) = upstream_path(service.path.as_deref(), &matched, &path);
+    let plugins = match access(&state, &config, plane, &matched, &mut proxied).await {
+        Ok(plugins) => plugins,
+        Err(response) => return response,
+    };
     let request_id = request_id();
-    let proxy_port = state.proxy_addr.get().map_or(8000, SocketAddr::port);
-    let headers = upstream_headers(
-        &proxied,
-        service,
-        matched.route.preserve_host,
-        &path,
-        prefix.as_deref(),
-        proxy_port,
-        &request_id,
-    );
-    let mut raw_url = format!(
-        "{}://{}{}",
-        service.protocol,
-        service_authority(service),
-        upath
-    );
-    if let Some(q) = &proxied.query {
-        raw_url.push('?');
-        raw_url.push_str(q);
-    }
-    let Ok(url) = Url::parse(&raw_url) else {
-        return kong_exit(
-            &version,
-            StatusCode::BAD_GATEWAY,
-            "An invalid response was received from the upstream server",
-            &[],
-        );
+    let upstream = match upstream(&state, service, &matched, &proxied, &request_id) {
+        Ok(upstream) => upstream,
+        Err(()) => {
+            return kong_exit(
+                &version,
+                StatusCode::BAD_GATEWAY,
+                "An invalid response was received from the upstream server",
+                &[],
+            );
+        }
     };
     let proxy_ms = started.elapsed().as_millis();
     let upstream_started = Instant::now();
-    let upstream = Upstream {
-        method: proxied.method.clone(),
-        url,
-        headers,
-        body: proxied.body.clone(),
-        origin: proxied.client_ip.clone(),
-    };
     match forward(&state, upstream).await {
         Ok(mut response) => {
             let upstream_ms = upstream_started.elapsed().as_millis();
@@ -270,6 +196,136 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
         }
         Err(failure) => kong_exit(&version, failure.status, failure.message, &[]),
     }
+}
+
+/// Why a request reaches no service.
+enum Unrouted {
+    /// No route matches.
+    NoRoute,
+    /// A route matches except for its protocols, which require HTTPS.
+    HttpsRequired,
+    /// The route has no service.
+    NoService,
+}
+
+impl Unrouted {
+    /// Kong's answer.
+    fn response(self, version: &str) -> Response {
+        match self {
+            Self::NoRoute => kong_exit(version, StatusCode::NOT_FOUND, NO_ROUTE, &[]),
+            Self::HttpsRequired => kong_exit(
+                version,
+                StatusCode::UPGRADE_REQUIRED,
+                "Please use HTTPS protocol",
+                &[
+                    ("connection", "Upgrade".into()),
+                    ("upgrade", "TLS/1.2, HTTP/1.1".into()),
+                ],
+            ),
+            // UNVERIFIED wording: a route without a service cannot be proxied.
+            Self::NoService => kong_exit(
+                version,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no Service found with those values",
+                &[],
+            ),
+        }
+    }
+}
+
+/// The route the request matches and its service.
+fn route<'a>(
+    config: &'a CoreConfig,
+    parts: &Parts,
+    path: &str,
+) -> Result<(Match<'a>, &'a Service), Unrouted> {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let matched = match find_route(config, parts.method.as_str(), host, path, &parts.headers) {
+        Routed::Route(m) => m,
+        Routed::HttpsRequired => return Err(Unrouted::HttpsRequired),
+        Routed::NoMatch => return Err(Unrouted::NoRoute),
+    };
+    let service = matched
+        .route
+        .service
+        .and_then(|id| config.services.iter().find(|s| s.id == id))
+        .ok_or(Unrouted::NoService)?;
+    Ok((matched, service))
+}
+
+/// Kong's access phase: the route's plugins, highest priority first, each of which may
+/// change the request or answer instead of the upstream. Returns the plugins that ran.
+async fn access<'a>(
+    state: &SharedState,
+    config: &'a CoreConfig,
+    plane: Uuid,
+    matched: &Match<'_>,
+    proxied: &mut ProxyRequest,
+) -> Result<Vec<&'a Plugin>, Response> {
+    let plugins = applicable(config, matched.route);
+    // Nothing runs when one plugin cannot: a partial run would answer what no Kong answers.
+    if let Some(unknown) = plugins.iter().find(|p| !executes(&p.name)) {
+        return Err(not_emulated::plugin(&unknown.name));
+    }
+    if let Some(conditional) = plugins.iter().find(|p| p.condition.is_some()) {
+        return Err(not_emulated::plugin_condition(&conditional.name));
+    }
+    let plugins = by_priority(plugins);
+    for plugin in &plugins {
+        match plugin.name.as_str() {
+            OPENID_CONNECT => match &plugin.oidc {
+                Some(oidc_config) => oidc::access(state, oidc_config, config, plane, proxied).await,
+                None => Ok(()),
+            },
+            INTROSPECTION => introspection::access(state, &plugin.config, config, proxied).await,
+            UPSTREAM_OAUTH => upstream_oauth::access(state, &plugin.config, proxied).await,
+            _ => Ok(()),
+        }?;
+    }
+    Ok(plugins)
+}
+
+/// The request to the service as Kong sends it; `Err` when its URL does not parse.
+fn upstream(
+    state: &SharedState,
+    service: &Service,
+    matched: &Match<'_>,
+    proxied: &ProxyRequest,
+    request_id: &str,
+) -> Result<Upstream, ()> {
+    let (upath, prefix) = upstream_path(service.path.as_deref(), matched, &proxied.path);
+    let proxy_port = state.proxy_addr.get().map_or(8000, SocketAddr::port);
+    let headers = upstream_headers(
+        proxied,
+        service,
+        matched.route.preserve_host,
+        &proxied.path,
+        prefix.as_deref(),
+        proxy_port,
+        request_id,
+    );
+    let mut raw_url = format!(
+        "{}://{}{}",
+        service.protocol,
+        service_authority(service),
+        upath
+    );
+    if let Some(q) = &proxied.query {
+        raw_url.push('?');
+        raw_url.push_str(q);
+    }
+    let url = Url::parse(&raw_url).map_err(|_| ())?;
+    Ok(Upstream {
+        method: proxied.method.clone(),
+        url,
+        headers,
+        body: proxied.body.clone(),
+        origin: proxied.client_ip.clone(),
+    })
 }
 
 #[cfg(test)]

@@ -99,32 +99,10 @@ async fn fetch_token(
     let oauth = record(config, "oauth");
     let client = record(config, "client");
     let url = outbound_url(state, text(oauth, "token_endpoint").unwrap_or(""))?;
-    let mut form: Vec<(String, String)> = record(oauth, "token_post_args")
-        .iter()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-        .collect();
     let id = text(oauth, "client_id").unwrap_or("");
     let secret = text(oauth, "client_secret").unwrap_or("");
     let method = text(client, "auth_method").unwrap_or("client_secret_post");
-    if method == "client_secret_post" {
-        form.push(("client_id".into(), id.to_owned()));
-        form.push(("client_secret".into(), secret.to_owned()));
-    }
-    for key in ["grant_type", "username", "password"] {
-        if let Some(value) = text(oauth, key) {
-            form.push((key.to_owned(), value.to_owned()));
-        }
-    }
-    for (key, field) in [("scope", "scopes"), ("audience", "audience")] {
-        let values: Vec<&str> = oauth
-            .get(field)
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        if !values.is_empty() {
-            form.push((key.to_owned(), values.join(" ")));
-        }
-    }
+    let form = token_form(oauth, method == "client_secret_post");
     let timeout = client
         .get("timeout")
         .and_then(Value::as_u64)
@@ -159,8 +137,47 @@ async fn fetch_token(
         .as_str()
         .ok_or("no `access_token` in the IdP's answer")?;
     let token_type = body["token_type"].as_str().unwrap_or("Bearer");
-    let cache = record(config, "cache");
-    let ttl = match body["expires_in"].as_u64() {
+    Ok((
+        Secret::new("$UPSTREAM_TOKEN", format!("{token_type} {token}")),
+        Duration::from_secs(token_ttl(record(config, "cache"), &body)),
+    ))
+}
+
+/// The token request's form: `token_post_args`, the client's credentials when they go in
+/// the body (`client_secret_post`), the grant and its user, the scopes and audience.
+fn token_form(oauth: &Map<String, Value>, credentials_in_body: bool) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = record(oauth, "token_post_args")
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect();
+    if credentials_in_body {
+        let id = text(oauth, "client_id").unwrap_or("");
+        let secret = text(oauth, "client_secret").unwrap_or("");
+        form.push(("client_id".into(), id.to_owned()));
+        form.push(("client_secret".into(), secret.to_owned()));
+    }
+    for key in ["grant_type", "username", "password"] {
+        if let Some(value) = text(oauth, key) {
+            form.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    for (key, field) in [("scope", "scopes"), ("audience", "audience")] {
+        let values: Vec<&str> = oauth
+            .get(field)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if !values.is_empty() {
+            form.push((key.to_owned(), values.join(" ")));
+        }
+    }
+    form
+}
+
+/// How long to cache the token: its `expires_in` less `eagerly_expire` (at least
+/// `MIN_TTL`), else the `default_ttl`.
+fn token_ttl(cache: &Map<String, Value>, body: &Value) -> u64 {
+    match body["expires_in"].as_u64() {
         Some(expires_in) => {
             let eager = cache
                 .get("eagerly_expire")
@@ -172,11 +189,7 @@ async fn fetch_token(
             .get("default_ttl")
             .and_then(Value::as_f64)
             .map_or(3600, |t| t as u64),
-    };
-    Ok((
-        Secret::new("$UPSTREAM_TOKEN", format!("{token_type} {token}")),
-        Duration::from_secs(ttl),
-    ))
+    }
 }
 
 /// The configured answer to an IdP failure: `idp_error_response_status_code`, the body

@@ -606,6 +606,35 @@ fn rand_alpha_num(n: usize) -> String {
 
 /// Formats `t` (shown in UTC) with a Go reference-time layout (`Mon Jan 2 15:04:05 MST 2006`).
 fn go_format(layout: &str, t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let chunks = go_chunks(t);
+    let mut out = String::new();
+    let mut rest = layout;
+    'outer: while !rest.is_empty() {
+        if let Some(fraction) = fraction_chunk(rest) {
+            out.push_str(&go_fraction(fraction, t));
+            rest = &rest[fraction.len()..];
+            continue;
+        }
+        for (chunk, value) in &chunks {
+            if rest.starts_with(chunk) {
+                out.push_str(value);
+                rest = &rest[chunk.len()..];
+                continue 'outer;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// Go's layout chunks and what each stands for at `t` (in UTC), longest first, as Go's
+/// `nextStdChunk` prefers them.
+fn go_chunks(t: OffsetDateTime) -> [(&'static str, String); 32] {
     const MONTHS: [&str; 12] = [
         "January",
         "February",
@@ -629,15 +658,13 @@ fn go_format(layout: &str, t: OffsetDateTime) -> String {
         "Saturday",
         "Sunday",
     ];
-    let t = t.to_offset(time::UtcOffset::UTC);
     let month_name = MONTHS[usize::from(u8::from(t.month())) - 1];
     let day_name = DAYS[usize::from(t.weekday().number_days_from_monday())];
     let hour12 = match t.hour() % 12 {
         0 => 12,
         h => h,
     };
-    // Longest chunks first, as Go's `nextStdChunk` prefers them.
-    let chunks = [
+    [
         ("January", month_name.to_owned()),
         ("Jan", month_name[..3].to_owned()),
         ("Monday", day_name.to_owned()),
@@ -670,41 +697,24 @@ fn go_format(layout: &str, t: OffsetDateTime) -> String {
         ("3", hour12.to_string()),
         ("4", t.minute().to_string()),
         ("5", t.second().to_string()),
-    ];
-    let mut out = String::new();
-    let mut rest = layout;
-    'outer: while !rest.is_empty() {
-        if let Some(fraction) = fraction_chunk(rest) {
-            let digits = fraction.len() - 1;
-            let nanos = format!("{:09}", t.nanosecond());
-            let kept = &nanos[..digits.min(9)];
-            if fraction[1..].starts_with('9') {
-                let trimmed = kept.trim_end_matches('0');
-                if !trimmed.is_empty() {
-                    out.push_str(&fraction[..1]);
-                    out.push_str(trimmed);
-                }
-            } else {
-                out.push_str(&fraction[..1]);
-                out.push_str(kept);
-            }
-            rest = &rest[fraction.len()..];
-            continue;
+    ]
+}
+
+/// A fractional-seconds chunk (`.000` keeps its zeros, `.999` trims them) at `t`.
+fn go_fraction(fraction: &str, t: OffsetDateTime) -> String {
+    let digits = fraction.len() - 1;
+    let nanos = format!("{:09}", t.nanosecond());
+    let kept = &nanos[..digits.min(9)];
+    if fraction[1..].starts_with('9') {
+        let trimmed = kept.trim_end_matches('0');
+        if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("{}{trimmed}", &fraction[..1])
         }
-        for (chunk, value) in &chunks {
-            if rest.starts_with(chunk) {
-                out.push_str(value);
-                rest = &rest[chunk.len()..];
-                continue 'outer;
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
+    } else {
+        format!("{}{kept}", &fraction[..1])
     }
-    out
 }
 
 /// A fractional-seconds chunk (`.000`, `,999999`) at the start of `s`: a separator, a run

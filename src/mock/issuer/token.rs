@@ -71,6 +71,7 @@ pub async fn token(
                 .into_response();
         }
     };
+    // Konnect's key order (`preserve_order`): access_token, token_type, expires_in, scope.
     let mut body = json!({
         "access_token": access_token,
         "token_type": "Bearer",

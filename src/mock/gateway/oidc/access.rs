@@ -199,41 +199,7 @@ async fn authenticate(
             hide(request, bearer.location, false);
         }
         let token = bearer.token;
-        let claims = if config.allows("bearer") && looks_like_jwt(token.expose()) {
-            let claims = verify_token(state, &entry, config, token.expose(), now)
-                .await
-                .map_err(Failure::Unauthorized)?;
-            if config.introspect_jwt_tokens {
-                let result = introspect_token(state, &entry, config, token.expose(), now)
-                    .await
-                    .map_err(Failure::Unauthorized)?;
-                if result.get("active") != Some(&Value::Bool(true)) {
-                    return Err(Failure::Unauthorized(
-                        "jwt bearer token is not active anymore or has been revoked".into(),
-                    ));
-                }
-            }
-            claims
-        } else if config.allows("introspection") {
-            let result = introspect_token(state, &entry, config, token.expose(), now)
-                .await
-                .map_err(Failure::Unauthorized)?;
-            if config.introspection_check_active && result.get("active") != Some(&Value::Bool(true))
-            {
-                return Err(Failure::Unauthorized("token is not active".into()));
-            }
-            let leeway = super::verify::leeway_seconds(config.leeway);
-            if let Some(exp) = result.get("exp").and_then(Value::as_i64)
-                && now > exp.saturating_add(leeway)
-            {
-                return Err(Failure::Unauthorized("token has expired".into()));
-            }
-            result
-        } else {
-            return Err(Failure::Unauthorized(
-                "opaque bearer token was provided but introspection is not enabled".into(),
-            ));
-        };
+        let claims = bearer_claims(state, &entry, config, token.expose(), now).await?;
         (token, claims)
     } else if let Some(credentials) = config
         .allows("client_credentials")
@@ -265,38 +231,92 @@ async fn authenticate(
         None => None,
     };
     let (principal, linked) = mapped.map_or((None, None), |m| (Some(m.principal), m.consumer));
-    // The first of `consumer_claims` the token has is the one mapped.
-    let claim_path = config.consumer_claims.as_ref().and_then(|paths| {
-        paths
-            .iter()
-            .find(|p| find_claim(&claims, p).is_some())
-            .or_else(|| paths.first())
-    });
-    let consumer = match claim_path {
-        // A consumer linked to the principal overrides the claim mapping (`match_consumer`).
-        _ if linked.is_some() => linked,
-        Some(path) if !path.is_empty() => {
-            match find_consumer(&core.consumers, &claims, config, path) {
-                Ok(c) => Some(c.clone()),
-                Err(_) if config.consumer_optional => None,
-                Err(reason) if reason == "kong consumer was not found" => {
-                    return Err(Failure::Forbidden(reason));
-                }
-                Err(reason) => {
-                    return Err(Failure::Forbidden(format!(
-                        "kong consumer was not found ({reason})"
-                    )));
-                }
-            }
-        }
-        _ => None,
-    };
+    let consumer = consumer_of(config, core, &claims, linked)?;
     Ok(Authenticated {
         access_token,
         claims,
         consumer,
         principal,
     })
+}
+
+/// The claims of a bearer token: a JWT's verified claims (introspected too when
+/// `introspect_jwt_tokens`), or the introspection result of an opaque token.
+async fn bearer_claims(
+    state: &MockState,
+    entry: &IssuerEntry,
+    config: &OidcConfig,
+    token: &str,
+    now: i64,
+) -> Result<Value, Failure> {
+    if config.allows("bearer") && looks_like_jwt(token) {
+        let claims = verify_token(state, entry, config, token, now)
+            .await
+            .map_err(Failure::Unauthorized)?;
+        if config.introspect_jwt_tokens {
+            let result = introspect_token(state, entry, config, token, now)
+                .await
+                .map_err(Failure::Unauthorized)?;
+            if result.get("active") != Some(&Value::Bool(true)) {
+                return Err(Failure::Unauthorized(
+                    "jwt bearer token is not active anymore or has been revoked".into(),
+                ));
+            }
+        }
+        Ok(claims)
+    } else if config.allows("introspection") {
+        let result = introspect_token(state, entry, config, token, now)
+            .await
+            .map_err(Failure::Unauthorized)?;
+        if config.introspection_check_active && result.get("active") != Some(&Value::Bool(true)) {
+            return Err(Failure::Unauthorized("token is not active".into()));
+        }
+        let leeway = super::verify::leeway_seconds(config.leeway);
+        if let Some(exp) = result.get("exp").and_then(Value::as_i64)
+            && now > exp.saturating_add(leeway)
+        {
+            return Err(Failure::Unauthorized("token has expired".into()));
+        }
+        Ok(result)
+    } else {
+        Err(Failure::Unauthorized(
+            "opaque bearer token was provided but introspection is not enabled".into(),
+        ))
+    }
+}
+
+/// The consumer the request runs as: the one linked to the principal, else the one the
+/// first of `consumer_claims` the token has names (`consumer_optional` lets none match).
+fn consumer_of(
+    config: &OidcConfig,
+    core: &CoreConfig,
+    claims: &Value,
+    linked: Option<Consumer>,
+) -> Result<Option<Consumer>, Failure> {
+    // The first of `consumer_claims` the token has is the one mapped.
+    let claim_path = config.consumer_claims.as_ref().and_then(|paths| {
+        paths
+            .iter()
+            .find(|p| find_claim(claims, p).is_some())
+            .or_else(|| paths.first())
+    });
+    match claim_path {
+        // A consumer linked to the principal overrides the claim mapping (`match_consumer`).
+        _ if linked.is_some() => Ok(linked),
+        Some(path) if !path.is_empty() => {
+            match find_consumer(&core.consumers, claims, config, path) {
+                Ok(c) => Ok(Some(c.clone())),
+                Err(_) if config.consumer_optional => Ok(None),
+                Err(reason) if reason == "kong consumer was not found" => {
+                    Err(Failure::Forbidden(reason))
+                }
+                Err(reason) => Err(Failure::Forbidden(format!(
+                    "kong consumer was not found ({reason})"
+                ))),
+            }
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Verifies a JWT, refetching the keys once when it names an unknown key.
