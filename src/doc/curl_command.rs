@@ -110,6 +110,21 @@ pub fn parse(words: &[String]) -> Option<CurlRequest> {
     Some(req)
 }
 
+/// curl's default scheme: `localhost:8001/x` is `http://localhost:8001/x`. A URL starting with
+/// a variable or a path is left as written.
+fn with_scheme(url: &str) -> String {
+    let bare = !url.contains("://") && !url.starts_with(['$', '/']);
+    let host_like = url
+        .split(['/', '?'])
+        .next()
+        .is_some_and(|h| h.contains('.') || h.starts_with("localhost"));
+    if bare && host_like {
+        format!("http://{url}")
+    } else {
+        url.to_owned()
+    }
+}
+
 /// Whether the option takes a value (the next word, or after `=`).
 fn takes_value(name: &str) -> bool {
     matches!(
@@ -216,7 +231,7 @@ fn apply_option(
                 && !flag.starts_with("--")
                 && flag[1..].chars().all(|c| BUNDLABLE.contains(c)) => {}
         (word, None) if !word.starts_with('-') && req.url.is_empty() => {
-            req.url = word.to_owned();
+            req.url = with_scheme(word);
         }
         (other, _) => req.unknown.push(other.to_owned()),
     }
@@ -237,6 +252,11 @@ mod tests {
         let r = curl("curl -s -o api.js \"https://example.com/raw/api.js\"");
         assert_eq!(r.url, "https://example.com/raw/api.js");
         assert!(r.unknown.is_empty(), "{:?}", r.unknown);
+        assert_eq!(
+            curl("curl localhost:8181/v1/x").url,
+            "http://localhost:8181/v1/x"
+        );
+        assert_eq!(curl("curl $PROXY/x").url, "$PROXY/x");
         let r = curl("curl -b session=1 http://localhost:8000/x");
         assert_eq!(r.url, "http://localhost:8000/x");
         assert_eq!(r.unknown, ["-b session=1"]);

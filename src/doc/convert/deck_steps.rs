@@ -190,7 +190,7 @@ impl Builder<'_> {
         } else {
             "create"
         };
-        let name = self.step_name(&format!("{verb}-{singular}-{label}"));
+        let name = self.step_name(&step_slug(&format!("{verb}-{singular}-{label}")));
         let captures = var
             .as_ref()
             .map(|v| vec![self.capture(v, ".id", span)])
@@ -313,4 +313,18 @@ fn collect_vars(value: &Ordered, out: &mut Vec<String>) {
         Ordered::Object(fields) => fields.values().for_each(|v| collect_vars(v, out)),
         _ => {}
     }
+}
+
+/// A step name from free text: lowercase letters, digits and single `-`, as the scenario
+/// format requires (`create-key-auth-keyauth_credentials` → `…-keyauth-credentials`).
+fn step_slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
 }

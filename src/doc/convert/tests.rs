@@ -286,7 +286,7 @@ fn entity_examples_are_applied_through_the_api_and_unrun_configuration_taints_la
         steps[3..],
         [
             "create-consumer-jsmith POST /v2/control-planes/$QUICKSTART_ID/core-entities/consumers Some(201)",
-            "create-key-auth-keyauth_credentials POST /v2/control-planes/$QUICKSTART_ID/core-entities/consumers/$CONSUMER_JSMITH_ID/key-auth Some(201)",
+            "create-key-auth-keyauth-credentials POST /v2/control-planes/$QUICKSTART_ID/core-entities/consumers/$CONSUMER_JSMITH_ID/key-auth Some(201)",
             "create-plugin-key-auth POST /v2/control-planes/$QUICKSTART_ID/core-entities/plugins Some(201)",
             "update-plugin-key-auth PUT /v2/control-planes/$QUICKSTART_ID/core-entities/plugins/$PLUGIN_KEY_AUTH_ID Some(200)",
             "gateway-enforces-key-auth GET /anything Some(401)",
