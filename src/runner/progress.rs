@@ -88,6 +88,21 @@ pub(super) enum Gate {
     OutOfReach(Box<StepReport>),
 }
 
+/// The report of a step that has not run yet.
+pub(super) fn new_report(step: &Step) -> StepReport {
+    StepReport {
+        name: step.name.clone(),
+        span: step.span,
+        method: step.request.method.clone(),
+        url: display_url(&step.request),
+        status: None,
+        elapsed: Duration::ZERO,
+        attempts: 0,
+        outcome: StepOutcome::Passed,
+        view: None,
+    }
+}
+
 /// The [`Gate`] of `step`.
 pub(super) fn after_unreachable_config(step: &Step, progress: &Mutex<Progress>) -> Gate {
     let Some(origin) = progress
@@ -99,19 +114,12 @@ pub(super) fn after_unreachable_config(step: &Step, progress: &Mutex<Progress>) 
     };
     match (&step.source, &step.retry) {
         (None, Some(_)) => Gate::OutOfReach(Box::new(StepReport {
-            name: step.name.clone(),
-            span: step.span,
-            method: step.request.method.clone(),
-            url: display_url(&step.request),
-            status: None,
-            elapsed: Duration::ZERO,
-            attempts: 0,
             outcome: StepOutcome::OutOfReach {
                 reason: format!(
                     "waits for configuration that out-of-reach step `{origin}` would have made"
                 ),
             },
-            view: None,
+            ..new_report(step)
         })),
         (_, Some(_)) => Gate::OnceOnly,
         _ => Gate::Run,

@@ -4,7 +4,6 @@
 //! recorded.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -12,14 +11,16 @@ use super::attempts::{Answer, Interrupted, settle};
 use super::doc_verdict::doc_verdict;
 use super::failure::{excerpt, step_failure};
 use super::prepare::prepare;
-use super::progress::{Progress, abort_step, push_step, record_failure, unreachable_origin};
+use super::progress::{
+    Progress, abort_step, new_report, push_step, record_failure, unreachable_origin,
+};
 use super::teardown::register_cleanup;
 use super::view::view;
 use super::watch::{Event, Exchange};
 use crate::http::{Prepared, Received};
 use crate::outcome::{CheckCode, Code, Mismatch, RunCode, StepOutcome, StepReport};
 use crate::redact::Redactor;
-use crate::scenario::model::{Step, display_url};
+use crate::scenario::model::Step;
 use crate::targets::session::Session;
 use crate::vars::{Origin, Vars};
 
@@ -68,21 +69,6 @@ pub(super) async fn run_step(
                 false
             }
         },
-    }
-}
-
-/// The report of a step that has not run yet.
-fn new_report(step: &Step) -> StepReport {
-    StepReport {
-        name: step.name.clone(),
-        span: step.span,
-        method: step.request.method.clone(),
-        url: display_url(&step.request),
-        status: None,
-        elapsed: Duration::ZERO,
-        attempts: 0,
-        outcome: StepOutcome::Passed,
-        view: None,
     }
 }
 

@@ -7,13 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use docflow::doc::blocks::extract;
-use docflow::doc::convert::convert;
-use docflow::doc::infer::Inference;
 use docflow::doc::markdown::load_page;
 use docflow::doc::source::DocsRoot;
 use docflow::doc::verdict::PageVerdict;
-use docflow::scenario::model::TargetKind;
-use docflow::targets::Target;
 
 use super::doc::shared;
 
@@ -61,19 +57,7 @@ fn mutate(copy: &Path, file: &str, line: usize, from: &str, to: &str) {
 }
 
 async fn verdicts(copy: &Path) -> PageVerdict {
-    let root = DocsRoot::open(copy).unwrap();
-    let page = load_page(&root, PAGE).unwrap();
-    let extracted = extract(&page).unwrap();
-    let conversion = convert(&page, &extracted, &Inference::default()).unwrap();
-    let target = Target::open(TargetKind::Mock)
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message));
-    let session = target
-        .open_session()
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message));
-    let report = docflow::run_scenario(&conversion.scenario, &session).await;
-    PageVerdict::new(&conversion, Some(&report), None)
+    super::doc_reach::verdicts(copy, PAGE).await
 }
 
 /// What is changed, in which file and line, from what to what, and the `:line` of the page

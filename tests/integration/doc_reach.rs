@@ -17,7 +17,8 @@ use docflow::targets::Target;
 
 use super::doc::shared;
 
-async fn verdicts(root: &Path, page: &str) -> PageVerdict {
+/// Runs `page` of the docs root `root` as written on the embedded mock and gives its verdicts.
+pub(super) async fn verdicts(root: &Path, page: &str) -> PageVerdict {
     let root = DocsRoot::open(root).unwrap();
     let page = load_page(&root, page).unwrap();
     let extracted = extract(&page).unwrap();
