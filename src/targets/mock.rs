@@ -35,6 +35,9 @@ impl MockTarget {
     pub fn shared() -> Result<Self, TargetError> {
         let server = SHARED.get_or_init(|| {
             // Scenarios running in parallel each create auth servers: keep keys for them ready.
+            // This mock listens on loopback for this process only, so it may start with the
+            // bundled test keys: a fresh process then never waits for an RSA key generation.
+            KeyPool::global().add_bundled();
             KeyPool::global().seed(SEEDED_KEYS);
             let propagation_delay = propagation_delay_from_env()?;
             MockServer::start_background(MockConfig {

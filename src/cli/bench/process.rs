@@ -4,7 +4,7 @@
 //! cores), sampling the child's peak resident memory. [`ProcessFigures`] holds the medians and prints the ratios.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -48,9 +48,12 @@ fn timed(args: &[&str], file: &Path, times: usize) -> Result<(Duration, Option<u
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start `docflow {}`: {e}", args.join(" ")))?;
-    let peak = sample_peak(&mut child)?;
+    // The memory is sampled beside the wait, not between polls of it, so the time measured
+    // is the child's own and not rounded up to the sampling interval.
+    let sampler = PeakSampler::start(child.id());
     let status = child.wait().map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
+    let peak = sampler.stop();
     if !status.success() {
         return Err(format!(
             "`docflow {} {}` failed ({status})",
@@ -61,17 +64,37 @@ fn timed(args: &[&str], file: &Path, times: usize) -> Result<(Duration, Option<u
     Ok((elapsed, peak))
 }
 
-/// Polls the child's `VmHWM` until it exits; the last value read.
-fn sample_peak(child: &mut Child) -> Result<Option<u64>, String> {
-    let status = format!("/proc/{}/status", child.id());
-    let mut peak = None;
-    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
-        if let Ok(text) = std::fs::read_to_string(&status) {
-            peak = vm_hwm_kib(&text).or(peak);
-        }
-        std::thread::sleep(Duration::from_millis(10));
+/// Reads a process's `VmHWM` every 10 ms on its own thread until stopped.
+struct PeakSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Option<u64>>,
+}
+
+impl PeakSampler {
+    fn start(pid: u32) -> Self {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let status = format!("/proc/{pid}/status");
+            let mut peak = None;
+            while !stopped.load(Ordering::Relaxed) {
+                if let Ok(text) = std::fs::read_to_string(&status) {
+                    peak = vm_hwm_kib(&text).or(peak);
+                }
+                std::thread::park_timeout(Duration::from_millis(10));
+            }
+            peak
+        });
+        Self { stop, thread }
     }
-    Ok(peak)
+
+    /// The last value read.
+    fn stop(self) -> Option<u64> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.thread().unpark();
+        self.thread.join().ok().flatten()
+    }
 }
 
 /// `VmHWM:   12345 kB` → 12345.

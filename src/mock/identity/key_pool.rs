@@ -5,11 +5,14 @@
 //! refill thread starts on first use, keeps `target` keys ready and sleeps while the pool is
 //! full, so it never runs on a request's path. When the pool is empty (a burst of creates),
 //! the caller generates its key itself, on a blocking thread. [`KeyPool::seed`] lets a test
-//! target ask for a larger pool before its scenarios start.
+//! target ask for a larger pool before its scenarios start, and [`KeyPool::add_bundled`] lets
+//! the in-process mock hand out the bundled test keys first ([`super::bundled_keys`]): a fresh
+//! process then creates its first auth servers without waiting for a generation.
 
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 
+use super::bundled_keys;
 use super::signing_key::SigningKey;
 
 /// Keys kept ready by default: a scenario creates one or two auth servers, and a few
@@ -29,6 +32,8 @@ pub struct KeyPool {
 #[derive(Debug, Default)]
 struct PoolState {
     ready: Vec<SigningKey>,
+    /// Bundled keys not yet handed out, still encoded: they count as ready.
+    bundled: Vec<&'static str>,
     target: usize,
     refill_started: bool,
     /// The last generation failure, so a broken generator is not retried in a hot loop.
@@ -67,13 +72,28 @@ impl KeyPool {
         self.wake_refill.notify_one();
     }
 
+    /// Hands out the bundled test keys before any generated one (once per process; a second
+    /// call adds nothing). Only for a mock nobody else can reach: the keys are public.
+    pub fn add_bundled(&self) {
+        static ADDED: OnceLock<()> = OnceLock::new();
+        if ADDED.set(()).is_ok() {
+            self.lock().bundled = bundled_keys::encoded();
+        }
+    }
+
     /// A ready key, if one is; starts the refill and wakes it to replace the key taken.
     pub fn try_take(&'static self) -> Option<SigningKey> {
-        let mut state = self.lock();
-        self.start_refill(&mut state);
-        let key = state.ready.pop();
-        self.wake_refill.notify_one();
-        key
+        let (key, bundled) = {
+            let mut state = self.lock();
+            self.start_refill(&mut state);
+            let key = state.ready.pop();
+            let bundled = if key.is_none() { state.bundled.pop() } else { None };
+            self.wake_refill.notify_one();
+            (key, bundled)
+        };
+        // Parsed outside the lock; a bundled key that does not parse (never, the file is
+        // tested) falls back to the pool's other sources.
+        key.or_else(|| bundled.and_then(|encoded| bundled_keys::parse(encoded).ok()))
     }
 
     /// A ready key, or one generated now when the pool is empty. May block for a key
@@ -86,9 +106,10 @@ impl KeyPool {
         }
     }
 
-    /// Keys ready now.
+    /// Keys ready now, bundled ones included.
     pub fn ready(&self) -> usize {
-        self.lock().ready.len()
+        let state = self.lock();
+        state.ready.len() + state.bundled.len()
     }
 
     fn start_refill(&'static self, state: &mut PoolState) {
@@ -107,7 +128,7 @@ impl KeyPool {
         loop {
             {
                 let mut state = self.lock();
-                while state.ready.len() >= state.target || state.failed {
+                while state.ready.len() + state.bundled.len() >= state.target || state.failed {
                     state = self
                         .wake_refill
                         .wait(state)
@@ -167,6 +188,19 @@ mod tests {
         assert_eq!(moduli.len(), 3, "every key is its own key pair");
         // Taking wakes the refill: the pool is full again without anyone asking.
         wait_for(pool, 3);
+    }
+
+    #[test]
+    fn bundled_keys_are_handed_out_first_without_generating() {
+        let pool = leaked(0);
+        pool.lock().bundled = bundled_keys::encoded();
+        let bundled = pool.ready();
+        assert!(bundled >= 100);
+        let first = pool.try_take().expect("a bundled key");
+        let second = pool.try_take().expect("another bundled key");
+        assert_ne!(first.kid(), second.kid());
+        assert_ne!(first.jwk("RS256")["n"], second.jwk("RS256")["n"]);
+        assert_eq!(pool.ready(), bundled - 2, "nothing was generated: the pool is full");
     }
 
     #[test]

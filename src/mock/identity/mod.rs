@@ -14,6 +14,7 @@
 //! PATCH or PUT), usage limits (50 auth servers, 5,000 clients).
 
 pub mod auth_servers;
+pub mod bundled_keys;
 pub mod claims;
 pub mod clients;
 pub mod ids;
