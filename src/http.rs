@@ -109,8 +109,32 @@ pub trait SendHooks: Send + Sync + fmt::Debug {
     fn received(&self, _request: &Prepared, _received: &mut Received) {}
 }
 
-fn build_reqwest(timeout: Duration) -> Result<reqwest::Client, TransportError> {
-    reqwest::Client::builder()
+/// Which kind of URL a client serves: building one for `https` loads the platform's TLS roots
+/// (a few milliseconds of certificate parsing), which a run against the embedded mock never
+/// needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    fn of(url: &str) -> Self {
+        if url.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("https:")) {
+            Self::Https
+        } else {
+            Self::Http
+        }
+    }
+}
+
+fn build_reqwest(timeout: Duration, scheme: Scheme) -> Result<reqwest::Client, TransportError> {
+    let builder = match scheme {
+        Scheme::Https => reqwest::Client::builder(),
+        // No roots: this client is only ever given `http:` URLs (redirects are not followed).
+        Scheme::Http => reqwest::Client::builder().tls_certs_only(Vec::new()),
+    };
+    builder
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
@@ -126,34 +150,36 @@ fn build_reqwest(timeout: Duration) -> Result<reqwest::Client, TransportError> {
 /// scenario would otherwise pay for. Clients are kept per runtime because a pooled
 /// connection is driven by a task of the runtime that opened it (each `#[tokio::test]` has
 /// its own); outside a runtime a fresh client is built.
-fn shared_reqwest(timeout: Duration) -> Result<reqwest::Client, TransportError> {
-    type Clients = Mutex<Vec<(tokio::runtime::Id, Duration, reqwest::Client)>>;
+fn shared_reqwest(timeout: Duration, scheme: Scheme) -> Result<reqwest::Client, TransportError> {
+    type Clients = Mutex<Vec<(tokio::runtime::Id, Duration, Scheme, reqwest::Client)>>;
     static CLIENTS: OnceLock<Clients> = OnceLock::new();
     /// Runtimes remembered; a test binary creates one per test, so old ones are dropped.
     const KEEP: usize = 16;
     let Ok(runtime) = tokio::runtime::Handle::try_current().map(|h| h.id()) else {
-        return build_reqwest(timeout);
+        return build_reqwest(timeout, scheme);
     };
     let clients = CLIENTS.get_or_init(Clients::default);
     let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, _, client)) = clients
+    if let Some((_, _, _, client)) = clients
         .iter()
-        .find(|(id, t, _)| *id == runtime && *t == timeout)
+        .find(|(id, t, s, _)| *id == runtime && *t == timeout && *s == scheme)
     {
         return Ok(client.clone());
     }
-    let client = build_reqwest(timeout)?;
+    let client = build_reqwest(timeout, scheme)?;
     if clients.len() >= KEEP {
         clients.remove(0);
     }
-    clients.push((runtime, timeout, client.clone()));
+    clients.push((runtime, timeout, scheme, client.clone()));
     Ok(client)
 }
 
 /// An HTTP client with timeouts, the retry policy and optional [`SendHooks`].
 #[derive(Debug, Clone)]
 pub struct HttpClient {
+    /// For `http:` URLs; `https:` ones get the shared TLS client when first sent.
     client: reqwest::Client,
+    timeout: Duration,
     policy: RetryPolicy,
     hooks: Option<Arc<dyn SendHooks>>,
 }
@@ -163,7 +189,8 @@ impl HttpClient {
     /// same timeout share one connection pool and TLS setup (see [`shared_reqwest`]).
     pub fn new(timeout: Duration, policy: RetryPolicy) -> Result<Self, TransportError> {
         Ok(Self {
-            client: shared_reqwest(timeout)?,
+            client: shared_reqwest(timeout, Scheme::Http)?,
+            timeout,
             policy,
             hooks: None,
         })
@@ -284,7 +311,11 @@ impl HttpClient {
                 .map_err(|_| format!("invalid value for header `{name}`"))?;
             headers.append(name, value);
         }
-        let mut builder = self.client.request(method, &request.url).headers(headers);
+        let client = match Scheme::of(&request.url) {
+            Scheme::Http => self.client.clone(),
+            Scheme::Https => shared_reqwest(self.timeout, Scheme::Https).map_err(|e| e.message)?,
+        };
+        let mut builder = client.request(method, &request.url).headers(headers);
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
         }
@@ -435,6 +466,14 @@ mod tests {
         assert_eq!(got.body, b"seen");
         assert_eq!(hooks.paced.load(Ordering::SeqCst), 2);
         assert_eq!(*hooks.seen.lock().unwrap(), ["rewritten"]);
+    }
+
+    #[test]
+    fn only_https_urls_need_the_client_with_tls_roots() {
+        assert_eq!(Scheme::of("https://us.api.konghq.com/v2"), Scheme::Https);
+        assert_eq!(Scheme::of("HTTPS://x"), Scheme::Https);
+        assert_eq!(Scheme::of("http://127.0.0.1:1/v2"), Scheme::Http);
+        assert_eq!(Scheme::of("htt"), Scheme::Http);
     }
 
     #[test]
