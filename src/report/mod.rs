@@ -4,4 +4,5 @@
 
 pub mod junit;
 pub mod snapshot;
+pub mod snapshot_cache;
 pub mod terminal;

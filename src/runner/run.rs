@@ -117,6 +117,9 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
             }
         }
     }
+    if let Ok(mut p) = progress.lock() {
+        p.redactor = Redactor::from_vars(&vars);
+    }
     for step in &scenario.steps {
         if let Ok(mut p) = progress.lock() {
             p.current = Some((step.name.clone(), step.span));
@@ -140,8 +143,8 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
             }
         };
         let stop = run_step(step, &session, &mut vars, &progress).await;
+        // `run_step` left the redactor of the variables it settled with in `progress`.
         if let Ok(mut p) = progress.lock() {
-            p.redactor = Redactor::from_vars(&vars);
             p.current = None;
         }
         if stop {

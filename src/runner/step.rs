@@ -144,6 +144,10 @@ fn conclude(
         vars.set_json(name, value.clone(), *secret, Origin::Captured);
     }
     let redactor = Redactor::from_vars(vars);
+    // Only a settled step changes the variables: the run keeps this redactor until the next.
+    if let Ok(mut p) = progress.lock() {
+        p.redactor = redactor.clone();
+    }
     tell_exchange(step, prepared, &received, &redactor, progress);
     let excerpt = excerpt(&redactor.json(&body));
     if let Some(outcome) = doc_verdict(step, received.status, &excerpt, &mut mismatches, progress) {
