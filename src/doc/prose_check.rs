@@ -11,8 +11,10 @@
 //!   method is not the sentence's, and no request of the page is that method and endpoint;
 //! - the **`tldr`** summarises the page's flow: it disagrees when the page makes requests to
 //!   its endpoint, none of them with its method;
-//! - a conditional or optional sentence ("if you…", "you can also…") never disagrees, nor does
-//!   one naming an endpoint the page never calls (another page's, another product's).
+//! - a hedged sentence — conditional, optional or about an earlier step ("if you…", "you can
+//!   also…", "the server you created…") — never disagrees, nor does one naming an endpoint
+//!   the page never calls (another page's, another product's);
+//! - a sentence that runs on to the next line of its paragraph is read whole.
 //!
 //! Endpoints compare by path, ignoring the host (unless the sentence names a `$VAR` host such
 //! as `$ISSUER_URL`), the query, trailing slashes and the spelling of placeholders (`{id}`,
@@ -148,8 +150,8 @@ fn outcome(claim: &ProseClaim, requests: &[DocRequest], extracted: &Extracted) -
     {
         return ClaimOutcome::Agrees(r.clone());
     }
-    if claim.conditional {
-        return ClaimOutcome::Unchecked("a conditional or optional sentence");
+    if claim.hedged {
+        return ClaimOutcome::Unchecked("a conditional, optional or past sentence");
     }
     if endpoints.iter().all(|e| !e.is_specific()) {
         return ClaimOutcome::Unchecked("the endpoint is too vague to compare");
@@ -162,9 +164,32 @@ fn outcome(claim: &ProseClaim, requests: &[DocRequest], extracted: &Extracted) -
             .filter(|r| on_path(r)),
     };
     match held_to {
+        Some(_) if hidden_request(claim, &endpoints, extracted) => {
+            ClaimOutcome::Unchecked("the page may make it in a block docflow does not read")
+        }
         Some(r) => ClaimOutcome::Disagrees(r.clone()),
         None => ClaimOutcome::Unchecked("the page makes no request the sentence is about"),
     }
+}
+
+/// Whether a block docflow lists but does not read as a request (an Admin API request with no
+/// Konnect equivalent, a shell command) names one of the claim's methods and the last
+/// literal segment of its endpoint: the page may make that request there.
+fn hidden_request(claim: &ProseClaim, endpoints: &[Endpoint], extracted: &Extracted) -> bool {
+    let segments: Vec<&str> = endpoints
+        .iter()
+        .filter_map(|e| e.segments.iter().rev().find_map(Option::as_deref))
+        .collect();
+    extracted.blocks.iter().any(|b| {
+        let text = match &b.kind {
+            BlockKind::NotRun(n) => format!("{} {}", n.construct, n.reason),
+            BlockKind::Shell(s) => s.text.clone(),
+            _ => return false,
+        };
+        let upper = text.to_ascii_uppercase();
+        claim.methods.iter().any(|m| upper.contains(m.as_str()))
+            && segments.iter().any(|s| text.contains(s))
+    })
 }
 
 /// The request the prose block at `index` introduces: the first request after it, unless a
@@ -320,6 +345,16 @@ mod tests {
         // Not the request it introduces (a heading comes first): not held to it.
         let page = "---\ntitle: t\n---\nLater, send a `GET` request to `/v1/auth-servers`.\n\n## Next\n\n{% konnect_api_request %}\nurl: /v1/auth-servers\nmethod: POST\n{% endkonnect_api_request %}\n";
         assert!(defects(&checks(page)).is_empty());
+    }
+
+    #[test]
+    fn a_request_the_page_may_make_in_a_block_docflow_does_not_read_is_no_defect() {
+        let page = "---\ntitle: t\ntldr:\n  a: Send a POST request to `/event-hooks`.\n---\n```sh\nhttp POST :8001/event-hooks\n```\n{% konnect_api_request %}\nurl: /v2/control-planes/$CP/core-entities/event-hooks\n{% endkonnect_api_request %}\n";
+        let c = checks(page);
+        assert!(
+            matches!(c[0].outcome, ClaimOutcome::Unchecked(why) if why.contains("does not read")),
+            "{c:?}"
+        );
     }
 
     #[test]

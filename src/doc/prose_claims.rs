@@ -51,9 +51,10 @@ pub struct ProseClaim {
     pub sentence: String,
     /// Body or `tldr`.
     pub place: ClaimPlace,
-    /// Whether the sentence is conditional or optional ("if you…", "you can also…"): it
-    /// describes something the page need not do, so it can agree but never disagree.
-    pub conditional: bool,
+    /// Whether the sentence is hedged — conditional, optional or about something done
+    /// earlier ("if you…", "you can also…", "the server you created…"): it need not describe
+    /// the request next to it, so it can agree but never disagree.
+    pub hedged: bool,
     /// Index of the prose block in [`Extracted::blocks`] (body claims only).
     pub block: Option<usize>,
 }
@@ -67,23 +68,79 @@ impl ProseClaim {
 
 /// Every claim of the page: the `tldr`'s first, then the body's in reading order.
 pub fn page_claims(page: &Page, extracted: &Extracted) -> Vec<ProseClaim> {
+    let tldr: Vec<ProseLine> = tldr_lines(&page.head)
+        .into_iter()
+        .map(|line| ProseLine {
+            text: site::substitute(strip_yaml_key(line.text.trim())),
+            location: line.location(),
+            block: None,
+        })
+        .collect();
+    let body: Vec<ProseLine> = extracted
+        .blocks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, block)| match &block.kind {
+            BlockKind::Prose(text) => Some(ProseLine {
+                text: text.clone(),
+                location: block.location.clone(),
+                block: Some(i),
+            }),
+            _ => None,
+        })
+        .collect();
+    let mut out = claims_of(&tldr, ClaimPlace::Tldr);
+    out.extend(claims_of(&body, ClaimPlace::Body));
+    out
+}
+
+/// A line of prose, where it is and (in the body) its block.
+struct ProseLine {
+    text: String,
+    location: DocLocation,
+    block: Option<usize>,
+}
+
+/// The claims of consecutive prose lines; a sentence that runs on to the next line of the
+/// same paragraph is read whole, at the line it starts on.
+fn claims_of(lines: &[ProseLine], place: ClaimPlace) -> Vec<ProseClaim> {
     let mut out = Vec::new();
-    for line in tldr_lines(&page.head) {
-        let text = site::substitute(strip_yaml_key(line.text.trim()));
-        for mut claim in line_claims(&text, line.location()) {
-            claim.place = ClaimPlace::Tldr;
+    for (k, line) in lines.iter().enumerate() {
+        let next = lines.get(k + 1).filter(|n| {
+            n.location.file == line.location.file && n.location.line == line.location.line + 1
+        });
+        let text = match next {
+            Some(next) => run_on(&line.text, &next.text),
+            None => line.text.clone(),
+        };
+        for mut claim in line_claims(&text, line.location.clone()) {
+            claim.place = place;
+            claim.block = line.block;
             out.push(claim);
         }
     }
-    for (i, block) in extracted.blocks.iter().enumerate() {
-        if let BlockKind::Prose(text) = &block.kind {
-            for mut claim in line_claims(text, block.location.clone()) {
-                claim.block = Some(i);
-                out.push(claim);
-            }
-        }
-    }
     out
+}
+
+/// `line`, continued with the start of `next` up to its first sentence end when `line` stops
+/// mid-sentence ("…issuing a `GET` request to" / "`/private-dns`:"). A start of `next` that
+/// names a method itself is left to `next`'s own claims, so no sentence is read twice.
+fn run_on(line: &str, next: &str) -> String {
+    let (line, next) = (line.trim_end(), next.trim());
+    let list_item = next.starts_with(['*', '-', '>', '|', '#'])
+        || next
+            .split_once(". ")
+            .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
+    if line.is_empty() || line.ends_with(['.', ':', '!', '?']) || list_item {
+        return line.to_owned();
+    }
+    let fragment = sentences(next).first().copied().unwrap_or_default();
+    // A method word, or a code span that starts with one (`POST /vault-auth`).
+    let names_method = |t: &Token| METHODS.contains(&t.text.split(' ').next().unwrap_or_default());
+    if tokens(fragment).iter().any(names_method) {
+        return line.to_owned();
+    }
+    format!("{line} {fragment}")
 }
 
 /// The lines of the frontmatter's `tldr:` mapping (`q:`, `a:` and a block scalar's lines).
@@ -127,7 +184,7 @@ pub fn line_claims(text: &str, location: DocLocation) -> Vec<ProseClaim> {
         if tokens.iter().any(|t| !t.code && is_negation(&t.text)) {
             continue;
         }
-        let conditional = is_conditional(sentence);
+        let hedged = is_hedged(sentence);
         let mut i = 0;
         while i < tokens.len() {
             let Some((methods, after)) = method_list(&tokens, i) else {
@@ -142,7 +199,7 @@ pub fn line_claims(text: &str, location: DocLocation) -> Vec<ProseClaim> {
                     endpoints,
                     sentence: sentence.trim().to_owned(),
                     place: ClaimPlace::Body,
-                    conditional,
+                    hedged,
                     block: None,
                 });
             }
@@ -233,8 +290,8 @@ fn is_negation(word: &str) -> bool {
     NEGATIONS.contains(&lower.as_str()) || lower.ends_with("n't")
 }
 
-/// Whether the sentence describes something optional or conditional.
-fn is_conditional(sentence: &str) -> bool {
+/// Whether the sentence is conditional, optional or about something done earlier.
+fn is_hedged(sentence: &str) -> bool {
     let lower = format!(" {} ", sentence.to_ascii_lowercase());
     [
         " if ",
@@ -247,6 +304,11 @@ fn is_conditional(sentence: &str) -> bool {
         " for example",
         " e.g.",
         " note:",
+        " previous",
+        " earlier",
+        " already",
+        " above",
+        " you created",
     ]
     .iter()
     .any(|w| lower.contains(w))
@@ -424,14 +486,42 @@ mod tests {
     }
 
     #[test]
-    fn conditional_sentences_are_marked() {
+    fn hedged_sentences_are_marked() {
         let claims = line_claims(
             "> **Note:** If you used the UI, you can find it by sending a GET request to the `/config-stores` endpoint.",
             DocLocation::new("p.md", 3),
         );
         assert_eq!(claims.len(), 1);
-        assert!(claims[0].conditional);
+        assert!(claims[0].hedged);
+        let earlier = line_claims(
+            "You created it with a `POST` request to `/v1/auth-servers`; now list them:",
+            DocLocation::new("p.md", 4),
+        );
+        assert!(earlier[0].hedged);
         assert_eq!(claims[0].location.line, 3);
+    }
+
+    #[test]
+    fn a_sentence_running_on_to_the_next_line_is_read_whole() {
+        assert_eq!(
+            run_on(
+                "you can validate it by issuing a `GET` request to",
+                "[`/private-dns`](/api/x):"
+            ),
+            "you can validate it by issuing a `GET` request to [`/private-dns`](/api/x):"
+        );
+        assert_eq!(run_on("Send it:", "`/x` then"), "Send it:");
+        assert_eq!(run_on("a `GET` request to", "* `/x`"), "a `GET` request to");
+        assert_eq!(
+            run_on("a `GET` request to", "`/x`. Then a `POST` request to `/y`."),
+            "a `GET` request to `/x`."
+        );
+        assert_eq!(run_on("and then", "a `POST` request to `/y`."), "and then");
+        assert_eq!(
+            run_on("Create a vault,", "then use `POST /vault-auth`."),
+            "Create a vault,"
+        );
+        assert_eq!(run_on("", "use `/vault-auth`."), "");
     }
 
     #[test]
