@@ -254,7 +254,9 @@ impl Endpoint {
     }
 
     /// Whether this (a sentence's endpoint) names `request`'s: the same `$VAR` host if it
-    /// writes one, and its path a suffix of the request's, placeholders matching anything.
+    /// writes one, and its path a suffix of the request's. A placeholder of the sentence's
+    /// (`{id}`) matches any segment; a literal one only itself, never a placeholder of the
+    /// request's (`/batches` does not name `/batches/$BATCH_ID`).
     fn names(&self, request: &Self) -> bool {
         if !self.is_specific() || self.segments.len() > request.segments.len() {
             return false;
@@ -270,7 +272,8 @@ impl Endpoint {
             .zip(tail)
             .all(|(mine, theirs)| match (mine, theirs) {
                 (Some(a), Some(b)) => a == b,
-                _ => true,
+                (Some(_), None) => false,
+                (None, _) => true,
             })
     }
 }
@@ -386,6 +389,8 @@ mod tests {
         assert!(e("/auth-servers/{authServerId}/clients/{clientId}/secrets").names(&req));
         assert!(e("https://us.api.konghq.com/v1/auth-servers/{id}/clients/:c/secrets").names(&req));
         assert!(!e("/auth-servers").names(&req));
+        assert!(!e("/batches").names(&e("$KONNECT_PROXY_URL/batches/$BATCH_ID")));
+        assert!(e("/v1/messages/{name}").names(&e("/v1/messages/MyName")));
         assert!(!e("/{id}").names(&req));
         assert!(e("/v2/control-planes").names(&e("/v2/control-planes?filter%5Bname%5D=q")));
         assert!(e("$ISSUER_URL/oauth/token").names(&e("${ISSUER_URL}/oauth/token")));
