@@ -14,7 +14,11 @@
 //! - a hedged sentence — conditional, optional or about an earlier step ("if you…", "you can
 //!   also…", "the server you created…") — never disagrees, nor does one naming an endpoint
 //!   the page never calls (another page's, another product's);
-//! - a sentence that runs on to the next line of its paragraph is read whole.
+//! - a sentence that runs on to the next line of its paragraph is read whole;
+//! - nor is a sentence held to a request whose method is unsure: a
+//!   `{% konnect_api_request %}` with a body and no `method` renders as curl without `-X` (a
+//!   `POST`), or a block docflow does not read (an Admin API request, a shell command) may
+//!   make it.
 //!
 //! Endpoints compare by path, ignoring the host (unless the sentence names a `$VAR` host such
 //! as `$ISSUER_URL`), the query, trailing slashes and the spelling of placeholders (`{id}`,
@@ -38,6 +42,9 @@ pub struct DocRequest {
     pub url: String,
     /// Index of the block in [`Extracted::blocks`].
     pub block: usize,
+    /// Whether the method is known: a `{% konnect_api_request %}` with a body and no
+    /// `method` reads as `GET` but renders as curl without `-X`, which sends a `POST`.
+    pub method_known: bool,
 }
 
 /// What a claim comes to.
@@ -115,13 +122,17 @@ pub fn requests(extracted: &Extracted) -> Vec<DocRequest> {
         method: method.to_ascii_uppercase(),
         url,
         block,
+        method_known: true,
     };
     extracted
         .blocks
         .iter()
         .enumerate()
         .filter_map(|(i, b)| match &b.kind {
-            BlockKind::ApiRequest(r) => Some(request(i, &r.method, r.url.clone())),
+            BlockKind::ApiRequest(r) => Some(DocRequest {
+                method_known: r.method != "GET" || (r.body.is_none() && r.body_cmd.is_none()),
+                ..request(i, &r.method, r.url.clone())
+            }),
             BlockKind::Validation(v) if HTTP_VALIDATIONS.contains(&v.kind.as_str()) => {
                 Some(request(
                     i,
@@ -164,6 +175,9 @@ fn outcome(claim: &ProseClaim, requests: &[DocRequest], extracted: &Extracted) -
             .filter(|r| on_path(r)),
     };
     match held_to {
+        Some(r) if !r.method_known => {
+            ClaimOutcome::Unchecked("the request's block does not write its method")
+        }
         Some(_) if hidden_request(claim, &endpoints, extracted) => {
             ClaimOutcome::Unchecked("the page may make it in a block docflow does not read")
         }
@@ -356,6 +370,16 @@ mod tests {
         let c = checks(page);
         assert!(
             matches!(c[0].outcome, ClaimOutcome::Unchecked(why) if why.contains("does not read")),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn a_request_block_with_a_body_and_no_method_is_not_held_to_get() {
+        let page = create("PUT").replace("method: POST\n", "body:\n  name: x\n");
+        let c = checks(&page);
+        assert!(
+            matches!(c[0].outcome, ClaimOutcome::Unchecked(why) if why.contains("method")),
             "{c:?}"
         );
     }
