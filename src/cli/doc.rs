@@ -327,6 +327,7 @@ async fn run_page(args: &ConvertArgs, run: &PageRun<'_>, secrets: Secrets<'_>) -
             what: "the page".to_owned(),
             verdict: Verdict::DocflowError(message),
         }],
+        ..PageVerdict::default()
     };
     let mut conversion = match converted_quietly(args) {
         Ok(c) => c,

@@ -70,6 +70,8 @@ pub enum DocCode {
     NoStatus,
     /// A construct docflow lists but does not run.
     NotRun,
+    /// A sentence names a method and an endpoint the page's request there disagrees with.
+    ProseMismatch,
     /// A block sets `region:`; the request goes to the target's API URL.
     Region,
     /// An `export` runs a shell command, which docflow does not run.
@@ -115,6 +117,7 @@ impl DocCode {
             Self::MissingUrl => "doc::missing_url",
             Self::NoStatus => "doc::no_status",
             Self::NotRun => "doc::not_run",
+            Self::ProseMismatch => "doc::prose_mismatch",
             Self::Region => "doc::region",
             Self::ShellSkipped => "doc::shell_skipped",
             Self::UndefinedVariable => "doc::undefined_variable",

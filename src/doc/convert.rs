@@ -33,6 +33,10 @@
 //! - before the first gateway request after an authentication plugin is enabled, a probe
 //!   step (no `source`) waits until an unauthenticated request answers 401.
 //!
+//! Last, the page's sentences and `tldr` that name a method and an endpoint are checked
+//! against its request blocks ([`prose_check`]); a disagreement is one of the
+//! [`Conversion::defects`], at the sentence's line.
+//!
 //! Spans point into [`Scenario::source`](crate::scenario::model::Scenario::source), the
 //! page's frontmatter followed by its expanded body; `source` holds the real `file:line`.
 //!
@@ -64,6 +68,7 @@ use crate::doc::diagnostic::{Diagnostic, DocLocation};
 use crate::doc::infer::Inference;
 use crate::doc::markdown::Page;
 use crate::doc::ordered::Ordered;
+use crate::doc::prose_check::{self, ClaimCheck};
 use crate::scenario::model::{Retry, Scenario};
 use builder::Builder;
 
@@ -89,8 +94,12 @@ pub struct Conversion {
     pub notes: Vec<StepNotes>,
     /// Blocks skipped and other things worth knowing.
     pub warnings: Vec<Diagnostic>,
-    /// Doc defects found without running anything: blocks that break the docs' own format.
+    /// Doc defects found without running anything: blocks that break the docs' own format,
+    /// sentences that name another method than the request they describe.
     pub defects: Vec<Diagnostic>,
+    /// The page's sentences (and `tldr`) that name a method and an endpoint, each checked
+    /// against the page's requests (the disagreements are in `defects` too).
+    pub prose: Vec<ClaimCheck>,
     /// The page's `min_version.gateway`.
     pub min_gateway: Option<String>,
     /// Steps that come after something changing the target's state that docflow did not run
@@ -134,5 +143,11 @@ pub fn convert(
         b.block(block, &blocks[i + 1..], &extracted.entities);
     }
     b.cleanups();
-    b.finish()
+    let mut conversion = b.finish()?;
+    // The page's sentences that name a request, checked against its blocks: a disagreement
+    // is a defect of the doc's own consistency, found without running anything.
+    let prose = prose_check::check(page, extracted);
+    conversion.defects.extend(prose_check::defects(&prose));
+    conversion.prose = prose;
+    Ok(conversion)
 }

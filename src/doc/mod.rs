@@ -10,6 +10,7 @@
 //! | convert it (heuristics in [`infer`]) | [`convert::convert`] | |
 //! | print the conversion as a scenario file | [`emit::scenario_yaml`] | `docflow doc scenario` |
 //! | run it on a target; disagreements are doc defects at file:line | [`convert::convert`] + [`crate::run_scenario`] | `docflow doc run` |
+//! | check its sentences that name a method and an endpoint against its requests (statically) | [`prose_check::check`] (in [`convert::convert`]) | `docflow doc run` |
 //! | check a scenario still mirrors its doc | [`drift::check`] | `docflow doc check` |
 //!
 //! Everything here is synchronous and reads files only. Problems are
@@ -31,6 +32,8 @@ pub mod liquid;
 pub mod markdown;
 pub mod ordered;
 pub mod outline;
+pub mod prose_check;
+pub mod prose_claims;
 pub mod shell_eval;
 pub mod shell_words;
 pub mod site;

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use super::code::{Code, DocCode};
 use super::convert::Conversion;
 use super::diagnostic::Diagnostic;
+use super::prose_check::ClaimOutcome;
 use crate::outcome::{Code as OutcomeCode, RunCode, ScenarioReport, StepOutcome, StepReport};
 use crate::scenario::model::Destination;
 
@@ -71,6 +72,53 @@ pub struct PageVerdict {
     pub page: String,
     /// The steps.
     pub steps: Vec<StepVerdict>,
+    /// The page's sentences that name a method and an endpoint, checked statically.
+    pub prose: ProseTally,
+}
+
+/// How the page's sentences that name a method and an endpoint compare with its requests
+/// (a disagreement is also a doc defect row of [`PageVerdict::steps`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProseTally {
+    /// Sentences (and `tldr` lines) naming a method and an endpoint.
+    pub claims: usize,
+    /// Those a request of the page agrees with.
+    pub agree: usize,
+    /// Those the request they describe disagrees with.
+    pub disagree: usize,
+}
+
+impl ProseTally {
+    /// The tally of a converted page.
+    pub fn of(conversion: &Conversion) -> Self {
+        let count = |f: fn(&ClaimOutcome) -> bool| {
+            conversion.prose.iter().filter(|c| f(&c.outcome)).count()
+        };
+        Self {
+            claims: conversion.prose.len(),
+            agree: count(|o| matches!(o, ClaimOutcome::Agrees(_))),
+            disagree: count(|o| matches!(o, ClaimOutcome::Disagrees(_))),
+        }
+    }
+
+    /// `prose: 3 sentences name a request: 2 agree, 1 disagrees, 0 not checked`, or nothing
+    /// when the page has none.
+    pub fn summary(&self) -> Option<String> {
+        (self.claims > 0).then(|| {
+            let (sentences, name) = if self.claims == 1 {
+                ("sentence", "names")
+            } else {
+                ("sentences", "name")
+            };
+            format!(
+                "prose: {} {sentences} {name} a method and an endpoint: {} agree with the page's requests, {} disagree, {} name no request of the page (not checked)",
+                self.claims,
+                self.agree,
+                self.disagree,
+                self.claims - self.agree - self.disagree
+            )
+        })
+    }
 }
 
 /// Whether `version` (`3.13`, `3.4.1`) is above [`MOCK_GATEWAY_VERSION`].
@@ -177,6 +225,7 @@ impl PageVerdict {
                 .as_ref()
                 .map_or_else(String::new, |d| d.file.clone()),
             steps,
+            prose: ProseTally::of(conversion),
         }
     }
 
@@ -221,6 +270,9 @@ impl PageVerdict {
             }
             out.push('\n');
         }
+        if let Some(prose) = self.prose.summary() {
+            let _ = writeln!(out, "  {prose}");
+        }
         let _ = writeln!(out, "{}: {}", self.page, self.summary());
         out
     }
@@ -242,6 +294,9 @@ pub fn health_report(pages: &[PageVerdict]) -> String {
             p.count("out of reach"),
             p.count("docflow error"),
         );
+        if p.prose.claims > 0 {
+            let _ = write!(out, "  prose {}/{} agree", p.prose.agree, p.prose.claims);
+        }
         out.push('\n');
         for s in p.steps.iter().filter(|s| s.verdict.label() == "doc defect") {
             let _ = writeln!(
@@ -459,6 +514,32 @@ mod tests {
         assert_eq!(
             gateway_version_reason(Some("3.16")).as_deref(),
             Some("needs Kong Gateway 3.16; the mock emulates 3.15")
+        );
+    }
+
+    #[test]
+    fn the_prose_tally_says_how_many_sentences_agree() {
+        assert_eq!(ProseTally::default().summary(), None);
+        let tally = ProseTally {
+            claims: 3,
+            agree: 1,
+            disagree: 1,
+        };
+        assert_eq!(
+            tally.summary().as_deref(),
+            Some(
+                "prose: 3 sentences name a method and an endpoint: 1 agree with the page's requests, 1 disagree, 1 name no request of the page (not checked)"
+            )
+        );
+        let one = ProseTally {
+            claims: 1,
+            agree: 1,
+            disagree: 0,
+        };
+        assert!(
+            one.summary()
+                .unwrap()
+                .starts_with("prose: 1 sentence names")
         );
     }
 

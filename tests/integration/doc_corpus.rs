@@ -126,6 +126,12 @@ fn doc_run_on_a_folder_prints_a_health_report_and_exit_codes_tell_defects_from_e
         "---\ntitle: B\n---\n{% konnect_api_request %}\nurl: /v2/control-planes\nstatus_code: 200\n{% endkonnect_api_request %}\n",
     )
     .unwrap();
+    // A sentence naming another method than the request it introduces: a defect at its line.
+    std::fs::write(
+        pages.join("c-prose.md"),
+        "---\ntitle: C\n---\nList them by sending a `POST` request to the `/v2/control-planes` endpoint:\n{% konnect_api_request %}\nurl: /v2/control-planes\nstatus_code: 200\n{% endkonnect_api_request %}\n",
+    )
+    .unwrap();
     let junit = dir.join("junit.xml");
     let run = |args: &[&std::ffi::OsStr]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_docflow"))
@@ -165,6 +171,21 @@ fn doc_run_on_a_folder_prints_a_health_report_and_exit_codes_tell_defects_from_e
         rows[3].starts_with("app/_how-tos/b-clean.md") && rows[3].contains("verified  1/1"),
         "{report}"
     );
+    assert!(
+        rows[4].starts_with("app/_how-tos/c-prose.md")
+            && rows[4].contains("verified  1/2")
+            && rows[4].contains("defects 1")
+            && rows[4].ends_with("prose 0/1 agree"),
+        "{report}"
+    );
+    assert!(
+        rows[5].starts_with(
+            "defect app/_how-tos/c-prose.md:4: the sentence says `POST /v2/control-planes`"
+        ) && rows[5].ends_with(
+            "the request the page makes at app/_how-tos/c-prose.md:5 is `GET /v2/control-planes`"
+        ),
+        "{report}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("type=\"doc defect\"/>"), "{xml}");
     assert!(
@@ -181,4 +202,142 @@ fn doc_run_on_a_folder_prints_a_health_report_and_exit_codes_tell_defects_from_e
         Some(2)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The prose checks on the whole corpus: every sentence (and `tldr`) that names a method and
+/// an endpoint and what it comes to (`cargo test prose_checks_of_the_corpus -- --nocapture`).
+/// A disagreement here is a false alarm unless reading the page shows the doc wrong.
+#[test]
+fn prose_checks_of_the_corpus_raise_no_false_alarm() {
+    use docflow::doc::prose_check::{ClaimOutcome, check};
+    let base = shared().join("kong-docs/current-2026-08");
+    let root = DocsRoot::open(&base).unwrap();
+    let mut all = Vec::new();
+    pages(&base, &base.join("app/_how-tos"), &mut all);
+    let (mut agree, mut unchecked, mut defects) = (0, BTreeMap::new(), Vec::new());
+    let mut claims = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for page in &all {
+        let Ok(page) = load_page(&root, page) else {
+            continue;
+        };
+        let Ok(extracted) = extract(&page) else {
+            continue;
+        };
+        for c in check(&page, &extracted) {
+            // An include's sentence is counted once, however many pages include it.
+            if !seen.insert((c.claim.location.clone(), c.claim.said(), page.path.clone())) {
+                continue;
+            }
+            claims += 1;
+            match &c.outcome {
+                ClaimOutcome::Agrees(r) => {
+                    agree += 1;
+                    println!(
+                        "agrees     {}  {}  ~ {} {}",
+                        c.claim.location,
+                        c.claim.said(),
+                        r.method,
+                        r.url.trim()
+                    );
+                }
+                ClaimOutcome::Unchecked(why) => {
+                    *unchecked.entry(*why).or_insert(0) += 1;
+                    println!(
+                        "unchecked  {}  {}  ({why}) [{}]",
+                        c.claim.location,
+                        c.claim.said(),
+                        page.path
+                    );
+                }
+                ClaimOutcome::Disagrees(_) => {
+                    let d = c.defect().unwrap();
+                    println!("DISAGREES  {d}");
+                    defects.push(format!("{} ({})", d.location, page.path));
+                }
+            }
+        }
+    }
+    let sentences: std::collections::BTreeSet<_> =
+        seen.iter().map(|(at, said, _)| (at, said)).collect();
+    let pages_with: std::collections::BTreeSet<_> = seen.iter().map(|(.., page)| page).collect();
+    println!(
+        "{claims} claims ({} distinct sentences) on {} of {} pages: {agree} agree, {} disagree, unchecked: {unchecked:?}",
+        sentences.len(),
+        pages_with.len(),
+        all.len(),
+        defects.len()
+    );
+    // `current-2026-08` has none: every sentence the check can hold to a request agrees.
+    assert!(defects.is_empty(), "prose disagreements: {defects:#?}");
+}
+
+/// The prose checks' reach: each sentence of the corpus that agrees with a request is given
+/// another method (one no request to that endpoint uses), in memory, and checked again. A
+/// `tldr` line or a sentence introducing its request must then disagree; the others (hedged,
+/// not next to the request they name, or naming a method a block docflow does not read names
+/// too) stay unchecked, and none may agree with some other request.
+#[test]
+fn a_changed_method_in_an_agreeing_sentence_of_the_corpus_is_caught() {
+    use docflow::doc::prose_check::{ClaimOutcome, check, requests};
+    let base = shared().join("kong-docs/current-2026-08");
+    let root = DocsRoot::open(&base).unwrap();
+    let mut all = Vec::new();
+    pages(&base, &base.join("app/_how-tos"), &mut all);
+    let (mut flipped, mut caught, mut missed) = (0, 0, Vec::new());
+    for path in &all {
+        let Ok(page) = load_page(&root, path) else {
+            continue;
+        };
+        let Ok(extracted) = extract(&page) else {
+            continue;
+        };
+        for c in check(&page, &extracted) {
+            let ClaimOutcome::Agrees(request) = &c.outcome else {
+                continue;
+            };
+            let [said] = &c.claim.methods[..] else {
+                continue;
+            };
+            let used: Vec<String> = requests(&extracted)
+                .iter()
+                .filter(|r| r.url.trim() == request.url.trim())
+                .map(|r| r.method.clone())
+                .collect();
+            let Some(other) = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+                .into_iter()
+                .find(|m| !used.iter().any(|u| u == m))
+            else {
+                continue;
+            };
+            let (mut page, mut extracted) = (page.clone(), extracted.clone());
+            let at = &c.claim.location;
+            let change = |text: &mut String| *text = text.replacen(said.as_str(), other, 1);
+            for line in page.head.iter_mut().filter(|l| l.location() == *at) {
+                change(&mut line.text);
+            }
+            for block in extracted.blocks.iter_mut().filter(|b| b.location == *at) {
+                if let BlockKind::Prose(text) = &mut block.kind {
+                    change(text);
+                }
+            }
+            flipped += 1;
+            let after = check(&page, &extracted);
+            let outcome = after
+                .iter()
+                .find(|a| a.claim.location == *at && a.claim.endpoints == c.claim.endpoints)
+                .map(|a| &a.outcome);
+            match outcome {
+                Some(ClaimOutcome::Disagrees(_)) => caught += 1,
+                Some(ClaimOutcome::Unchecked(why)) => missed.push(format!("{at} `{said}`: {why}")),
+                outcome => panic!("{at}: `{said}` → `{other}`: {outcome:?}"),
+            }
+        }
+    }
+    println!(
+        "{flipped} agreeing sentences given another method: {caught} caught; not caught:\n{}",
+        missed.join("\n")
+    );
+    // 35 of 36 on `current-2026-08`; the one left names a method a shell block also names.
+    assert!(caught * 10 >= flipped * 9, "{caught} of {flipped}");
 }

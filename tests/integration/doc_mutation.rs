@@ -2,7 +2,8 @@
 //! entity examples it reads) in a temporary docs root, changed one thing at a time, run as
 //! written on the embedded mock. Each change Konnect or the gateway decides (a status, a
 //! method, a path, a credential, a plugin setting) must end as a doc defect; a change
-//! Konnect ignores (a description) must leave every step verified.
+//! Konnect ignores (a description) must leave every step verified. A sentence of the page that
+//! names another method than its request is a doc defect too, found without sending it.
 
 use std::path::{Path, PathBuf};
 
@@ -83,6 +84,15 @@ async fn every_change_konnect_decides_is_caught_and_a_description_change_is_quie
             None,
         ),
         ("status", PAGE, 87, "201", "200", Some(":85")),
+        // The `tldr` names the token request's method: a static prose check.
+        (
+            "prose method",
+            PAGE,
+            26,
+            "a POST request",
+            "a GET request",
+            Some(":26"),
+        ),
         ("method", PAGE, 88, "POST", "PUT", Some(":85")),
         ("path", PAGE, 86, "/plugins/", "/plugin/", Some(":85")),
         (

@@ -79,6 +79,8 @@ impl Builder<'_> {
             notes: self.notes,
             warnings: self.warnings,
             defects: self.defects,
+            // Filled in by `convert` ([`crate::doc::prose_check`] reads the blocks, not the steps).
+            prose: Vec::new(),
             min_gateway: page.frontmatter.min_gateway.clone(),
             after_unrun: self.after_unrun,
             command_exports: self.command_exports,
