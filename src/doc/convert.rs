@@ -22,7 +22,9 @@
 //! Then the heuristics of [`Inference`] (guesses, documented there; each one shows as an
 //! `# inferred:` comment in `docflow doc scenario`):
 //!
-//! - a manual `export NAME='YOUR-…'` becomes a capture on the request before it;
+//! - a manual `export NAME='YOUR-…'` becomes a capture on the earlier request whose response
+//!   holds it, chosen by meaning: the variable's noun against each request's resource, the
+//!   field by its kind and the response's shape or by the prose naming it;
 //! - auth server names get ` $RUN_ID` appended (they are unique per organization and region);
 //! - creating an auth server registers `DELETE /v1/auth-servers/$AUTH_SERVER_ID?force=true`
 //!   (which removes its scopes, claims and clients too), creating a core entity (a plugin)
@@ -37,10 +39,12 @@
 //! page's frontmatter followed by its expanded body; `source` holds the real `file:line`.
 //!
 //! The parts, in `convert/`: `builder` (state and shared helpers), `prerequisites`, `dispatch`
-//! (a block to its part), `requests`, `validations`, `curl`, `exports`, `gateway` (implied calls
+//! (a block to its part), `requests`, `validations`, `curl`, `exports`, `manual_exports` and
+//! `binding` (a manual export's step and field by meaning), `gateway` (implied calls
 //! and probes), `deck_steps` (`{% entity_examples %}` applied as core-entities requests),
 //! `cleanups`, `finish`.
 
+mod binding;
 mod builder;
 mod cleanups;
 mod curl;
@@ -49,6 +53,7 @@ mod dispatch;
 mod exports;
 mod finish;
 mod gateway;
+mod manual_exports;
 mod prerequisites;
 mod requests;
 mod validations;

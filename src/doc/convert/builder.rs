@@ -51,6 +51,12 @@ pub(super) struct Builder<'a> {
     pub(super) command_exports: HashMap<String, DocLocation>,
     /// The text of an `echo -n "…" | base64` the reader just ran, for the export after it.
     pub(super) pending_base64: Option<String>,
+    /// Manual `export X='YOUR-…'` placeholders docflow could not bind: values the reader
+    /// brings, with the doc's placeholder and where it is.
+    pub(super) reader_placeholders: HashMap<String, (String, DocLocation)>,
+    /// The prose paragraph just before the current block (consecutive prose lines, kept
+    /// across the exports of a shell block), for a manual export naming its field.
+    pub(super) paragraph: Vec<(DocLocation, String)>,
     /// The first state-changing thing docflow did not run, if any so far.
     pub(super) unrun_config: Option<String>,
     /// See [`Conversion::after_unrun`](super::Conversion::after_unrun).
@@ -103,6 +109,8 @@ impl<'a> Builder<'a> {
             applied: Vec::new(),
             unrun_config: None,
             pending_base64: None,
+            paragraph: Vec::new(),
+            reader_placeholders: HashMap::new(),
             command_exports: HashMap::new(),
             after_unrun: HashMap::new(),
         }
