@@ -34,9 +34,17 @@ impl Builder<'_> {
                 _ => None,
             });
             let message = match &brought {
-                Some(v) => format!(
-                    "`export {name}=…` runs a command on `${v}`, a value the reader brings; docflow does not run shell commands"
-                ),
+                Some(v) => {
+                    let why = format!(
+                        "the page computes it ({at}) with a shell command on `${v}`, a value the reader brings"
+                    );
+                    let placeholder = format!("YOUR-{}", name.replace('_', "-"));
+                    self.reader_placeholders
+                        .insert(name.to_owned(), (placeholder, why));
+                    format!(
+                        "`export {name}=…` runs a command on `${v}`, a value the reader brings; docflow does not run shell commands"
+                    )
+                }
                 None => {
                     self.command_exports.insert(name.to_owned(), at.clone());
                     format!("`export {name}=…` runs a command; docflow does not run shell commands")

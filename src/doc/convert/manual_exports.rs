@@ -34,8 +34,7 @@ impl Builder<'_> {
             return;
         }
         let Some(last) = self.last_request else {
-            self.reader_placeholders
-                .insert(variable.to_owned(), (value.to_owned(), at.clone()));
+            self.reader_brings(variable, value, at);
             self.warnings.push(
                 Diagnostic::warning(
                     DocCode::ExportWithoutRequest,
@@ -70,8 +69,7 @@ impl Builder<'_> {
                 ));
             }
             Field::Unknown { message, help } => {
-                self.reader_placeholders
-                    .insert(variable.to_owned(), (value.to_owned(), at.clone()));
+                self.reader_brings(variable, value, at);
                 self.warnings.push(
                     Diagnostic::warning(
                         DocCode::UnknownExport,
@@ -82,6 +80,14 @@ impl Builder<'_> {
                 );
             }
         }
+    }
+
+    /// Records `variable` as a value the reader brings, its placeholder the doc's.
+    fn reader_brings(&mut self, variable: &str, value: &str, at: &DocLocation) {
+        let why =
+            format!("the doc's placeholder ({at}), which docflow cannot take from a response");
+        self.reader_placeholders
+            .insert(variable.to_owned(), (value.to_owned(), why));
     }
 
     /// Whether step `index` already captures `variable` (the block's own `capture`); noted.
@@ -264,8 +270,7 @@ impl Builder<'_> {
         meaning: &Meaning,
         last: usize,
     ) {
-        self.reader_placeholders
-            .insert(variable.to_owned(), (value.to_owned(), at.clone()));
+        self.reader_brings(variable, value, at);
         let step = &self.steps[last];
         let suggested = Resource::of(&step.request.method, &step.request.url.raw)
             .and_then(|r| binding::field(meaning, &r))

@@ -390,6 +390,81 @@ fn a_placeholder_no_response_holds_is_a_warning_and_a_value_the_reader_brings() 
 }
 
 #[test]
+fn a_printed_scenario_declares_what_the_reader_brings_and_validates() {
+    // `$EVENT_GATEWAY_ID` is never defined; `CLIENT_ID` is a placeholder no response holds;
+    // `section` is an option of `{% env_variables %}`, not a variable.
+    let page = page_of(&[
+        "{% env_variables %}\nDECK_KEY: 'abc'\nsection: prereqs\nindent: 4\n{% endenv_variables %}\n".to_owned(),
+        request("POST", "/v1/event-gateways/$EVENT_GATEWAY_ID/listeners"),
+        export("CLIENT_ID"),
+        request("GET", "/v1/x/$CLIENT_ID"),
+    ]
+    .concat());
+    let mut c = convert_text(&page, &Inference::default()).unwrap();
+    let inputs: Vec<_> = c
+        .reader_inputs
+        .iter()
+        .map(|r| (r.name.as_str(), r.placeholder.as_str()))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("EVENT_GATEWAY_ID", "YOUR-EVENT-GATEWAY-ID"),
+            ("CLIENT_ID", "YOUR-VALUE")
+        ]
+    );
+    assert!(
+        c.reader_inputs[1]
+            .why
+            .starts_with("the doc's placeholder (app/p.md:")
+    );
+    let yaml = crate::doc::emit::scenario_yaml(&c);
+    assert!(
+        yaml.contains(
+            "  # EVENT_GATEWAY_ID: nothing on the page defines it; first used at app/p.md:"
+        ),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("section:"), "{yaml}");
+    crate::scenario::load::load_str(std::path::Path::new("p.yaml"), &yaml)
+        .unwrap_or_else(|e| panic!("{}\n{yaml}", e.render_plain()));
+    // `--var` gives a value: no placeholder left for it.
+    c.supply("CLIENT_ID", "c-1").unwrap();
+    assert!(c.supply("client-id", "x").is_err());
+    assert_eq!(c.reader_inputs.len(), 1);
+    let yaml = crate::doc::emit::scenario_yaml(&c);
+    assert!(yaml.contains("  CLIENT_ID: c-1\n"), "{yaml}");
+    crate::scenario::load::load_str(std::path::Path::new("p.yaml"), &yaml).unwrap();
+}
+
+#[test]
+fn what_a_scenario_cannot_hold_is_a_located_error_and_a_curly_quoted_header_a_defect() {
+    let page = page_of(
+        "{% konnect_api_request %}\nurl: /v1/x\nmethod: POST\nstatus_code: 201\nheaders:\n  - ‘Content-Type:application/json’\nbody:\n  salt: ${salt-token}\n{% endkonnect_api_request %}\n",
+    );
+    let c = convert_text(&page, &Inference::default()).unwrap();
+    assert_eq!(c.unwritable.len(), 1);
+    let e = &c.unwritable[0];
+    assert_eq!(
+        (e.code, e.location.clone()),
+        (
+            Code::Doc(DocCode::BadVariable),
+            DocLocation::new("app/p.md", 4)
+        )
+    );
+    assert!(e.message.contains("`${salt-token}`"), "{}", e.message);
+    // The header is not sent, and the doc is told why.
+    assert!(c.scenario.steps[0].request.headers.is_empty());
+    assert_eq!(c.defects.len(), 1);
+    assert_eq!(c.defects[0].code, DocCode::MalformedBlock);
+    assert!(
+        c.defects[0]
+            .message
+            .contains("`‘Content-Type` is not a header name")
+    );
+}
+
+#[test]
 fn exports_of_variables_are_assignments_in_page_order_and_external_curls_are_not_run() {
     let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /x\ncapture:\n  - variable: B\n    jq: .id\n{% endkonnect_api_request %}\n```sh\nexport A=$B\nexport C=\"${A}:x\"\ncurl -X POST \"$KONNECT_PROXY_URL/y\" --json '{\"v\": \"$C\"}'\ncurl https://get.konghq.com/x\n```\n";
     let c = convert_text(page, &Inference::default()).unwrap();
