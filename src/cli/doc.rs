@@ -67,6 +67,10 @@ pub(crate) struct ConvertArgs {
     /// (repeatable; adds to or replaces the built-in table).
     #[arg(long = "capture", value_name = "NAME=JQ")]
     pub(crate) captures: Vec<String>,
+    /// A value the page expects the reader to bring (an API key, a host): `NAME=VALUE`
+    /// (repeatable); written to `vars:` instead of a placeholder.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub(crate) vars: Vec<String>,
 }
 
 /// `docflow doc check`.
@@ -130,14 +134,30 @@ fn steps(args: &StepsArgs) -> ExitCode {
 }
 
 fn scenario(args: &ConvertArgs) -> ExitCode {
-    match converted(args) {
-        Ok(conversion) => {
-            eprint!("{}", render_all(&conversion.warnings));
-            print!("{}", scenario_yaml(&conversion));
-            ExitCode::SUCCESS
+    let inputs = match var_inputs(&args.vars) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
-        Err(code) => code,
+    };
+    let mut conversion = match converted(args) {
+        Ok(conversion) => conversion,
+        Err(code) => return code,
+    };
+    for (name, value) in &inputs {
+        if let Err(e) = conversion.supply(name, value) {
+            eprintln!("error: `--var {name}=…`: {e}");
+            return ExitCode::from(2);
+        }
     }
+    eprint!("{}", render_all(&conversion.warnings));
+    if !conversion.unwritable.is_empty() {
+        // Better no file than one `docflow validate` rejects.
+        return fail(&conversion.unwritable);
+    }
+    print!("{}", scenario_yaml(&conversion));
+    ExitCode::SUCCESS
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
@@ -238,6 +258,7 @@ async fn run(args: &RunDocArgs) -> ExitCode {
                 docs_root: args.docs_root.clone(),
             },
             captures: args.captures.clone(),
+            vars: Vec::new(),
         };
         let secrets = Secrets {
             names: &args.secrets,

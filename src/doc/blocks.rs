@@ -525,6 +525,10 @@ fn other_tag(name: &str, lines: &[Line], i: usize, blocks: &mut Vec<Block>) -> u
     end.map_or(i + 1, |e| e + 1)
 }
 
+/// Keys of `{% env_variables %}` that are the tag's own options (where it renders, how far
+/// indented), not variables.
+const ENV_VARIABLES_OPTIONS: &[&str] = &["section", "indent"];
+
 /// An `{% env_variables %}` block (`NAME: value` lines): the exports the site renders, each at
 /// its line. The Konnect API tab reads a `DECK_X` variable as `$X`, so both are defined.
 fn env_variables(body: &[Line], blocks: &mut Vec<Block>) {
@@ -533,7 +537,10 @@ fn env_variables(body: &[Line], blocks: &mut Vec<Block>) {
             continue;
         };
         let name = name.trim();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || ENV_VARIABLES_OPTIONS.contains(&name)
+        {
             continue;
         }
         let value = value.trim();

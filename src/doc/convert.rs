@@ -22,7 +22,9 @@
 //! Then the heuristics of [`Inference`] (guesses, documented there; each one shows as an
 //! `# inferred:` comment in `docflow doc scenario`):
 //!
-//! - a manual `export NAME='YOUR-…'` becomes a capture on the request before it;
+//! - a manual `export NAME='YOUR-…'` becomes a capture on the earlier request whose response
+//!   holds it, chosen by meaning: the variable's noun against each request's resource, the
+//!   field by its kind and the response's shape or by the prose naming it;
 //! - auth server names get ` $RUN_ID` appended (they are unique per organization and region);
 //! - creating an auth server registers `DELETE /v1/auth-servers/$AUTH_SERVER_ID?force=true`
 //!   (which removes its scopes, claims and clients too), creating a core entity (a plugin)
@@ -41,10 +43,13 @@
 //! page's frontmatter followed by its expanded body; `source` holds the real `file:line`.
 //!
 //! The parts, in `convert/`: `builder` (state and shared helpers), `prerequisites`, `dispatch`
-//! (a block to its part), `requests`, `validations`, `curl`, `exports`, `gateway` (implied calls
+//! (a block to its part), `requests`, `validations`, `curl`, `exports`, `manual_exports` and
+//! `binding` (a manual export's step and field by meaning), `inputs` (what the page leaves to
+//! the reader), `gateway` (implied calls
 //! and probes), `deck_steps` (`{% entity_examples %}` applied as core-entities requests),
 //! `cleanups`, `finish`.
 
+mod binding;
 mod builder;
 mod cleanups;
 mod curl;
@@ -53,6 +58,8 @@ mod dispatch;
 mod exports;
 mod finish;
 mod gateway;
+mod inputs;
+mod manual_exports;
 mod prerequisites;
 mod requests;
 mod validations;
@@ -111,6 +118,24 @@ pub struct Conversion {
     pub command_exports: HashMap<String, DocLocation>,
     /// Why the page does not run on Konnect at all (`works_on` without `konnect`), if so.
     pub not_for_konnect: Option<String>,
+    /// Variables the steps use that nothing on the page defines: values the reader brings.
+    /// `docflow doc run` leaves them undefined (a step needing one is out of reach);
+    /// `docflow doc scenario` declares each in `vars:` with a placeholder.
+    pub reader_inputs: Vec<ReaderInput>,
+    /// What the page sends that a scenario file cannot hold (`${salt-token}` in a body): errors
+    /// at the doc's lines for `docflow doc scenario`; `docflow doc run` sends it as written.
+    pub unwritable: Vec<Diagnostic>,
+}
+
+/// A variable the page expects the reader to bring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderInput {
+    /// Its name.
+    pub name: String,
+    /// A value to replace: the doc's own placeholder (`YOUR-CLIENT-ID`), else `YOUR-NAME`.
+    pub placeholder: String,
+    /// Why the reader brings it and where the page needs it, for a comment.
+    pub why: String,
 }
 
 /// What the YAML printer needs beyond the model.

@@ -80,9 +80,10 @@ pub fn parse(words: &[String]) -> Option<CurlRequest> {
     while i < args.len() {
         let arg = &args[i];
         // `--name=value` is the same as `--name value`.
+        let unbundled = unbundle(arg);
         let (name, inline) = match arg.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
-            _ => (arg.as_str(), None),
+            _ => (unbundled.as_deref().unwrap_or(arg), None),
         };
         let value = if takes_value(name) {
             let value = inline.or_else(|| {
@@ -108,6 +109,18 @@ pub fn parse(words: &[String]) -> Option<CurlRequest> {
         }
     });
     Some(req)
+}
+
+/// `-ksvo` is `-k -s -v -o`: flags without a value bundled before one that takes the next
+/// word. The last option (`-o`) when the rest are such flags.
+fn unbundle(arg: &str) -> Option<String> {
+    let flags = arg.strip_prefix('-').filter(|f| !f.starts_with('-'))?;
+    let mut chars = flags.chars();
+    let last = chars.next_back()?;
+    let option = format!("-{last}");
+    let bundled = chars.as_str();
+    (!bundled.is_empty() && bundled.chars().all(|c| BUNDLABLE.contains(c)) && takes_value(&option))
+        .then_some(option)
 }
 
 /// curl's default scheme: `localhost:8001/x` is `http://localhost:8001/x`. A URL starting with
@@ -299,6 +312,11 @@ mod tests {
         assert_eq!(curl("curl https://x -d a=b").method, "POST");
         assert_eq!(curl("curl -G https://x -d a=b").method, "GET");
         assert_eq!(curl("curl --request=put https://x").method, "PUT");
+        // `-ksvo /dev/null` bundles `-o`, whose value is not the URL.
+        let req = curl("curl -ksvo /dev/null http://h/echo --resolve h:80:$PROXY_IP");
+        assert_eq!(req.url, "http://h/echo");
+        assert_eq!(req.unknown, ["--resolve h:80:$PROXY_IP"]);
+        assert_eq!(curl("curl -sX POST https://x").method, "POST");
     }
 
     #[test]

@@ -42,8 +42,9 @@ pub fn scenario_yaml(conversion: &Conversion) -> String {
             );
         }
     }
-    if !s.vars.is_empty() {
+    if !s.vars.is_empty() || !conversion.reader_inputs.is_empty() {
         out.push_str("vars:\n");
+        reader_inputs_yaml(conversion, &mut out);
         for v in &s.vars {
             let _ = writeln!(out, "  {}: {}", v.name, scalar(&v.value.raw));
         }
@@ -57,6 +58,22 @@ pub fn scenario_yaml(conversion: &Conversion) -> String {
         step_yaml(step, conversion.notes.get(i).unwrap_or(&empty), &mut out);
     }
     out
+}
+
+/// The values the reader brings, each with a placeholder to replace: the scenario declares
+/// every variable it uses, as `docflow validate` requires.
+fn reader_inputs_yaml(conversion: &Conversion, out: &mut String) {
+    if conversion.reader_inputs.is_empty() {
+        return;
+    }
+    out.push_str(
+        "  # Values the page expects the reader to bring: replace each placeholder, or convert\n  \
+         # again with `docflow doc scenario --var NAME=VALUE`.\n",
+    );
+    for input in &conversion.reader_inputs {
+        let _ = writeln!(out, "  # {}: {}", input.name, input.why);
+        let _ = writeln!(out, "  {}: {}", input.name, scalar(&input.placeholder));
+    }
 }
 
 fn step_yaml(step: &Step, notes: &StepNotes, out: &mut String) {

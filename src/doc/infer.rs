@@ -3,10 +3,12 @@
 //! change, not code paths:
 //!
 //! - **manual exports** — `export AUTH_SERVER_ID='YOUR-AUTH-SERVER-ID'` after a request means
-//!   "copy this value from the response above". [`DEFAULT_CAPTURES`] says where each known
-//!   variable is in that response (`AUTH_SERVER_ID` → `.id`, `CONTROL_PLANE_ID` →
-//!   `.data[0].id`, …); `--capture NAME=JQ` adds or replaces an entry. A placeholder with no
-//!   entry is an error that names the variable and this option.
+//!   "copy this value from a response above". The conversion finds which one by meaning (the
+//!   variable's noun against each request's resource, the field by its last word and the
+//!   response's shape, the prose naming a field); [`DEFAULT_CAPTURES`] holds what meaning
+//!   alone cannot say (`ISSUER_URL` is the auth server's `.issuer`), and `--capture NAME=JQ`
+//!   adds or replaces an entry. A placeholder docflow cannot bind is a warning that names the
+//!   variable and this option.
 //! - **secrets** — captured variables whose names say secret/token/password are redacted.
 //! - **implied steps** — a heading such as "Access the Gateway service using the token" with
 //!   no request under it is a request the reader makes anyway ([`IMPLIED_GATEWAY_CALL`]).
@@ -17,26 +19,28 @@
 //!   Konnect takes seconds to push configuration to the data plane; before that, the route
 //!   answers 200 to anyone and a broken plugin config would look fine.
 
-/// A manual export's variable, and where its value is in the previous step's response.
+/// A manual export's variable, and where its value is: which response, and where in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaptureRule {
     /// Variable name (`AUTH_SERVER_ID`).
     pub variable: String,
-    /// jq program over the previous step's response body (`.id`).
+    /// The resource whose response holds it (`auth-servers`), matched like the variable's own
+    /// noun; `None` (a `--capture` rule): the variable's noun, else the last request.
+    pub from: Option<String>,
+    /// jq program over that step's response body (`.id`).
     pub jq: String,
     /// Whether the value is a secret (redacted everywhere).
     pub secret: bool,
 }
 
-/// The default capture rules: `(variable, jq, secret)`.
-pub const DEFAULT_CAPTURES: &[(&str, &str, bool)] = &[
-    ("AUTH_SERVER_ID", ".id", false),
-    ("ISSUER_URL", ".issuer", false),
-    ("SCOPE_ID", ".id", false),
-    ("CLIENT_ID", ".id", false),
-    ("CLIENT_SECRET", ".client_secret", true),
-    ("CONTROL_PLANE_ID", ".data[0].id", false),
-    ("ACCESS_TOKEN", ".access_token", true),
+/// The default capture rules, for what a variable's name alone does not say:
+/// `(variable, resource, jq, secret)`. Ids (`AUTH_SERVER_ID`, `CONTROL_PLANE_ID`) need no
+/// entry: their noun names the resource, and `_ID` is `.id` or `.data[0].id` by the
+/// response's shape.
+pub const DEFAULT_CAPTURES: &[(&str, &str, &str, bool)] = &[
+    ("ISSUER_URL", "auth-servers", ".issuer", false),
+    ("CLIENT_SECRET", "clients", ".client_secret", true),
+    ("ACCESS_TOKEN", "token", ".access_token", true),
 ];
 
 /// Headings (lowercase prefixes) that imply a gateway request when no request follows them.
@@ -75,8 +79,9 @@ impl Default for Inference {
         Self {
             captures: DEFAULT_CAPTURES
                 .iter()
-                .map(|(variable, jq, secret)| CaptureRule {
+                .map(|(variable, from, jq, secret)| CaptureRule {
                     variable: (*variable).to_owned(),
+                    from: Some((*from).to_owned()),
                     jq: (*jq).to_owned(),
                     secret: *secret,
                 })
@@ -112,6 +117,7 @@ impl Inference {
         crate::jq::Program::compile(jq).map_err(|e| format!("jq `{jq}` for `{name}`: {e}"))?;
         let rule = CaptureRule {
             variable: name.to_owned(),
+            from: None,
             jq: jq.to_owned(),
             secret: is_secret_name(name),
         };
@@ -147,14 +153,14 @@ mod tests {
     fn the_default_table() {
         let inf = Inference::default();
         let get = |v: &str| inf.capture_rule(v).map(|r| (r.jq.as_str(), r.secret));
-        assert_eq!(get("AUTH_SERVER_ID"), Some((".id", false)));
         assert_eq!(get("ISSUER_URL"), Some((".issuer", false)));
-        assert_eq!(get("SCOPE_ID"), Some((".id", false)));
-        assert_eq!(get("CLIENT_ID"), Some((".id", false)));
         assert_eq!(get("CLIENT_SECRET"), Some((".client_secret", true)));
-        assert_eq!(get("CONTROL_PLANE_ID"), Some((".data[0].id", false)));
         assert_eq!(get("ACCESS_TOKEN"), Some((".access_token", true)));
+        // Ids are bound by meaning, not by the table.
+        assert_eq!(get("CONTROL_PLANE_ID"), None);
         assert_eq!(get("PLUGIN_ID"), None);
+        let from = |v: &str| inf.capture_rule(v).and_then(|r| r.from.as_deref());
+        assert_eq!(from("ISSUER_URL"), Some("auth-servers"));
     }
 
     #[test]
@@ -162,8 +168,12 @@ mod tests {
         let mut inf = Inference::default();
         inf.add_capture("PLUGIN_ID=.id").unwrap();
         assert_eq!(inf.capture_rule("PLUGIN_ID").unwrap().jq, ".id");
-        inf.add_capture("SCOPE_ID = .data[0].id").unwrap();
-        assert_eq!(inf.capture_rule("SCOPE_ID").unwrap().jq, ".data[0].id");
+        inf.add_capture("ISSUER_URL = .data[0].issuer").unwrap();
+        let rule = inf.capture_rule("ISSUER_URL").unwrap();
+        assert_eq!(
+            (rule.jq.as_str(), rule.from.as_deref()),
+            (".data[0].issuer", None)
+        );
         assert!(inf.add_capture("lower=.x").is_err());
         assert!(inf.add_capture("NOEQUALS").is_err());
         assert!(inf.add_capture("X=.[").is_err());

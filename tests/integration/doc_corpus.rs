@@ -8,9 +8,11 @@ use std::path::Path;
 
 use docflow::doc::blocks::{BlockKind, extract};
 use docflow::doc::convert::convert;
+use docflow::doc::emit::scenario_yaml;
 use docflow::doc::infer::Inference;
 use docflow::doc::markdown::load_page;
 use docflow::doc::source::DocsRoot;
+use docflow::scenario::load::load_str;
 
 use super::doc::shared;
 
@@ -107,6 +109,79 @@ fn every_how_to_of_the_corpus_parses_and_converts_without_aborting() {
         "pages that abort:\n{}",
         aborted.join("\n")
     );
+}
+
+/// Pages whose `docflow doc scenario` is a located docflow error rather than a file, and why
+/// (the reason must appear in the error). Each is a value the doc sends that a scenario
+/// cannot hold.
+const NO_SCENARIO: &[(&str, &str)] = &[(
+    // The block's `variables:` lacks `salt-token` (the sibling OIDC pages define it): the
+    // reader's decK sends the text `${salt-token}`, which a scenario would read as a variable.
+    "app/_how-tos/gateway/configure-oidc-with-multi-idp.md",
+    "`${salt-token}`",
+)];
+
+/// `docflow doc scenario` on every page with steps prints a scenario that passes
+/// `docflow validate` (the same library call), or a located docflow error listed in
+/// [`NO_SCENARIO`]. Prints the count (`cargo test doc_corpus -- --nocapture`).
+#[test]
+fn every_page_with_steps_converts_to_a_scenario_that_validates() {
+    let base = shared().join("kong-docs/current-2026-08");
+    let root = DocsRoot::open(&base).unwrap();
+    let mut all = Vec::new();
+    pages(&base, &base.join("app/_how-tos"), &mut all);
+    let (mut with_steps, mut valid) = (0, 0);
+    let mut refused = Vec::new();
+    let mut invalid = Vec::new();
+    for path in &all {
+        let Ok(page) = load_page(&root, path) else {
+            continue;
+        };
+        let Ok(extracted) = extract(&page) else {
+            continue;
+        };
+        let Ok(conversion) = convert(&page, &extracted, &Inference::default()) else {
+            continue;
+        };
+        if conversion.scenario.steps.is_empty() {
+            continue;
+        }
+        with_steps += 1;
+        if let Some(error) = conversion.unwritable.first() {
+            let error = error.to_string();
+            let allowed = NO_SCENARIO
+                .iter()
+                .any(|(p, why)| p == path && error.contains(why));
+            if allowed {
+                refused.push(path.clone());
+            } else {
+                invalid.push(format!("{path}: no scenario: {error}"));
+            }
+            continue;
+        }
+        let yaml = scenario_yaml(&conversion);
+        match load_str(Path::new(&format!("{path}.yaml")), &yaml) {
+            Ok(_) => valid += 1,
+            Err(errors) => invalid.push(format!("{path}:\n{}", errors.render_plain())),
+        }
+    }
+    println!(
+        "{with_steps} pages with steps: {valid} scenarios validate, {} refused with a located error ({}), {} invalid",
+        refused.len(),
+        refused.join(", "),
+        invalid.len()
+    );
+    assert!(
+        invalid.is_empty(),
+        "scenarios that do not validate:\n{}",
+        invalid.join("\n")
+    );
+    let listed: Vec<&str> = NO_SCENARIO.iter().map(|(p, _)| *p).collect();
+    assert_eq!(
+        refused, listed,
+        "`NO_SCENARIO` lists a page that now converts"
+    );
+    assert!(with_steps >= 300, "only {with_steps} pages with steps");
 }
 
 /// `docflow doc run DIR`: one row per page in the health report, JUnit, and an exit code that

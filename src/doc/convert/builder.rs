@@ -51,6 +51,13 @@ pub(super) struct Builder<'a> {
     pub(super) command_exports: HashMap<String, DocLocation>,
     /// The text of an `echo -n "…" | base64` the reader just ran, for the export after it.
     pub(super) pending_base64: Option<String>,
+    /// Values the reader brings that the page names: manual `export X='YOUR-…'` placeholders
+    /// docflow could not bind, and what the page computes from them; each with a placeholder
+    /// value and why, for `vars:`.
+    pub(super) reader_placeholders: HashMap<String, (String, String)>,
+    /// The prose paragraph just before the current block (consecutive prose lines, kept
+    /// across the exports of a shell block), for a manual export naming its field.
+    pub(super) paragraph: Vec<(DocLocation, String)>,
     /// The first state-changing thing docflow did not run, if any so far.
     pub(super) unrun_config: Option<String>,
     /// See [`Conversion::after_unrun`](super::Conversion::after_unrun).
@@ -103,6 +110,8 @@ impl<'a> Builder<'a> {
             applied: Vec::new(),
             unrun_config: None,
             pending_base64: None,
+            paragraph: Vec::new(),
+            reader_placeholders: HashMap::new(),
             command_exports: HashMap::new(),
             after_unrun: HashMap::new(),
         }
@@ -127,18 +136,30 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// The `Name: value` headers as templates.
+    /// The `Name: value` headers as templates. A name that is not an HTTP token (a header
+    /// wrapped in curly quotes, `‘Content-Type: application/json’`) breaks the docs' format: a
+    /// doc defect at `at`, and the header is not sent.
     pub(super) fn headers(&mut self, headers: &[String], at: &DocLocation) -> Vec<Header> {
-        headers
-            .iter()
-            .filter_map(|h| {
-                let (name, value) = h.split_once(':')?;
-                Some(Header {
-                    name: name.trim().to_owned(),
-                    value: self.template(value.trim(), at),
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for h in headers {
+            let Some((name, value)) = h.split_once(':') else {
+                continue;
+            };
+            let name = name.trim();
+            if !is_header_name(name) {
+                self.defects.push(Diagnostic::error(
+                    DocCode::MalformedBlock,
+                    at.clone(),
+                    format!("header `{h}`: `{name}` is not a header name; a reader's request would not carry it"),
+                ));
+                continue;
+            }
+            out.push(Header {
+                name: name.to_owned(),
+                value: self.template(value.trim(), at),
+            });
+        }
+        out
     }
 
     /// A fresh variable name, not used by the doc nor generated before.
@@ -193,6 +214,12 @@ impl<'a> Builder<'a> {
             span,
         }
     }
+}
+
+/// Whether `name` is an HTTP header name (a token, as RFC 9110 and the scenario format say).
+fn is_header_name(name: &str) -> bool {
+    let is_token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    !name.is_empty() && name.bytes().all(is_token)
 }
 
 /// A request with only a destination, a method and a URL; the Konnect token goes to API

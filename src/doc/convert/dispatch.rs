@@ -11,6 +11,7 @@ impl Builder<'_> {
     /// Converts one block; `rest` is what follows it on the page.
     pub(super) fn block(&mut self, block: &Block, rest: &[Block], entities: &[Entity]) {
         let at = &block.location;
+        self.track_paragraph(block);
         match &block.kind {
             BlockKind::ApiRequest(r) => self.api_request(r, at),
             BlockKind::Validation(v) => self.validation(v, at),
@@ -62,6 +63,26 @@ impl Builder<'_> {
                 m.problem.clone(),
             )),
             BlockKind::Heading(_) | BlockKind::Prose(_) => {}
+        }
+    }
+}
+
+impl Builder<'_> {
+    /// Keeps [`Builder::paragraph`]: a prose line continues it when it is the next line of the
+    /// same file, else starts it; exports keep it; anything else ends it.
+    fn track_paragraph(&mut self, block: &Block) {
+        match &block.kind {
+            BlockKind::Prose(text) => {
+                let follows = self.paragraph.last().is_some_and(|(at, _)| {
+                    at.file == block.location.file && at.line + 1 == block.location.line
+                });
+                if !follows {
+                    self.paragraph.clear();
+                }
+                self.paragraph.push((block.location.clone(), text.clone()));
+            }
+            BlockKind::Export(_) => {}
+            _ => self.paragraph.clear(),
         }
     }
 }

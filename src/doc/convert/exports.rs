@@ -1,5 +1,6 @@
-//! `export` lines: plain values become `vars:`, `export A=$B` an alias, and a manual
-//! `export X='YOUR-…'` a capture on the request before it.
+//! `export` lines: plain values become `vars:`, `export A=$B` an alias, and `export X=$(…)`
+//! is evaluated when it is a common idiom (a manual `export X='YOUR-…'` is
+//! `manual_exports`).
 
 use std::collections::HashMap;
 
@@ -26,11 +27,33 @@ impl Builder<'_> {
             }
         }
         if value.contains("$(") || value.contains('`') {
-            self.command_exports.insert(name.to_owned(), at.clone());
+            // A command on a value the reader brings (a client secret copied from a UI) makes
+            // a value the reader brings too: out of reach, not docflow's gap.
+            let brought = shell_eval::parts(value).into_iter().find_map(|p| match p {
+                Part::Var(v) if self.reader_placeholders.contains_key(&v) => Some(v),
+                _ => None,
+            });
+            let message = match &brought {
+                Some(v) => {
+                    let why = format!(
+                        "the page computes it ({at}) with a shell command on `${v}`, a value the reader brings"
+                    );
+                    let placeholder = format!("YOUR-{}", name.replace('_', "-"));
+                    self.reader_placeholders
+                        .insert(name.to_owned(), (placeholder, why));
+                    format!(
+                        "`export {name}=…` runs a command on `${v}`, a value the reader brings; docflow does not run shell commands"
+                    )
+                }
+                None => {
+                    self.command_exports.insert(name.to_owned(), at.clone());
+                    format!("`export {name}=…` runs a command; docflow does not run shell commands")
+                }
+            };
             self.warnings.push(Diagnostic::warning(
                 DocCode::ShellSkipped,
                 at.clone(),
-                format!("`export {name}=…` runs a command; docflow does not run shell commands"),
+                message,
             ));
         } else if value.contains('$') {
             // `export A=$B` is an assignment in page order: later uses of `$A` read whatever
@@ -57,7 +80,7 @@ impl Builder<'_> {
     /// Binds `variable` to the base64 of `text` (`$CLIENT_ID:$CLIENT_SECRET`): a capture on the
     /// step that captures every variable of it, computed from that step's response. `false`
     /// when no single step holds them all.
-    fn bind_base64(&mut self, variable: &str, text: &str, at: &DocLocation) -> bool {
+    pub(super) fn bind_base64(&mut self, variable: &str, text: &str, at: &DocLocation) -> bool {
         let mut step = None;
         let mut pieces = Vec::new();
         for part in shell_eval::parts(&expand_aliases(text, &self.aliases)) {
@@ -98,65 +121,6 @@ impl Builder<'_> {
                 .find(|c| c.variable == variable)
                 .map(|c| (i, c.jq.clone()))
         })
-    }
-
-    /// A manual `export X='YOUR-…'`: a capture on the request before it, by the inference's rules.
-    pub(super) fn manual_export(&mut self, variable: &str, value: &str, at: &DocLocation) {
-        // Right after `echo -n "$A:$B" | base64`, the reader exports what it printed.
-        if let Some(text) = self.pending_base64.take()
-            && self.inference.capture_rule(variable).is_none()
-            && self.bind_base64(variable, &text, at)
-        {
-            return;
-        }
-        let Some(index) = self.last_request else {
-            self.warnings.push(
-                Diagnostic::warning(
-                    DocCode::ExportWithoutRequest,
-                    at.clone(),
-                    format!("cannot bind placeholder `{variable}`: `export {variable}='{value}'` comes before any request, so there is no response to take it from; the rest of the page still runs"),
-                )
-                .with_help(format!("define `{variable}` in the scenario's `vars:` instead")),
-            );
-            return;
-        };
-        if self.steps[index]
-            .captures
-            .iter()
-            .any(|c| c.variable == variable)
-        {
-            self.notes[index]
-                .comments
-                .push(format!("the doc's manual `export {variable}='{value}'` ({at}) is covered by the block's own capture"));
-            return;
-        }
-        let Some(rule) = self.inference.capture_rule(variable).cloned() else {
-            let step = self.steps[index].name.clone();
-            self.warnings.push(
-                Diagnostic::warning(
-                    DocCode::UnknownExport,
-                    at.clone(),
-                    format!(
-                        "cannot bind placeholder `{variable}`: manual `export {variable}='{value}'` after step `{step}`: docflow does not know where `{variable}` is in that response; the rest of the page still runs"
-                    ),
-                )
-                .with_help(format!(
-                    "add a capture rule: `--capture {variable}=<jq>` (for example `--capture {variable}=.id`), or a `capture:` to the doc's block"
-                )),
-            );
-            return;
-        };
-        let span = self.span(at);
-        let capture = Capture {
-            secret: rule.secret,
-            ..self.capture(&rule.variable, &rule.jq, span)
-        };
-        self.steps[index].captures.push(capture);
-        self.defined.insert(variable.to_owned());
-        self.notes[index].comments.push(format!(
-            "inferred: the doc's manual `export {variable}='{value}'` ({at}) is `{}` of this response",
-            rule.jq
-        ));
     }
 
     /// A JSON body with the page's `export A=$B` aliases expanded in its strings.

@@ -49,6 +49,8 @@ impl Builder<'_> {
             return Err(self.errors);
         }
         self.undefined_variables();
+        let reader_inputs = self.reader_inputs();
+        let unwritable = self.unwritable();
         let page = self.page;
         let name = std::path::Path::new(&page.path)
             .file_stem()
@@ -85,6 +87,8 @@ impl Builder<'_> {
             after_unrun: self.after_unrun,
             command_exports: self.command_exports,
             not_for_konnect: not_for_konnect(&page.frontmatter.works_on),
+            reader_inputs,
+            unwritable,
         })
     }
 }

@@ -167,6 +167,303 @@ fn unknown_manual_exports_are_located_errors_naming_the_fix() {
     );
 }
 
+/// A page's blocks between frontmatter and end, for the manual-export tests.
+fn page_of(body: &str) -> String {
+    format!("---\ntitle: T\n---\n{body}")
+}
+
+/// `(step, variable, jq)` of every capture the conversion added for a manual export.
+fn manual_captures(c: &Conversion) -> Vec<(String, String, String)> {
+    c.scenario
+        .steps
+        .iter()
+        .zip(&c.notes)
+        .flat_map(|(s, notes)| {
+            s.captures
+                .iter()
+                .filter(|cap| {
+                    let manual = format!("manual `export {}=", cap.variable);
+                    notes.comments.iter().any(|n| n.contains(&manual))
+                })
+                .map(|cap| (s.name.clone(), cap.variable.clone(), cap.jq.clone()))
+        })
+        .collect()
+}
+
+fn request(method: &str, url: &str) -> String {
+    format!(
+        "{{% konnect_api_request %}}\nurl: {url}\nmethod: {method}\nstatus_code: 200\n{{% endkonnect_api_request %}}\n"
+    )
+}
+
+fn export(name: &str) -> String {
+    format!("```sh\nexport {name}='YOUR-VALUE'\n```\n")
+}
+
+#[test]
+fn a_manual_export_is_bound_to_the_earlier_response_its_noun_names() {
+    // The client's secret is in the client's response, not in the scope's created after it.
+    let page = page_of(
+        &[
+            request("POST", "/v1/auth-servers"),
+            request("POST", "/v1/auth-servers/$AUTH_SERVER_ID/clients"),
+            request("POST", "/v1/auth-servers/$AUTH_SERVER_ID/scopes"),
+            "Export the client secret from the response:\n".to_owned(),
+            export("CLIENT_SECRET"),
+            export("AUTH_SERVER_ID"),
+            request(
+                "GET",
+                "/v2/control-planes?filter%5Bname%5D%5Beq%5D=quickstart",
+            ),
+            export("CONTROL_PLANE_ID"),
+            request("POST", "/v3/portals"),
+            request("GET", "/v1/auth-servers/$AUTH_SERVER_ID"),
+            export("PORTAL_ID"),
+        ]
+        .concat(),
+    );
+    let c = convert_text(&page, &Inference::default()).unwrap();
+    let t = |s: &str, v: &str, j: &str| (s.to_owned(), v.to_owned(), j.to_owned());
+    assert_eq!(
+        manual_captures(&c),
+        [
+            t("create-auth-server", "AUTH_SERVER_ID", ".id"),
+            t("create-client", "CLIENT_SECRET", ".client_secret"),
+            t("get-control-planes", "CONTROL_PLANE_ID", ".data[0].id"),
+            t("create-portal", "PORTAL_ID", ".id"),
+        ]
+    );
+    assert!(c.scenario.steps[1].captures[0].secret);
+    // Each binding says where it comes from, in the step's `# inferred:` comment.
+    let note = &c.notes[1].comments[0];
+    assert!(
+        note.starts_with(
+            "inferred: the doc's manual `export CLIENT_SECRET='YOUR-VALUE'` (app/p.md:"
+        ),
+        "{note}"
+    );
+    assert!(
+        note.contains("is `.client_secret` of this response (step `create-client`)"),
+        "{note}"
+    );
+    assert!(!c.warnings.iter().any(|w| w.code == DocCode::UnknownExport));
+}
+
+#[test]
+fn the_latest_request_about_the_thing_wins_and_a_list_gives_its_first_item() {
+    let page = page_of(
+        &[
+            request("POST", "/v3/portals"),
+            request("GET", "/v3/portals"),
+            request("POST", "/v1/auth-servers"),
+            export("PORTAL_ID"),
+        ]
+        .concat(),
+    );
+    let c = convert_text(&page, &Inference::default()).unwrap();
+    assert_eq!(
+        manual_captures(&c),
+        [(
+            "get-portals".to_owned(),
+            "PORTAL_ID".to_owned(),
+            ".data[0].id".to_owned()
+        )]
+    );
+    assert!(
+        c.notes[1].comments[0].contains("a list: its first item"),
+        "{:?}",
+        c.notes[1]
+    );
+}
+
+#[test]
+fn the_prose_before_an_export_names_the_field() {
+    // "Export the control plane `id`" after creating one: `.id`, as the prose says.
+    let page = page_of(
+        &[
+            request("POST", "/v1/mesh/control-planes"),
+            "1. Export the control plane `id` so you can reference it:\n\n".to_owned(),
+            export("CONTROL_PLANE_ID"),
+            request("POST", "/v1/batches"),
+            request("GET", "/v1/files/$FILE"),
+            request("GET", "/v1/batches/$BATCH_ID"),
+            "Now copy the `output_file_id` and export it:\n".to_owned(),
+            export("OUTPUT_FILE_ID"),
+            request("POST", "/v1/vaults/$V/secrets"),
+            "The response holds the `secret` and its `id`.\n".to_owned(),
+            export("SECRET_ID"),
+        ]
+        .concat(),
+    );
+    let c = convert_text(&page, &Inference::default()).unwrap();
+    let t = |s: &str, v: &str, j: &str| (s.to_owned(), v.to_owned(), j.to_owned());
+    assert_eq!(
+        manual_captures(&c),
+        [
+            t("create-control-plane", "CONTROL_PLANE_ID", ".id"),
+            // A field spelling the whole variable is a reference another object holds: the
+            // batch just shown, not the file.
+            t("get-batches", "OUTPUT_FILE_ID", ".output_file_id"),
+        ]
+    );
+    assert!(
+        c.notes[0].comments[0].contains("the prose (app/p.md:"),
+        "{:?}",
+        c.notes[0]
+    );
+    // Two fields, each as much like `SECRET_ID`: docflow says so and how to bind it.
+    let w = c
+        .warnings
+        .iter()
+        .find(|w| w.code == DocCode::UnknownExport)
+        .unwrap();
+    assert!(
+        w.message
+            .starts_with("cannot bind placeholder `SECRET_ID`: the prose"),
+        "{}",
+        w.message
+    );
+    assert!(w.message.contains("`secret` and `id`"), "{}", w.message);
+    assert!(
+        w.help
+            .as_deref()
+            .unwrap()
+            .contains("`--capture SECRET_ID=.secret`")
+    );
+}
+
+#[test]
+fn a_placeholder_no_response_holds_is_a_warning_and_a_value_the_reader_brings() {
+    // The client is created in a UI: no request names it, so no response is guessed at.
+    let page = page_of(&[
+        request("POST", "/v1/auth-servers"),
+        export("CLIENT_ID"),
+        export("CLIENT_SECRET"),
+        "```sh\nexport ACCESS_TOKEN=$(curl -d \"client_id=$CLIENT_ID\" $ISSUER/oauth/token | jq -r .access_token)\n```\n".to_owned(),
+        request("GET", "/v1/auth-servers/$ACCESS_TOKEN"),
+    ]
+    .concat());
+    let c = convert_text(&page, &Inference::default()).unwrap();
+    assert!(manual_captures(&c).is_empty(), "{:?}", manual_captures(&c));
+    let unbound: Vec<_> = c
+        .warnings
+        .iter()
+        .filter(|w| w.code == DocCode::UnknownExport)
+        .collect();
+    assert_eq!(unbound.len(), 2);
+    assert_eq!(unbound[0].location, DocLocation::new("app/p.md", 10));
+    assert!(
+        unbound[0].message.starts_with(
+            "cannot bind placeholder `CLIENT_ID`: manual `export CLIENT_ID='YOUR-VALUE'`, but no request before it is about `client` (the last one is step `create-auth-server`"
+        ),
+        "{}",
+        unbound[0].message
+    );
+    assert_eq!(
+        unbound[0].help.as_deref(),
+        Some(
+            "if it is in that response: `--capture CLIENT_ID=.id`; if the reader brings it: `--var CLIENT_ID=VALUE`"
+        )
+    );
+    // The token made from it is the reader's too, not a command docflow fails to run.
+    assert!(!c.command_exports.contains_key("ACCESS_TOKEN"));
+    // The rest of the page still runs.
+    assert_eq!(c.scenario.steps.len(), 2);
+    // `--capture` is the final word: the variable's noun, else the last request.
+    let mut inf = Inference::default();
+    inf.add_capture("CLIENT_ID=.client.id").unwrap();
+    let c = convert_text(&page, &inf).unwrap();
+    assert_eq!(
+        manual_captures(&c),
+        [(
+            "create-auth-server".to_owned(),
+            "CLIENT_ID".to_owned(),
+            ".client.id".to_owned()
+        )]
+    );
+    assert!(
+        c.notes[0]
+            .comments
+            .iter()
+            .any(|n| n.contains("`--capture CLIENT_ID=.client.id`"))
+    );
+}
+
+#[test]
+fn a_printed_scenario_declares_what_the_reader_brings_and_validates() {
+    // `$EVENT_GATEWAY_ID` is never defined; `CLIENT_ID` is a placeholder no response holds;
+    // `section` is an option of `{% env_variables %}`, not a variable.
+    let page = page_of(&[
+        "{% env_variables %}\nDECK_KEY: 'abc'\nsection: prereqs\nindent: 4\n{% endenv_variables %}\n".to_owned(),
+        request("POST", "/v1/event-gateways/$EVENT_GATEWAY_ID/listeners"),
+        export("CLIENT_ID"),
+        request("GET", "/v1/x/$CLIENT_ID"),
+    ]
+    .concat());
+    let mut c = convert_text(&page, &Inference::default()).unwrap();
+    let inputs: Vec<_> = c
+        .reader_inputs
+        .iter()
+        .map(|r| (r.name.as_str(), r.placeholder.as_str()))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("EVENT_GATEWAY_ID", "YOUR-EVENT-GATEWAY-ID"),
+            ("CLIENT_ID", "YOUR-VALUE")
+        ]
+    );
+    assert!(
+        c.reader_inputs[1]
+            .why
+            .starts_with("the doc's placeholder (app/p.md:")
+    );
+    let yaml = crate::doc::emit::scenario_yaml(&c);
+    assert!(
+        yaml.contains(
+            "  # EVENT_GATEWAY_ID: nothing on the page defines it; first used at app/p.md:"
+        ),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("section:"), "{yaml}");
+    crate::scenario::load::load_str(std::path::Path::new("p.yaml"), &yaml)
+        .unwrap_or_else(|e| panic!("{}\n{yaml}", e.render_plain()));
+    // `--var` gives a value: no placeholder left for it.
+    c.supply("CLIENT_ID", "c-1").unwrap();
+    assert!(c.supply("client-id", "x").is_err());
+    assert_eq!(c.reader_inputs.len(), 1);
+    let yaml = crate::doc::emit::scenario_yaml(&c);
+    assert!(yaml.contains("  CLIENT_ID: c-1\n"), "{yaml}");
+    crate::scenario::load::load_str(std::path::Path::new("p.yaml"), &yaml).unwrap();
+}
+
+#[test]
+fn what_a_scenario_cannot_hold_is_a_located_error_and_a_curly_quoted_header_a_defect() {
+    let page = page_of(
+        "{% konnect_api_request %}\nurl: /v1/x\nmethod: POST\nstatus_code: 201\nheaders:\n  - ‘Content-Type:application/json’\nbody:\n  salt: ${salt-token}\n{% endkonnect_api_request %}\n",
+    );
+    let c = convert_text(&page, &Inference::default()).unwrap();
+    assert_eq!(c.unwritable.len(), 1);
+    let e = &c.unwritable[0];
+    assert_eq!(
+        (e.code, e.location.clone()),
+        (
+            Code::Doc(DocCode::BadVariable),
+            DocLocation::new("app/p.md", 4)
+        )
+    );
+    assert!(e.message.contains("`${salt-token}`"), "{}", e.message);
+    // The header is not sent, and the doc is told why.
+    assert!(c.scenario.steps[0].request.headers.is_empty());
+    assert_eq!(c.defects.len(), 1);
+    assert_eq!(c.defects[0].code, DocCode::MalformedBlock);
+    assert!(
+        c.defects[0]
+            .message
+            .contains("`‘Content-Type` is not a header name")
+    );
+}
+
 #[test]
 fn exports_of_variables_are_assignments_in_page_order_and_external_curls_are_not_run() {
     let page = "---\ntitle: T\n---\n{% konnect_api_request %}\nurl: /x\ncapture:\n  - variable: B\n    jq: .id\n{% endkonnect_api_request %}\n```sh\nexport A=$B\nexport C=\"${A}:x\"\ncurl -X POST \"$KONNECT_PROXY_URL/y\" --json '{\"v\": \"$C\"}'\ncurl https://get.konghq.com/x\n```\n";
