@@ -43,9 +43,14 @@ pub(crate) async fn serve(args: ServeArgs) -> ExitCode {
         proxy_org,
         ..MockConfig::default()
     };
-    // Start generating signing keys now, so the first auth server does not wait for one.
-    docflow::mock::identity::key_pool::KeyPool::global()
-        .seed(docflow::mock::identity::key_pool::DEFAULT_SIZE);
+    // Start generating signing keys now, so the first auth server does not wait for one. A
+    // mock only this machine can reach may hand out the public bundled test keys first; one
+    // listening on another address (a container's `0.0.0.0`) signs only with its own.
+    let pool = docflow::mock::identity::key_pool::KeyPool::global();
+    if args.host.is_loopback() {
+        pool.add_bundled();
+    }
+    pool.seed(docflow::mock::identity::key_pool::DEFAULT_SIZE);
     let server = match MockServer::start(
         config,
         SocketAddr::new(args.host, args.api_port),

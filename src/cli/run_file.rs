@@ -2,14 +2,17 @@
 //! run, check snapshots — writing everything it prints into the scenario's own [`Output`], so
 //! that scenarios running at once print in the input order.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::SystemTime;
 
 use docflow::outcome::ScenarioReport;
 use docflow::report::junit::Unrun;
 use docflow::report::terminal as report;
 use docflow::runner::run::run_scenario_watched;
 use docflow::runner::watch::{Event, Watcher};
+use docflow::scenario::error::LoadErrors;
 use docflow::scenario::load::load_file;
 use docflow::scenario::model::{Scenario, TargetKind};
 use docflow::targets::Target;
@@ -54,6 +57,37 @@ pub(crate) struct FileRun {
     pub(crate) marked: Vec<String>,
 }
 
+/// A loaded file: its length and modification time when it was read, and the scenario.
+type Loaded = (u64, SystemTime, Scenario);
+
+/// Loads `file`, parsing it once per process while it is unchanged (same length and
+/// modification time): a soak run gives the same file many times, and parsing is a tenth of a
+/// scenario's CPU time. Errors are never kept, so each copy reports its own.
+fn load_once(file: &Path) -> Result<Scenario, LoadErrors> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Loaded>>> = OnceLock::new();
+    let stamp = std::fs::metadata(file)
+        .ok()
+        .and_then(|m| Some((m.len(), m.modified().ok()?)));
+    let loaded = LOADED.get_or_init(Mutex::default);
+    if let Some((len, modified)) = stamp
+        && let Some((l, m, scenario)) = loaded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(file)
+        && (*l, *m) == (len, modified)
+    {
+        return Ok(scenario.clone());
+    }
+    let scenario = load_file(file)?;
+    if let Some((len, modified)) = stamp {
+        loaded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(file.to_owned(), (len, modified, scenario.clone()));
+    }
+    Ok(scenario)
+}
+
 /// Loads and runs `file` on `target`, printing into `out`; a signal on `signals` cancels the
 /// run (its cleanups still run).
 pub(crate) async fn run_file(
@@ -64,7 +98,7 @@ pub(crate) async fn run_file(
     out: Output,
 ) -> FileRun {
     let kind = options.kind;
-    let mut scenario = match load_file(&file) {
+    let mut scenario = match load_once(&file) {
         Ok(s) => s,
         Err(e) => {
             out.error_line(e.to_string());

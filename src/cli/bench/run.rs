@@ -114,6 +114,8 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
     report.plan("debug", json!(cfg!(debug_assertions)));
 
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    // As the embedded target does: no RSA key generation during the measured passes.
+    docflow::mock::identity::key_pool::KeyPool::global().add_bundled();
     let server = MockServer::start(MockConfig::default(), loopback, loopback)
         .await
         .map_err(|e| format!("cannot start the mock on 127.0.0.1: {e}"))?;

@@ -1,8 +1,8 @@
 //! The bundled test keys (`bundled_keys.txt`): RSA-2048 keys shipped with docflow so the
 //! embedded mock's first auth servers cost a key parse, not a key generation. The same idea as
-//! mock-oauth2-server's initial keys. They are public: only the in-process mock takes them
-//! (see [`super::key_pool::KeyPool::add_bundled`]); anything reachable from the network
-//! generates its own.
+//! mock-oauth2-server's initial keys. They are public: only a mock on loopback takes them
+//! (see [`super::key_pool::KeyPool::add_bundled`]); one reachable from the network generates
+//! its own.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -20,6 +20,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::config::OidcConfig;
+use super::verified::VerifiedTokens;
 use super::outbound::outbound_url;
 use crate::jws::RsaPublicKey;
 use crate::limits::{PROVIDER_DOCUMENT_LIMIT, read_capped};
@@ -83,6 +84,8 @@ pub struct KeySet {
     pub keys: Vec<VerifyKey>,
     /// Fetch time, for the refresh rate limit.
     pub fetched_at: Instant,
+    /// Tokens these keys already verified.
+    pub verified: VerifiedTokens,
 }
 
 impl KeySet {
@@ -177,6 +180,7 @@ async fn fetch_keys(state: &MockState, discovery: &Discovery) -> Result<KeySet, 
     Ok(KeySet {
         keys,
         fetched_at: Instant::now(),
+        verified: VerifiedTokens::default(),
     })
 }
 
@@ -235,6 +239,7 @@ pub async fn keys(
         Err(_) => entry.set_keys(KeySet {
             keys: current.keys.clone(),
             fetched_at: Instant::now(),
+            verified: current.verified.clone(),
         }),
     }
 }

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod issuer;
 pub mod outbound;
 pub mod principal;
+pub mod verified;
 pub mod verify;
 
 pub use access::access;

@@ -65,17 +65,25 @@ pub fn verify(
                 invalid("no suitable jwk was found for signature verification")
             });
         }
-        let mut validation = Validation::new(header.alg);
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.leeway = 0;
-        candidates
-            .iter()
-            .filter(|k| k.alg.is_none_or(|a| a == header.alg))
-            .find_map(|k| verify_with(token, k, header.alg, &validation))
-            .ok_or_else(|| invalid("invalid jwt token signature"))?
+        // The same token and the same keys verify the same way: only a token these keys
+        // never saw costs an RSA verification.
+        if let Some(claims) = keys.verified.get(token) {
+            claims
+        } else {
+            let mut validation = Validation::new(header.alg);
+            validation.required_spec_claims.clear();
+            validation.validate_exp = false;
+            validation.validate_nbf = false;
+            validation.validate_aud = false;
+            validation.leeway = 0;
+            let claims = candidates
+                .iter()
+                .filter(|k| k.alg.is_none_or(|a| a == header.alg))
+                .find_map(|k| verify_with(token, k, header.alg, &validation))
+                .ok_or_else(|| invalid("invalid jwt token signature"))?;
+            keys.verified.insert(token, &claims);
+            claims
+        }
     } else {
         let payload = token.split('.').nth(1).unwrap_or("");
         URL_SAFE_NO_PAD
@@ -235,6 +243,7 @@ mod tests {
         let keys = KeySet {
             keys: vec![],
             fetched_at: std::time::Instant::now(),
+            verified: Default::default(),
         };
         let c = config(json!({}));
         assert!(matches!(
