@@ -33,8 +33,8 @@ pub struct MockState {
     pub api_addr: OnceLock<SocketAddr>,
     /// The address the proxy listener is bound to.
     pub proxy_addr: OnceLock<SocketAddr>,
-    /// HTTP client for the gateway's outbound calls (discovery, JWKS, token endpoint, upstreams).
-    pub http: reqwest::Client,
+    /// HTTP clients for the gateway's outbound calls (discovery, JWKS, token endpoint, upstreams).
+    pub http: Outbound,
 }
 
 /// The state as handlers receive it.
@@ -53,27 +53,58 @@ impl MockState {
             faults: Faults::default(),
             api_addr: OnceLock::new(),
             proxy_addr: OnceLock::new(),
-            http: gateway_client(),
+            http: Outbound::default(),
         })
     }
 }
 
-/// The gateway's outbound client. Its calls go to the mock's own issuers and to loopback
-/// upstreams, so a system proxy from the environment must never see them. Without a system
-/// CA store (a `FROM scratch` image) the platform verifier cannot start; then the client
-/// trusts no certificate at all (`https` upstreams fail, plain `http` works) instead of
-/// panicking, which is what `Client::default()` would do.
-fn gateway_client() -> reqwest::Client {
-    let builder = || {
-        reqwest::Client::builder()
-            .no_proxy()
-            .timeout(std::time::Duration::from_secs(10))
-    };
-    builder().build().unwrap_or_else(|error| {
-        tracing::warn!(%error, "no usable CA store: the gateway will not reach https upstreams");
-        builder()
-            .tls_certs_only(std::iter::empty())
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new())
-    })
+/// The gateway's outbound HTTP clients. Its calls go to the mock's own issuers and to
+/// loopback upstreams, so a system proxy from the environment must never see them. Plain
+/// `http` needs no certificates, so the client for `https` (which loads the platform's CA
+/// store, a few milliseconds at every start) is built on the first `https` call. Without a
+/// system CA store (a `FROM scratch` image) the platform verifier cannot start; then that
+/// client trusts no certificate at all (`https` upstreams fail, plain `http` works) instead
+/// of panicking, which is what `Client::default()` would do.
+#[derive(Debug)]
+pub struct Outbound {
+    http: reqwest::Client,
+    https: OnceLock<reqwest::Client>,
+}
+
+impl Default for Outbound {
+    fn default() -> Self {
+        Self {
+            http: without_roots(),
+            https: OnceLock::new(),
+        }
+    }
+}
+
+impl Outbound {
+    /// The client for `url`.
+    pub fn to(&self, url: &url::Url) -> &reqwest::Client {
+        if url.scheme() == "https" {
+            self.https.get_or_init(|| {
+                builder().build().unwrap_or_else(|error| {
+                    tracing::warn!(%error, "no usable CA store: the gateway will not reach https upstreams");
+                    without_roots()
+                })
+            })
+        } else {
+            &self.http
+        }
+    }
+}
+
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(10))
+}
+
+fn without_roots() -> reqwest::Client {
+    builder()
+        .tls_certs_only(std::iter::empty())
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
 }

@@ -209,6 +209,7 @@ async fn introspect(
     let timeout = config["timeout"].as_u64().unwrap_or(10_000);
     let mut outbound = state
         .http
+        .to(&url)
         .post(url)
         .timeout(Duration::from_millis(timeout))
         .header("accept", "application/json")

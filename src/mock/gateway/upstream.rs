@@ -85,6 +85,7 @@ pub async fn forward(state: &MockState, upstream: Upstream) -> Result<Response, 
     }
     let sent = state
         .http
+        .to(&upstream.url)
         .request(upstream.method.clone(), upstream.url.clone())
         .headers(headers)
         .body(upstream.body.clone())

@@ -109,6 +109,7 @@ async fn fetch_token(
         .unwrap_or(10_000);
     let mut outbound = state
         .http
+        .to(&url)
         .post(url)
         .timeout(Duration::from_millis(timeout))
         .form(&form);

@@ -20,8 +20,8 @@ use serde_json::Value;
 use url::Url;
 
 use super::config::OidcConfig;
-use super::verified::VerifiedTokens;
 use super::outbound::outbound_url;
+use super::verified::VerifiedTokens;
 use crate::jws::RsaPublicKey;
 use crate::limits::{PROVIDER_DOCUMENT_LIMIT, read_capped};
 use crate::mock::gateway::cache::IssuerEntry;
@@ -117,6 +117,7 @@ async fn get_json(state: &MockState, raw_url: &str) -> Result<Value, String> {
     let host = url.host_str().unwrap_or_default().to_owned();
     let response = state
         .http
+        .to(&url)
         .get(url)
         .header(header::ACCEPT, "application/json")
         .send()
@@ -288,6 +289,7 @@ async fn post_as_client(
 ) -> Result<Value, String> {
     let mut request = state
         .http
+        .to(&url)
         .post(url)
         .header(header::ACCEPT, "application/json");
     if method == "client_secret_post" {

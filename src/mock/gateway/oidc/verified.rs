@@ -68,7 +68,10 @@ mod tests {
         assert!(verified.get("a.b.c").is_none());
         verified.insert("a.b.c", &json!({"sub": "x"}));
         assert_eq!(verified.get("a.b.c"), Some(json!({"sub": "x"})));
-        assert!(verified.get("a.b.d").is_none(), "a changed token is verified again");
+        assert!(
+            verified.get("a.b.d").is_none(),
+            "a changed token is verified again"
+        );
         for i in 0..CAPACITY {
             verified.insert(&format!("t{i}"), &json!({}));
         }
