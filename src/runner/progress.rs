@@ -145,6 +145,10 @@ pub(super) fn needs_missing_input(step: &Step, progress: &Mutex<Progress>) -> Op
     for c in &step.captures {
         p.unreachable.push((c.variable.clone(), step.name.clone()));
     }
+    // What it would have configured is missing: later gateway steps must not wait for it.
+    if step.request.method != "GET" && p.unreachable_config.is_none() {
+        p.unreachable_config = Some(step.name.clone());
+    }
     Some(report)
 }
 

@@ -127,3 +127,46 @@ async fn kong_identity_dcr_never_sends_the_access_token_placeholder() {
         report.steps
     );
 }
+
+/// Every page of the corpus with a value the reader brings: the printed scenario's verdicts
+/// are `doc run`'s, step by step. Prints the count (`-- --nocapture`).
+#[tokio::test]
+async fn every_page_with_a_reader_input_runs_like_doc_run_once_printed() {
+    let base = shared().join("kong-docs/current-2026-08");
+    let root = DocsRoot::open(&base).unwrap();
+    let mut all = Vec::new();
+    super::doc_corpus::pages(&base, &base.join("app/_how-tos"), &mut all);
+    let (mut same, mut differ) = (0, Vec::new());
+    for page in &all {
+        let Ok(loaded) = load_page(&root, page) else {
+            continue;
+        };
+        let Ok(extracted) = extract(&loaded) else {
+            continue;
+        };
+        let Ok(c) = convert(&loaded, &extracted, &Inference::default()) else {
+            continue;
+        };
+        if c.reader_inputs.is_empty() || !c.unwritable.is_empty() || c.not_for_konnect.is_some() {
+            continue;
+        }
+        let doc_run = PageVerdict::new(&c, Some(&run(&c.scenario).await), None);
+        let (_, scenario) = printed(page, &c);
+        let from_file = PageVerdict::new(&c, Some(&run(&scenario).await), None);
+        if labels(&doc_run) == labels(&from_file) {
+            same += 1;
+        } else {
+            differ.push(format!(
+                "{page}\n--- doc run\n{}--- scenario\n{}",
+                doc_run.render(),
+                from_file.render()
+            ));
+        }
+    }
+    println!(
+        "{same} pages with a reader input run alike; {} differ",
+        differ.len()
+    );
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    assert!(same >= 70, "only {same} pages with a reader input");
+}
