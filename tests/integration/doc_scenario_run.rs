@@ -33,7 +33,7 @@ const KONG_IDENTITY: &[&str] = &[
 ];
 
 fn conversion(page: &str) -> Conversion {
-    let root = DocsRoot::open(&shared().join("kong-docs/current-2026-08")).unwrap();
+    let root = DocsRoot::open(shared().join("kong-docs/current-2026-08")).unwrap();
     let page = load_page(&root, page).unwrap();
     let extracted = extract(&page).unwrap();
     convert(&page, &extracted, &Inference::default()).unwrap()
