@@ -120,10 +120,7 @@ enum Scheme {
 
 impl Scheme {
     fn of(url: &str) -> Self {
-        if url
-            .get(..6)
-            .is_some_and(|s| s.eq_ignore_ascii_case("https:"))
-        {
+        if url.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("https:")) {
             Self::Https
         } else {
             Self::Http

@@ -98,10 +98,7 @@ mod tests {
         settings.set_sort_maps(true);
         settings.bind(|| {
             assert!(matches_stored(&file, &view));
-            assert!(!matches_stored(
-                &file,
-                &json!({"status": 200, "body": {"b": 1, "a": ["x", "y"]}})
-            ));
+            assert!(!matches_stored(&file, &json!({"status": 200, "body": {"b": 1, "a": ["x", "y"]}})));
             assert!(!matches_stored(&dir.join("missing.snap"), &view));
         });
         // A changed file is read again, not answered from the cache.

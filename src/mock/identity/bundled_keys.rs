@@ -39,12 +39,7 @@ mod tests {
         assert!(keys.len() >= 100, "{} bundled keys", keys.len());
         let moduli: HashSet<String> = keys
             .iter()
-            .map(|k| {
-                parse(k).unwrap().jwk("RS256")["n"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
+            .map(|k| parse(k).unwrap().jwk("RS256")["n"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(moduli.len(), keys.len(), "a bundled key is repeated");
     }

@@ -87,11 +87,7 @@ impl KeyPool {
             let mut state = self.lock();
             self.start_refill(&mut state);
             let key = state.ready.pop();
-            let bundled = if key.is_none() {
-                state.bundled.pop()
-            } else {
-                None
-            };
+            let bundled = if key.is_none() { state.bundled.pop() } else { None };
             self.wake_refill.notify_one();
             (key, bundled)
         };
@@ -204,11 +200,7 @@ mod tests {
         let second = pool.try_take().expect("another bundled key");
         assert_ne!(first.kid(), second.kid());
         assert_ne!(first.jwk("RS256")["n"], second.jwk("RS256")["n"]);
-        assert_eq!(
-            pool.ready(),
-            bundled - 2,
-            "nothing was generated: the pool is full"
-        );
+        assert_eq!(pool.ready(), bundled - 2, "nothing was generated: the pool is full");
     }
 
     #[test]

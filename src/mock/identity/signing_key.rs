@@ -67,8 +67,8 @@ impl SigningKey {
     /// A key from a PKCS#8 DER RSA private key (a bundled test key), with a fresh UUID `kid`.
     /// Parsing costs well under a millisecond, against tens for a generation.
     pub fn from_pkcs8(der: &[u8]) -> Result<Self, String> {
-        let pair =
-            RsaKeyPair::from_pkcs8(der).map_err(|e| format!("not a usable PKCS#8 RSA key: {e}"))?;
+        let pair = RsaKeyPair::from_pkcs8(der)
+            .map_err(|e| format!("not a usable PKCS#8 RSA key: {e}"))?;
         if pair.public_modulus_len() < 256 {
             return Err("the RSA key is shorter than 2048 bits".to_owned());
         }
