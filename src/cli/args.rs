@@ -131,6 +131,11 @@ pub(crate) struct RunArgs {
     /// value is redacted everywhere (repeatable).
     #[arg(long = "secret", value_name = "NAME", value_parser = secret_name)]
     pub(crate) secrets: Vec<String>,
+    /// The value of the scenario variable `NAME` (repeatable): a value the reader brings
+    /// (`vars: {NAME: {input: …}}`), whose steps are out of reach without it, or any other
+    /// `vars:` entry. Secret-looking names are redacted like every secret.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = var_assignment)]
+    pub(crate) vars: Vec<(String, String)>,
     /// What to do with each passing scenario's snapshots (`<scenario>@<step>.snap`, as
     /// `cargo test` names them): compare, write the missing and changed ones, or leave them.
     /// With `CI=true` nothing is ever written.
@@ -182,6 +187,20 @@ pub(crate) fn secret_name(name: &str) -> Result<String, String> {
         Err(format!(
             "`{name}` is not a variable name (`[A-Z_][A-Z0-9_]*`, without the `$`)"
         ))
+    }
+}
+
+/// A `--var` argument: `NAME=VALUE`, `NAME` a variable name; the value is left out of errors.
+#[cfg(feature = "harness")]
+pub(crate) fn var_assignment(spec: &str) -> Result<(String, String), String> {
+    match spec.split_once('=') {
+        Some((name, value)) if docflow::scenario::template::is_var_name(name) => {
+            Ok((name.to_owned(), value.to_owned()))
+        }
+        _ => Err(format!(
+            "expected `NAME=VALUE` with `NAME` a variable name (`[A-Z_][A-Z0-9_]*`), found `{}=…`",
+            spec.split('=').next().unwrap_or("")
+        )),
     }
 }
 

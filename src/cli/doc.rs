@@ -366,6 +366,7 @@ async fn run_page(args: &ConvertArgs, run: &PageRun<'_>, secrets: Secrets<'_>) -
             name: name.clone(),
             value: docflow::scenario::model::Template::literal(value),
             secret: docflow::secret::is_secret_name(name),
+            input: None,
             span: docflow::scenario::model::Span::default(),
         });
     conversion.scenario.vars.splice(0..0, given);

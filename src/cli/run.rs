@@ -48,6 +48,8 @@ struct Tally {
     interrupted_by: Option<i32>,
     /// The `--secret` names some scenario defines.
     marked: Vec<String>,
+    /// The `--var` names some scenario defines.
+    supplied: Vec<String>,
 }
 
 impl Tally {
@@ -56,6 +58,11 @@ impl Tally {
         for name in run.marked {
             if !self.marked.contains(&name) {
                 self.marked.push(name);
+            }
+        }
+        for name in run.supplied {
+            if !self.supplied.contains(&name) {
+                self.supplied.push(name);
             }
         }
         match run.outcome {
@@ -120,6 +127,7 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
     let options = Arc::new(Options {
         kind,
         secrets: args.secrets.clone(),
+        vars: args.vars.clone(),
         snapshots,
         recorder: recorder.clone(),
     });
@@ -148,6 +156,15 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
     }
     print_summary(&tally);
     warn_unmarked(&args.secrets, &tally.marked);
+    for (name, _) in args
+        .vars
+        .iter()
+        .filter(|(n, _)| !tally.supplied.contains(n))
+    {
+        eprintln!(
+            "warning: `--var {name}=…`: no scenario that was loaded defines a variable `{name}`"
+        );
+    }
     ExitCode::from(exit_code(&tally))
 }
 

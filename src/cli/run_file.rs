@@ -29,6 +29,8 @@ pub(crate) struct Options {
     pub(crate) kind: TargetKind,
     /// The `--secret` names.
     pub(crate) secrets: Vec<String>,
+    /// The `--var NAME=VALUE` values.
+    pub(crate) vars: Vec<(String, String)>,
     /// `--snapshots` and `--snapshot-dir`.
     pub(crate) snapshots: Snapshots,
     /// `--record`: where each exchange goes.
@@ -55,6 +57,8 @@ pub(crate) struct FileRun {
     pub(crate) outcome: Outcome,
     /// The `--secret` names the scenario defines.
     pub(crate) marked: Vec<String>,
+    /// The `--var` names the scenario defines.
+    pub(crate) supplied: Vec<String>,
 }
 
 /// A loaded file: its length and modification time when it was read, and the scenario.
@@ -110,9 +114,16 @@ pub(crate) async fn run_file(
             return FileRun {
                 outcome: Outcome::LoadError(unrun),
                 marked: vec![],
+                supplied: vec![],
             };
         }
     };
+    let supplied = options
+        .vars
+        .iter()
+        .filter(|(name, value)| scenario.supply(name, value))
+        .map(|(name, _)| name.clone())
+        .collect();
     let marked = scenario
         .mark_secrets(&options.secrets)
         .into_iter()
@@ -129,7 +140,11 @@ pub(crate) async fn run_file(
     } else {
         not_applicable(&scenario, &file, &out)
     };
-    FileRun { outcome, marked }
+    FileRun {
+        outcome,
+        marked,
+        supplied,
+    }
 }
 
 /// The scenario is not for this target: say so.

@@ -60,19 +60,36 @@ pub fn scenario_yaml(conversion: &Conversion) -> String {
     out
 }
 
-/// The values the reader brings, each with a placeholder to replace: the scenario declares
-/// every variable it uses, as `docflow validate` requires.
+/// The values the reader brings, each as `NAME: {input: PLACEHOLDER}`: the scenario declares
+/// every variable it uses, as `docflow validate` requires, and never sends the doc's
+/// placeholder; the steps needing one are out of reach until the run is given its value.
 fn reader_inputs_yaml(conversion: &Conversion, out: &mut String) {
     if conversion.reader_inputs.is_empty() {
         return;
     }
     out.push_str(
-        "  # Values the page expects the reader to bring: replace each placeholder, or convert\n  \
-         # again with `docflow doc scenario --var NAME=VALUE`.\n",
+        "  # Values the page expects the reader to bring: the steps needing one are out of reach\n  \
+         # until it is given, with `docflow run --var NAME=VALUE` (or convert again with\n  \
+         # `docflow doc scenario --var NAME=VALUE`). The placeholder is never sent.\n",
     );
     for input in &conversion.reader_inputs {
         let _ = writeln!(out, "  # {}: {}", input.name, input.why);
-        let _ = writeln!(out, "  {}: {}", input.name, scalar(&input.placeholder));
+        let _ = writeln!(
+            out,
+            "  {}: {{input: {}}}",
+            input.name,
+            flow_scalar(&input.placeholder)
+        );
+    }
+}
+
+/// [`scalar`], quoted also when a flow mapping would misread it (`,`, `{`, `}`, `[`, `]`).
+fn flow_scalar(text: &str) -> String {
+    let plain = scalar(text);
+    if plain.starts_with(['"', '\'']) || !text.contains([',', '{', '}', '[', ']']) {
+        plain
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
     }
 }
 

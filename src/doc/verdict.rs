@@ -213,7 +213,16 @@ impl PageVerdict {
                 None => verdict,
             };
             if let Some(ran) = ran {
-                note_unreachable_config(step, &ran.outcome, &mut unreachable_config);
+                // A step that needs a value the reader brings was not sent either, though the
+                // runner reports it failed: what it would have configured is missing too (a
+                // gateway call after it must not pass as verified).
+                let not_sent = match (&ran.outcome, reader_input(conversion, report, &step.name)) {
+                    (StepOutcome::Failed, Some(Verdict::OutOfReach(reason))) => {
+                        StepOutcome::OutOfReach { reason }
+                    }
+                    (outcome, _) => outcome.clone(),
+                };
+                note_unreachable_config(step, &not_sent, &mut unreachable_config);
             }
             steps.push(StepVerdict { at, what, verdict });
         }

@@ -44,6 +44,9 @@ pub(super) struct Progress {
     /// The first state-changing step the target did not emulate: later gateway steps cannot
     /// see the configuration they wait for, so waiting for it is pointless.
     pub(super) unreachable_config: Option<String>,
+    /// Values the reader brings (`vars: {NAME: {input: …}}`) the run was not given: a step
+    /// needing one is out of reach and sends nothing.
+    pub(super) missing_inputs: Vec<String>,
     /// Who hears of each step as it finishes.
     pub(super) watcher: Watcher,
 }
@@ -126,6 +129,29 @@ pub(super) fn after_unreachable_config(step: &Step, progress: &Mutex<Progress>) 
     }
 }
 
+/// The report of `step` when it needs a value the reader brings that the run was not given:
+/// out of reach, nothing sent, and its captures remembered so that the steps needing them are
+/// out of reach too. The placeholder is never sent: a gateway may accept any text as a token.
+pub(super) fn needs_missing_input(step: &Step, progress: &Mutex<Progress>) -> Option<StepReport> {
+    let mut p = progress.lock().ok()?;
+    let used = step.used_vars();
+    let name = used.iter().find(|v| p.missing_inputs.contains(v))?;
+    let report = StepReport {
+        outcome: StepOutcome::OutOfReach {
+            reason: format!("needs `${name}`, a value the reader brings (`--var {name}=…`)"),
+        },
+        ..new_report(step)
+    };
+    for c in &step.captures {
+        p.unreachable.push((c.variable.clone(), step.name.clone()));
+    }
+    // What it would have configured is missing: later gateway steps must not wait for it.
+    if step.request.method != "GET" && p.unreachable_config.is_none() {
+        p.unreachable_config = Some(step.name.clone());
+    }
+    Some(report)
+}
+
 /// The out-of-reach step whose capture would have defined `variable`, if any.
 pub(super) fn unreachable_origin(progress: &Mutex<Progress>, variable: &str) -> Option<String> {
     let p = progress.lock().ok()?;
@@ -148,4 +174,50 @@ pub(super) fn abort_step(
         p.failures.push(failure);
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn steps() -> Vec<Step> {
+        let text = "vars:\n  API_KEY: {input: YOUR-API-KEY}\nsteps:\n  \
+            - name: uses-it\n    url: /v1/x\n    headers: ['apikey: $API_KEY']\n    \
+            capture: [{variable: X_ID, jq: .id}]\n  \
+            - name: cleans-with-it\n    url: /v1/y\n    method: POST\n    \
+            cleanup: {url: '/v1/y?key=$API_KEY', method: DELETE}\n  \
+            - name: plain\n    url: /v1/z\n";
+        crate::scenario::load::load_str(Path::new("t.yaml"), text)
+            .unwrap_or_else(|e| panic!("{}", e.render_plain()))
+            .steps
+    }
+
+    #[test]
+    fn a_step_needing_a_missing_input_is_out_of_reach_and_so_are_its_captures() {
+        let progress = Mutex::new(Progress {
+            missing_inputs: vec!["API_KEY".to_owned()],
+            ..Progress::default()
+        });
+        let steps = steps();
+        let report = needs_missing_input(&steps[0], &progress).expect("out of reach");
+        assert_eq!(
+            report.outcome,
+            StepOutcome::OutOfReach {
+                reason: "needs `$API_KEY`, a value the reader brings (`--var API_KEY=…`)"
+                    .to_owned()
+            }
+        );
+        assert_eq!(
+            unreachable_origin(&progress, "X_ID").as_deref(),
+            Some("uses-it")
+        );
+        // Its cleanup would send the placeholder too.
+        assert!(needs_missing_input(&steps[1], &progress).is_some());
+        assert!(needs_missing_input(&steps[2], &progress).is_none());
+        // Given (`--var`), nothing is gated.
+        let given = Mutex::new(Progress::default());
+        assert!(needs_missing_input(&steps[0], &given).is_none());
+    }
 }

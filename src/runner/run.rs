@@ -4,7 +4,9 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use super::progress::{Gate, Progress, after_unreachable_config, record_failure};
+use super::progress::{
+    Gate, Progress, after_unreachable_config, needs_missing_input, record_failure,
+};
 use super::step::run_step;
 use super::teardown::teardown;
 use crate::outcome::{Code, Failure, RunCode, ScenarioReport};
@@ -104,6 +106,13 @@ pub async fn run_scenario_watched(
 async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Progress>>) {
     let mut vars = session.vars();
     for def in &scenario.vars {
+        if def.input.is_some() {
+            // A value the reader brings, not given: left undefined, never its placeholder.
+            if let Ok(mut p) = progress.lock() {
+                p.missing_inputs.push(def.name.clone());
+            }
+            continue;
+        }
         match vars.render(&def.value) {
             Ok(text) => vars.set_text(&def.name, text, def.secret, Origin::Scenario),
             Err(missing) => {
@@ -123,6 +132,15 @@ async fn run_steps(scenario: Scenario, session: Session, progress: Arc<Mutex<Pro
     for step in &scenario.steps {
         if let Ok(mut p) = progress.lock() {
             p.current = Some((step.name.clone(), step.span));
+        }
+        if step.runs_on(session.kind)
+            && let Some(report) = needs_missing_input(step, &progress)
+        {
+            if let Ok(mut p) = progress.lock() {
+                p.push_step(report);
+                p.current = None;
+            }
+            continue;
         }
         let tamed;
         let step = match after_unreachable_config(step, &progress) {

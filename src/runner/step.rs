@@ -99,6 +99,12 @@ fn undefined_in_request(
                 "needs `${missing}`, which out-of-reach step `{origin}` would have captured"
             ),
         };
+        // Out of reach in turn: the steps needing this one's captures are too.
+        if let Ok(mut p) = progress.lock() {
+            for c in &step.captures {
+                p.unreachable.push((c.variable.clone(), step.name.clone()));
+            }
+        }
         push_step(progress, report);
         return false;
     }

@@ -178,12 +178,13 @@ fn vars(cx: &mut Cx<'_>, node: &Node) -> Vec<VarDef> {
                 format!("`{name}` is set by the target and cannot be redefined"),
             );
         }
-        let (value, marked) = var_value(cx, &e.value, &e.key);
+        let (value, marked, input) = var_value(cx, &e.value, &e.key);
         if let (Some(name), Some(value)) = (name, value) {
             out.push(VarDef {
                 secret: marked || is_secret_name(&name),
                 name,
                 value,
+                input,
                 span: e.key_span,
             });
         }
@@ -191,21 +192,39 @@ fn vars(cx: &mut Cx<'_>, node: &Node) -> Vec<VarDef> {
     out
 }
 
-/// A variable's value, and whether it is marked `secret: true`: `NAME: template`, or
-/// `NAME: {value: template, secret: true}` for a secret whose name does not say so.
-fn var_value(cx: &mut Cx<'_>, node: &Node, name: &str) -> (Option<Template>, bool) {
+/// A variable's value, whether it is marked `secret: true`, and its placeholder when it is a
+/// value the reader brings: `NAME: template`, `NAME: {value: template, secret: true}` for a
+/// secret whose name does not say so, or `NAME: {input: PLACEHOLDER}`.
+fn var_value(cx: &mut Cx<'_>, node: &Node, name: &str) -> (Option<Template>, bool, Option<String>) {
     if !matches!(node.kind, Kind::Map(_)) {
-        return (cx.template(node, name), false);
+        return (cx.template(node, name), false, None);
     }
     let what = format!("variable `{name}`");
     let Some(f) = cx.fields(node, &what, raw::VAR_KEYS) else {
-        return (None, false);
+        return (None, false, None);
     };
-    let value = cx
-        .required(&f, "value", &what)
-        .and_then(|n| cx.template(n, name));
-    let secret = f.opt("secret").and_then(|n| cx.bool(n, "secret"));
-    (value, secret == Some(true))
+    let secret = f.opt("secret").and_then(|n| cx.bool(n, "secret")) == Some(true);
+    let (value, input) = match (f.opt("value"), f.opt("input")) {
+        (Some(_), Some(i)) => {
+            cx.error(
+                Code::BadValue,
+                i.span,
+                format!("{what} has both `value` and `input`; an input is a value the reader brings, so give one of them"),
+            );
+            (None, None)
+        }
+        (None, Some(i)) => {
+            // The placeholder is for people only: a literal, never a template to render.
+            let placeholder = cx.string(i, "input");
+            (placeholder.clone().map(Template::literal), placeholder)
+        }
+        _ => (
+            cx.required(&f, "value", &what)
+                .and_then(|n| cx.template(n, name)),
+            None,
+        ),
+    };
+    (value, secret, input)
 }
 
 /// A step, and its entry for the scope check.

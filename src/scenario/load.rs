@@ -340,6 +340,45 @@ mod tests {
     }
 
     #[test]
+    fn a_value_the_reader_brings_is_an_input_until_supplied() {
+        let text = "vars:\n  CLIENT_SECRET: {input: YOUR-CLIENT-SECRET}\n  \
+            API_HOST: {input: 'YOUR-HOST', secret: true}\n  PLAIN: a-$API_HOST\n\
+            steps:\n  - name: a\n    url: /v1/x/$CLIENT_SECRET\n";
+        let mut s = load(text);
+        let inputs: Vec<_> = s
+            .missing_inputs()
+            .map(|v| (v.name.as_str(), v.input.as_deref(), v.secret))
+            .collect();
+        assert_eq!(
+            inputs,
+            [
+                ("CLIENT_SECRET", Some("YOUR-CLIENT-SECRET"), true),
+                ("API_HOST", Some("YOUR-HOST"), true)
+            ]
+        );
+        // Declared, so the steps and later variables may use it.
+        assert_eq!(s.vars[2].input, None);
+        // `--var NAME=VALUE` makes it an ordinary variable; an unknown name says so.
+        assert!(s.supply("CLIENT_SECRET", "s3cr3t"));
+        assert!(!s.supply("NOPE", "x"));
+        assert_eq!(s.vars[0].input, None);
+        assert_eq!(s.vars[0].value.raw, "s3cr3t");
+        assert_eq!(s.missing_inputs().count(), 1);
+
+        let bad = "vars:\n  A: {value: x, input: Y}\n  B: {input: [y]}\n  C: {inputs: Z}\n\
+            steps:\n  - name: a\n    url: /v1/x\n";
+        assert_eq!(
+            codes(bad),
+            [
+                "scenario::bad_value",
+                "scenario::wrong_type",
+                "scenario::missing_field",
+                "scenario::unknown_field"
+            ]
+        );
+    }
+
+    #[test]
     fn missing_file_is_an_io_error() {
         let err = load_file(Path::new("/nonexistent/docflow/x.yaml")).unwrap_err();
         assert_eq!(err.codes(), ["scenario::io"]);

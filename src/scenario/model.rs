@@ -104,6 +104,25 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// Gives `vars:` entry `name` the value `value` (`docflow run --var NAME=VALUE`): a value
+    /// the reader brings becomes an ordinary variable; any other entry is replaced. Returns
+    /// whether the scenario defines `name`.
+    pub fn supply(&mut self, name: &str, value: &str) -> bool {
+        let Some(var) = self.vars.iter_mut().find(|v| v.name == name) else {
+            return false;
+        };
+        var.value = Template::literal(value);
+        var.input = None;
+        true
+    }
+
+    /// The values the reader brings that are not given, in `vars:` order.
+    pub fn missing_inputs(&self) -> impl Iterator<Item = &VarDef> {
+        self.vars.iter().filter(|v| v.input.is_some())
+    }
+}
+
 /// The documentation page a scenario verifies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocRef {
@@ -124,13 +143,18 @@ pub struct DocSource {
     pub line: usize,
 }
 
-/// A scenario variable: `NAME: template`.
+/// A scenario variable: `NAME: template`, or `NAME: {input: PLACEHOLDER}`.
 #[derive(Debug, Clone)]
 pub struct VarDef {
     /// Variable name, `[A-Z_][A-Z0-9_]*`.
     pub name: String,
-    /// Its value, which may use earlier variables.
+    /// Its value, which may use earlier variables. For an [`input`](Self::input) not given,
+    /// the placeholder as a literal, for display only: the runner never renders it.
     pub value: Template,
+    /// `Some(placeholder)`: a value the reader brings (`{input: YOUR-CLIENT-SECRET}`), not
+    /// given. The runner leaves it undefined, and every step needing it is out of reach;
+    /// [`Scenario::supply`] (`--var NAME=VALUE`) makes it an ordinary variable.
+    pub input: Option<String>,
     /// Whether the value is a secret (redacted everywhere).
     pub secret: bool,
     /// Where it is defined.
@@ -172,6 +196,29 @@ impl Step {
     /// Whether the step runs on `kind`.
     pub fn runs_on(&self, kind: TargetKind) -> bool {
         self.targets.is_empty() || self.targets.contains(&kind)
+    }
+
+    /// Every variable the step needs, repeats included: its request, its expectations (body,
+    /// headers), its token claims, and its cleanup.
+    pub fn used_vars(&self) -> Vec<String> {
+        let mut out = self.request.used_vars();
+        if let Some(body) = &self.expect.body {
+            json_vars(body, &mut out);
+        }
+        for check in &self.expect.headers {
+            if let HeaderRule::Equals(t) | HeaderRule::Contains(t) = &check.rule {
+                out.extend(t.vars().map(str::to_owned));
+            }
+        }
+        for token in &self.tokens {
+            if let Some(claims) = &token.claims {
+                json_vars(claims, &mut out);
+            }
+        }
+        if let Some(cleanup) = &self.cleanup {
+            out.extend(cleanup.used_vars());
+        }
+        out
     }
 }
 

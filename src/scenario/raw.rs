@@ -32,9 +32,10 @@ pub struct Scenario {
     /// Targets the scenario can run on; all when absent.
     #[schemars(length(min = 1))]
     pub targets: Option<Vec<Target>>,
-    /// Variables (`NAME: value`, or `NAME: {value, secret: true}` for a secret whose name
-    /// does not say so), defined in order; values may use target variables and earlier
-    /// variables as `$NAME` or `${NAME}`.
+    /// Variables (`NAME: value`, `NAME: {value, secret: true}` for a secret whose name
+    /// does not say so, or `NAME: {input: PLACEHOLDER}` for a value the reader brings),
+    /// defined in order; values may use target variables and earlier variables as `$NAME` or
+    /// `${NAME}`.
     pub vars: Option<BTreeMap<VarName, VarValue>>,
     /// The steps, run in order.
     #[schemars(length(min = 1))]
@@ -105,7 +106,7 @@ impl JsonSchema for Text {
     }
 }
 
-/// A variable's value: the text, or the text marked as a secret.
+/// A variable's value: the text, the text marked as a secret, or a value the reader brings.
 // `serde(untagged)` is for the schema only: serde's untagged enums ask the format for "any"
 // value, and a plain `3600` would then not be text; the `Deserialize` below reads scalars as
 // text, as `Text` does.
@@ -114,7 +115,7 @@ impl JsonSchema for Text {
 pub enum VarValue {
     /// The value (a secret if the name contains `SECRET`, `TOKEN`, `PASSWORD`, `KEY`, …).
     Text(Text),
-    /// The value, with `secret: true` when it is a secret whatever its name.
+    /// The value, with `secret: true` when it is a secret whatever its name; or `input:`.
     Marked(Var),
 }
 
@@ -125,7 +126,7 @@ impl<'de> Deserialize<'de> for VarValue {
             type Value = VarValue;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a value or {value, secret}")
+                f.write_str("a value, {value, secret} or {input, secret}")
             }
 
             fn visit_str<E: de::Error>(self, v: &str) -> Result<VarValue, E> {
@@ -157,14 +158,23 @@ impl<'de> Deserialize<'de> for VarValue {
 }
 
 /// Keys of [`Var`].
-pub(crate) const VAR_KEYS: &[&str] = &["value", "secret"];
+pub(crate) const VAR_KEYS: &[&str] = &["value", "input", "secret"];
 
-/// A variable written as a mapping.
+/// A variable written as a mapping: `value` or `input`, not both.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["value"]}, {"required": ["input"]}]))]
 pub struct Var {
     /// The value, which may use earlier variables.
-    pub value: Text,
+    #[serde(default)]
+    #[schemars(with = "Text")]
+    pub value: Option<Text>,
+    /// A value the reader brings (an API key, a client secret copied from a UI): the doc's
+    /// placeholder, for people only; it is never sent. Unless `docflow run --var NAME=VALUE`
+    /// gives the value, every step needing the variable is out of reach.
+    #[serde(default)]
+    #[schemars(with = "Text")]
+    pub input: Option<Text>,
     /// `true`: the value is a secret, redacted everywhere as `$NAME` like a secret-named one
     /// (a name that already says secret stays one).
     pub secret: Option<bool>,

@@ -169,6 +169,23 @@ mod tests {
         }
     }
 
+    /// A variable mapping holds `value` or `input` (a value the reader brings), not both.
+    #[test]
+    fn a_variable_is_a_value_or_an_input() {
+        use serde_json::json;
+        let validator = jsonschema::validator_for(&json_schema()).unwrap();
+        let with =
+            |var: Value| json!({"vars": {"A": var}, "steps": [{"name": "a", "url": "/v1/x"}]});
+        assert!(validator.is_valid(&with(json!({"value": "x", "secret": true}))));
+        assert!(validator.is_valid(&with(json!({"input": "YOUR-A"}))));
+        assert!(!validator.is_valid(&with(json!({"value": "x", "input": "YOUR-A"}))));
+        assert!(!validator.is_valid(&with(json!({"secret": true}))));
+        let parsed: raw::Scenario =
+            serde_saphyr::from_str("vars: {A: {input: YOUR-A}}\nsteps: [{name: a, url: /v1/x}]\n")
+                .unwrap();
+        assert!(parsed.vars.is_some());
+    }
+
     #[test]
     fn tagged_enum_keys_match_the_schema() {
         let text = serde_json::to_string(&json_schema()).unwrap();

@@ -17,7 +17,7 @@ use docflow::scenario::load::load_str;
 use super::doc::shared;
 
 /// Pages under `dir`, relative to `root`, sorted.
-fn pages(root: &Path, dir: &Path, out: &mut Vec<String>) {
+pub(super) fn pages(root: &Path, dir: &Path, out: &mut Vec<String>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
     entries.sort_by_key(|e| e.path());
     for entry in entries {

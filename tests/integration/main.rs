@@ -8,6 +8,7 @@ mod doc;
 mod doc_corpus;
 mod doc_mutation;
 mod doc_reach;
+mod doc_scenario_run;
 mod fuzz;
 mod jwt_attacks;
 mod layering;

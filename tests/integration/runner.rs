@@ -1323,3 +1323,79 @@ async fn views_of_two_runs_on_two_targets_are_byte_identical() {
     assert!(a[0].1.contains("Appointments Dev $RUN_ID"), "{}", a[0].1);
     assert!(a[0].1.contains("[timestamp]"), "{}", a[0].1);
 }
+
+// ---------------------------------------------------------------------------------------
+// Values the reader brings: `vars: {NAME: {input: PLACEHOLDER}}`.
+// ---------------------------------------------------------------------------------------
+
+/// A read that needs a value the reader brings, a step needing that read's capture, and a
+/// step needing neither.
+const READER_INPUT: &str = "vars:\n  HINT: {input: YOUR-HINT}\nsteps:\n  \
+    - name: create\n    url: /v1/auth-servers\n    method: POST\n    status_code: 201\n    \
+    body: {name: Input $RUN_ID, audience: http://myhttpbin.dev}\n    \
+    capture: [{variable: AUTH_SERVER_ID, jq: .id}]\n    \
+    cleanup: {method: DELETE, url: '/v1/auth-servers/$AUTH_SERVER_ID?force=true'}\n  \
+    - name: read-with-hint\n    url: /v1/auth-servers/$AUTH_SERVER_ID\n    method: GET\n    \
+    status_code: 200\n    query: {hint: $HINT}\n    capture: [{variable: NAME, jq: .name}]\n  \
+    - name: list-by-name\n    url: /v1/auth-servers\n    method: GET\n    status_code: 200\n    \
+    query: {name: $NAME}\n  \
+    - name: list\n    url: /v1/auth-servers\n    method: GET\n    status_code: 200\n";
+
+#[tokio::test]
+async fn a_value_the_reader_brings_that_is_not_given_is_never_sent() {
+    let mock = mock().await;
+    let session = session(&mock.api_url, &mock.proxy_url);
+    let scenario = load(Path::new("reader-input.yaml"), READER_INPUT);
+    let report = run_scenario(&scenario, &session).await;
+    let text = report::full(&report);
+
+    assert!(report.failures.is_empty(), "{text}");
+    assert_eq!(
+        outcomes(&report),
+        [
+            ("create", StepOutcome::Passed),
+            (
+                "read-with-hint",
+                StepOutcome::OutOfReach {
+                    reason: "needs `$HINT`, a value the reader brings (`--var HINT=…`)".into()
+                }
+            ),
+            (
+                "list-by-name",
+                StepOutcome::OutOfReach {
+                    reason: "needs `$NAME`, which out-of-reach step `read-with-hint` would have captured"
+                        .into()
+                }
+            ),
+            ("list", StepOutcome::Passed),
+        ],
+        "{text}"
+    );
+    // What the mock received: the create, the list and the cleanup; never the placeholder.
+    let seen = journal(&mock, &session).await;
+    let calls: Vec<(String, String)> = journal_calls(&seen, "/v1/auth-servers")
+        .into_iter()
+        .map(|(m, p, _)| (m, p.split(['/', '?']).take(4).collect::<Vec<_>>().join("/")))
+        .collect();
+    let methods: Vec<&str> = calls.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(methods, ["POST", "GET", "DELETE"], "{calls:?}");
+    assert_eq!(calls[1].1, "/v1/auth-servers", "{calls:?}");
+    assert!(!seen.to_string().contains("YOUR-HINT"), "{seen}");
+
+    // Given (`docflow run --var HINT=…`), it is an ordinary variable and everything runs.
+    let mut given = scenario.clone();
+    assert!(given.supply("HINT", "from-the-reader"));
+    let session = self::session(&mock.api_url, &mock.proxy_url);
+    let report = run_scenario(&given, &session).await;
+    let text = report::full(&report);
+    assert!(report.passed(), "{text}");
+    assert!(
+        report
+            .steps
+            .iter()
+            .all(|s| s.outcome == StepOutcome::Passed),
+        "{text}"
+    );
+    let seen = journal(&mock, &session).await;
+    assert!(seen.to_string().contains("hint=from-the-reader"), "{seen}");
+}

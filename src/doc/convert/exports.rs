@@ -72,6 +72,7 @@ impl Builder<'_> {
             name: name.to_owned(),
             value,
             secret,
+            input: None,
             span: self.span(at),
         });
         self.defined.insert(name.to_owned());

@@ -125,6 +125,7 @@ impl Conversion {
                         name: name.to_owned(),
                         value: Template::literal(value),
                         secret: crate::secret::is_secret_name(name),
+                        input: None,
                         span: Span::default(),
                     },
                 );

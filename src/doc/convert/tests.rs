@@ -426,8 +426,24 @@ fn a_printed_scenario_declares_what_the_reader_brings_and_validates() {
         "{yaml}"
     );
     assert!(!yaml.contains("section:"), "{yaml}");
-    crate::scenario::load::load_str(std::path::Path::new("p.yaml"), &yaml)
+    // Declared as inputs, never as values: a run without `--var` sends no placeholder.
+    assert!(
+        yaml.contains("  EVENT_GATEWAY_ID: {input: YOUR-EVENT-GATEWAY-ID}\n"),
+        "{yaml}"
+    );
+    let loaded = crate::scenario::load::load_str(std::path::Path::new("p.yaml"), &yaml)
         .unwrap_or_else(|e| panic!("{}\n{yaml}", e.render_plain()));
+    let inputs: Vec<_> = loaded
+        .missing_inputs()
+        .map(|v| (v.name.as_str(), v.input.as_deref()))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("EVENT_GATEWAY_ID", Some("YOUR-EVENT-GATEWAY-ID")),
+            ("CLIENT_ID", Some("YOUR-VALUE"))
+        ]
+    );
     // `--var` gives a value: no placeholder left for it.
     c.supply("CLIENT_ID", "c-1").unwrap();
     assert!(c.supply("client-id", "x").is_err());
