@@ -12,7 +12,8 @@ use docflow::doc::infer::Inference;
 use docflow::doc::markdown::load_page;
 use docflow::doc::source::DocsRoot;
 use docflow::doc::verdict::{PageVerdict, Verdict};
-use docflow::scenario::model::TargetKind;
+use docflow::outcome::ScenarioReport;
+use docflow::scenario::model::{Scenario, TargetKind};
 use docflow::targets::Target;
 
 use super::doc::shared;
@@ -23,6 +24,12 @@ pub(super) async fn verdicts(root: &Path, page: &str) -> PageVerdict {
     let page = load_page(&root, page).unwrap();
     let extracted = extract(&page).unwrap();
     let conversion = convert(&page, &extracted, &Inference::default()).unwrap();
+    let report = run_on_mock(&conversion.scenario).await;
+    PageVerdict::new(&conversion, Some(&report), None)
+}
+
+/// Runs `scenario` in a fresh session of the embedded mock.
+pub(super) async fn run_on_mock(scenario: &Scenario) -> ScenarioReport {
     let target = Target::open(TargetKind::Mock)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message));
@@ -30,8 +37,7 @@ pub(super) async fn verdicts(root: &Path, page: &str) -> PageVerdict {
         .open_session()
         .await
         .unwrap_or_else(|e| panic!("{}", e.message));
-    let report = docflow::run_scenario(&conversion.scenario, &session).await;
-    PageVerdict::new(&conversion, Some(&report), None)
+    docflow::run_scenario(scenario, &session).await
 }
 
 fn verdict_at<'a>(v: &'a PageVerdict, at: &str) -> Vec<&'a Verdict> {

@@ -13,12 +13,12 @@ use docflow::doc::infer::Inference;
 use docflow::doc::markdown::load_page;
 use docflow::doc::source::DocsRoot;
 use docflow::doc::verdict::PageVerdict;
-use docflow::outcome::{ScenarioReport, StepOutcome};
+use docflow::outcome::StepOutcome;
 use docflow::scenario::load::load_str;
-use docflow::scenario::model::{Scenario, TargetKind};
-use docflow::targets::Target;
+use docflow::scenario::model::Scenario;
 
 use super::doc::shared;
+use super::doc_reach::run_on_mock;
 
 /// The Kong Identity how-tos (as the README's health report lists them).
 const KONG_IDENTITY: &[&str] = &[
@@ -47,17 +47,6 @@ fn printed(page: &str, conversion: &Conversion) -> (String, Scenario) {
     (yaml, scenario)
 }
 
-async fn run(scenario: &Scenario) -> ScenarioReport {
-    let target = Target::open(TargetKind::Mock)
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message));
-    let session = target
-        .open_session()
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message));
-    docflow::run_scenario(scenario, &session).await
-}
-
 /// `file:line` and verdict label of each step, in doc order.
 fn labels(v: &PageVerdict) -> Vec<(String, &'static str)> {
     v.steps
@@ -71,10 +60,10 @@ async fn a_converted_kong_identity_page_runs_like_doc_run() {
     let mut tally = Vec::new();
     for page in KONG_IDENTITY {
         let conversion = conversion(page);
-        let as_written = run(&conversion.scenario).await;
+        let as_written = run_on_mock(&conversion.scenario).await;
         let doc_run = PageVerdict::new(&conversion, Some(&as_written), None);
         let (yaml, scenario) = printed(page, &conversion);
-        let ran = run(&scenario).await;
+        let ran = run_on_mock(&scenario).await;
         let from_file = PageVerdict::new(&conversion, Some(&ran), None);
         assert_eq!(
             labels(&from_file),
@@ -97,7 +86,7 @@ async fn kong_identity_dcr_never_sends_the_access_token_placeholder() {
         yaml.contains("  ACCESS_TOKEN: {input: YOUR-ACCESS-TOKEN}\n"),
         "{yaml}"
     );
-    let report = run(&scenario).await;
+    let report = run_on_mock(&scenario).await;
     let gateway = report
         .steps
         .iter()
@@ -119,7 +108,7 @@ async fn kong_identity_dcr_never_sends_the_access_token_placeholder() {
     // Given with `--var`, it is sent as given.
     let mut given = scenario.clone();
     assert!(given.supply("ACCESS_TOKEN", "a-real-token"));
-    let report = run(&given).await;
+    let report = run_on_mock(&given).await;
     let gateway = report.steps.iter().find(|s| s.name == "call-gateway");
     assert!(
         gateway.is_some_and(|s| s.status.is_some()),
@@ -150,9 +139,9 @@ async fn every_page_with_a_reader_input_runs_like_doc_run_once_printed() {
         if c.reader_inputs.is_empty() || !c.unwritable.is_empty() || c.not_for_konnect.is_some() {
             continue;
         }
-        let doc_run = PageVerdict::new(&c, Some(&run(&c.scenario).await), None);
+        let doc_run = PageVerdict::new(&c, Some(&run_on_mock(&c.scenario).await), None);
         let (_, scenario) = printed(page, &c);
-        let from_file = PageVerdict::new(&c, Some(&run(&scenario).await), None);
+        let from_file = PageVerdict::new(&c, Some(&run_on_mock(&scenario).await), None);
         if labels(&doc_run) == labels(&from_file) {
             same += 1;
         } else {

@@ -34,6 +34,8 @@ struct PoolState {
     ready: Vec<SigningKey>,
     /// Bundled keys not yet handed out, still encoded: they count as ready.
     bundled: Vec<&'static str>,
+    /// Whether the bundled keys were added: each is handed out once per pool.
+    bundled_added: bool,
     target: usize,
     refill_started: bool,
     /// The last generation failure, so a broken generator is not retried in a hot loop.
@@ -75,9 +77,10 @@ impl KeyPool {
     /// Hands out the bundled test keys before any generated one (once per process; a second
     /// call adds nothing). Only for a mock nobody else can reach: the keys are public.
     pub fn add_bundled(&self) {
-        static ADDED: OnceLock<()> = OnceLock::new();
-        if ADDED.set(()).is_ok() {
-            self.lock().bundled = bundled_keys::encoded();
+        let mut state = self.lock();
+        if !state.bundled_added {
+            state.bundled_added = true;
+            state.bundled = bundled_keys::encoded();
         }
     }
 
@@ -197,7 +200,7 @@ mod tests {
     #[test]
     fn bundled_keys_are_handed_out_first_without_generating() {
         let pool = leaked(0);
-        pool.lock().bundled = bundled_keys::encoded();
+        pool.add_bundled();
         let bundled = pool.ready();
         assert!(bundled >= 100);
         let first = pool.try_take().expect("a bundled key");
@@ -209,6 +212,8 @@ mod tests {
             bundled - 2,
             "nothing was generated: the pool is full"
         );
+        pool.add_bundled();
+        assert_eq!(pool.ready(), bundled - 2, "a key is never handed out twice");
     }
 
     #[test]
