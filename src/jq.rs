@@ -5,16 +5,17 @@
 //! library and jaq-json values), so the language is real jq, not a hand-written subset.
 //!
 //! Scenario jq is sandboxed ([`sandbox`]): no environment, input, exit, printing or
-//! user-defined recursion, and each evaluation runs on its own thread with a bounded stack,
-//! a time budget and caps on its outputs, so a hostile program is an error, never a hang, an
+//! user-defined recursion, and each evaluation runs on an evaluation thread ([`workers`],
+//! reused between evaluations) with a bounded stack, a time budget and caps on its outputs, so a hostile program is an error, never a hang, an
 //! abort or a leak. Programs are compiled once per process (a bounded cache keyed by text)
 //! and the library's definitions are parsed once.
 
+mod path;
 pub mod sandbox;
+mod workers;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ use jaq_core::{Compiler, Ctx, ValX, Vars, data};
 use jaq_json::Val;
 use serde::Deserialize;
 use serde_json::Value;
+
+use workers::Unfinished;
 
 /// The compiled filter type: native functions over jaq-json values.
 type Filter = jaq_core::Filter<data::JustLut<Val>>;
@@ -40,9 +43,6 @@ const MAX_OUTPUT_DEPTH: usize = 512;
 /// Longest one evaluation may run.
 pub const TIME_LIMIT: Duration = Duration::from_secs(2);
 
-/// Stack of the evaluation thread: jaq recurses per nesting level of values and filters.
-const EVAL_STACK: usize = 64 * 1024 * 1024;
-
 /// Most compiled programs kept (the cache is emptied past it).
 const CACHE_CAPACITY: usize = 4_096;
 
@@ -52,6 +52,8 @@ pub struct Program {
     expr: String,
     /// Shared so a program can be cloned into every step that uses it.
     filter: Arc<Filter>,
+    /// The program as a plain path (`.data[0].id`), followed without jaq when it can be.
+    path: Option<Arc<path::Path>>,
 }
 
 impl fmt::Debug for Program {
@@ -82,10 +84,7 @@ impl Program {
     /// compiled in this process is reused.
     pub fn compile(expr: &str) -> Result<Self, JqError> {
         if let Some(filter) = cache().lock().ok().and_then(|c| c.get(expr).cloned()) {
-            return Ok(Self {
-                expr: expr.to_owned(),
-                filter,
-            });
+            return Ok(Self::new(expr, filter));
         }
         sandbox::check(expr)?;
         let defs = std_defs().iter().cloned();
@@ -112,10 +111,15 @@ impl Program {
             }
             cache.insert(expr.to_owned(), filter.clone());
         }
-        Ok(Self {
+        Ok(Self::new(expr, filter))
+    }
+
+    fn new(expr: &str, filter: Arc<Filter>) -> Self {
+        Self {
             expr: expr.to_owned(),
             filter,
-        })
+            path: path::Path::parse(expr).map(Arc::new),
+        }
     }
 
     /// The program's text.
@@ -127,36 +131,35 @@ impl Program {
     /// (`.a` on a number, `error("x")`) ends the run, and so does passing [`TIME_LIMIT`],
     /// [`MAX_OUTPUTS`] values or [`MAX_OUTPUT_BYTES`] bytes.
     ///
-    /// The evaluation runs on its own thread: a time-out returns an error at once and the
-    /// thread is abandoned (it ends with the process; the sandbox leaves no endless loop
+    /// The evaluation runs on an evaluation thread: a time-out returns an error at once and
+    /// the thread is abandoned (it ends when the job does; the sandbox leaves no endless loop
     /// in the language, only long ones).
     pub fn run(&self, input: &Value) -> Result<Vec<Value>, String> {
         self.run_within(input, TIME_LIMIT)
     }
 
     fn run_within(&self, input: &Value, limit: Duration) -> Result<Vec<Value>, String> {
-        // jaq values are not `Send`: the thread converts its own copy.
+        // A plain path needs no evaluation thread; anything it cannot answer goes to jaq.
+        if let Some(found) = self.path.as_ref().and_then(|p| p.follow(input))
+            && path::within_caps(found)
+        {
+            return Ok(vec![found.clone()]);
+        }
+        self.run_on_jaq(input, limit)
+    }
+
+    fn run_on_jaq(&self, input: &Value, limit: Duration) -> Result<Vec<Value>, String> {
+        // jaq values are not `Send`: the evaluation thread converts its own copy.
         let input = input.clone();
-        let (tx, rx) = mpsc::sync_channel(1);
         let filter = self.filter.clone();
         let expr = self.expr.clone();
-        let spawned = std::thread::Builder::new()
-            .name("docflow-jq".to_owned())
-            .stack_size(EVAL_STACK)
-            .spawn(move || {
-                let _ = tx.send(evaluate(&filter, input, &expr));
-            });
-        if let Err(e) = spawned {
-            return Err(format!("jq `{}` could not start: {e}", self.expr));
-        }
-        match rx.recv_timeout(limit) {
+        match workers::run_bounded(move || evaluate(&filter, input, &expr), limit) {
             Ok(result) => result,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
+            Err(Unfinished::TimedOut) => {
                 Err(format!("jq `{}` ran longer than {:?}", self.expr, limit))
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                Err(format!("jq `{}` failed unexpectedly", self.expr))
-            }
+            Err(Unfinished::NoThread(e)) => Err(format!("jq `{}` could not start: {e}", self.expr)),
+            Err(Unfinished::Failed) => Err(format!("jq `{}` failed unexpectedly", self.expr)),
         }
     }
 }
@@ -375,6 +378,40 @@ mod tests {
             [json!(7)]
         );
         assert_eq!(run(".missing", json!({})), [Value::Null]);
+    }
+
+    #[test]
+    fn plain_paths_answer_as_jaq_does() {
+        let inputs = [
+            json!({"id": "a1", "data": [{"id": 7, "name": "n"}], "meta": {"page": {"total": 1}}}),
+            json!({"data": []}),
+            json!({"data": "text", "id": null}),
+            json!([{"id": 1}, 2]),
+            json!(null),
+            json!(3),
+        ];
+        let exprs = [
+            ".",
+            ".id",
+            ".data[0].id",
+            ".data[3]",
+            ".meta.page.total",
+            ".[0]",
+            ".[0].id",
+            ".data.id",
+            ".id.deeper",
+        ];
+        for expr in exprs {
+            let program = Program::compile(expr).unwrap();
+            assert!(program.path.is_some(), "{expr}");
+            for input in &inputs {
+                assert_eq!(
+                    program.run(input),
+                    program.run_on_jaq(input, TIME_LIMIT),
+                    "{expr} on {input}"
+                );
+            }
+        }
     }
 
     #[test]

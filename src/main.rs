@@ -7,6 +7,12 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// mimalloc instead of the system allocator: a run is many small short-lived allocations
+/// (JSON values, headers, redacted strings) on several threads, where glibc's malloc spent
+/// about a seventh of the CPU time of `docflow run` (measured with `perf`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::args::Cli::parse();
     cli::logging::init(args.verbose);
