@@ -51,6 +51,9 @@ pub(crate) struct Plan {
     pub(crate) many: usize,
     /// `docflow run`/`hurl` pairs of the Hurl comparison (when `hurl` is on the `PATH`).
     pub(crate) hurl_rounds: usize,
+    /// `docflow run`/Tavern pairs of the Tavern comparison (when Tavern is installed): a Tavern
+    /// run takes seconds, so fewer than Hurl's.
+    pub(crate) tavern_rounds: usize,
     /// Print the JSON summary.
     pub(crate) json: bool,
 }
@@ -75,6 +78,7 @@ impl BenchArgs {
             process_rounds: if self.quick { 3 } else { 5 },
             many: if self.quick { 20 } else { 100 },
             hurl_rounds: if self.quick { 3 } else { 10 },
+            tavern_rounds: if self.quick { 1 } else { 3 },
             json: self.json,
         }
     }

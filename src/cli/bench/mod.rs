@@ -19,6 +19,8 @@ mod run;
 mod scenarios;
 mod setup;
 mod signing;
+mod standalone;
+mod tavern;
 mod unknown_kid;
 
 pub(crate) use args::BenchArgs;

@@ -20,7 +20,7 @@ use super::drive::{MakeRequest, Pass, drive};
 use super::memory::{self, MemoryFigures};
 use super::report::{Kind, Report, Target, duration, ms, round2};
 use super::setup::{Flow, setup, token_request};
-use super::{gateway, hurl, process, scenarios, signing, unknown_kid};
+use super::{gateway, hurl, process, scenarios, signing, tavern, unknown_kid};
 
 /// Runs the bench and prints its report; exits 1 when a count target fails, 2 when the bench
 /// could not run.
@@ -206,6 +206,10 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
     if let Some(hurl) = &hurl {
         hurl.figures(&mut report);
     }
+    let tavern = compare_with_tavern(&ctx).await?;
+    if let Ok(tavern) = &tavern {
+        tavern.figures(&mut report);
+    }
 
     let memory = MemoryFigures {
         start,
@@ -226,6 +230,10 @@ async fn measure(plan: &Plan) -> Result<Report, String> {
         None => report.note(
             "no `hurl` on the PATH (or no OIDC scenario): the comparison with Hurl was skipped",
         ),
+    }
+    match &tavern {
+        Ok(tavern) => tavern.targets(&mut report),
+        Err(why) => report.note(format!("the comparison with Tavern was skipped: {why}")),
     }
     memory.targets(&mut report);
     kid.targets(&mut report);
@@ -252,6 +260,36 @@ async fn compare_with_hurl(ctx: &Ctx<'_>) -> Result<Option<hurl::HurlFigures>, S
     hurl::measure(&ctx.http, exe, file, ctx.plan.hurl_rounds)
         .await
         .map(Some)
+}
+
+/// docflow against Tavern on the OIDC flow, when Tavern runs (see [`tavern::detect`]) and the
+/// scenario is in the folder; otherwise why it was skipped.
+async fn compare_with_tavern(
+    ctx: &Ctx<'_>,
+) -> Result<Result<tavern::TavernFigures, String>, String> {
+    let Some(file) = process::scenario(&ctx.plan.scenarios) else {
+        return Ok(Err(format!(
+            "no `{}` in `{}`",
+            process::SCENARIO,
+            ctx.plan.scenarios.display()
+        )));
+    };
+    let version = match tokio::task::spawn_blocking(tavern::detect)
+        .await
+        .map_err(|e| format!("the Tavern check stopped: {e}"))?
+    {
+        Ok(version) => version,
+        Err(why) => return Ok(Err(why)),
+    };
+    ctx.progress(&format!(
+        "tavern: `docflow run --target konnect` and {version} of `{}` on one standalone mock, {} \
+         pairs",
+        file.display(),
+        ctx.plan.tavern_rounds
+    ));
+    tavern::measure(&ctx.http, version, file, ctx.plan.tavern_rounds)
+        .await
+        .map(Ok)
 }
 
 /// `plan.requests` token requests for the how-to's client.
