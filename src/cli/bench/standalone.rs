@@ -200,25 +200,18 @@ fn timed(mut command: Command, what: &str) -> Result<(Duration, Duration), Strin
     }
 }
 
-/// User + system time of this process's waited-for children so far (`cutime` + `cstime` of
-/// `/proc/self/stat`, in clock ticks of 10 ms: Linux's `USER_HZ` is 100).
+/// User + system time of this process's waited-for children so far, from
+/// `getrusage(RUSAGE_CHILDREN)`: microseconds, where `/proc/self/stat`'s `cutime` counts
+/// 10 ms ticks, too coarse for runs of 15–25 ms.
 fn children_cpu() -> Result<Duration, String> {
-    let stat = std::fs::read_to_string("/proc/self/stat")
-        .map_err(|e| format!("cannot read `/proc/self/stat`: {e}"))?;
-    children_ticks(&stat)
-        .map(|ticks| Duration::from_millis(ticks * 10))
-        .ok_or_else(|| "`/proc/self/stat` has no `cutime`/`cstime`".to_owned())
-}
-
-/// `cutime` + `cstime` (fields 16 and 17) of a `/proc/PID/stat` line; the command name in
-/// parentheses may contain spaces, so fields are counted after its closing parenthesis.
-fn children_ticks(stat: &str) -> Option<u64> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // `rest` starts at field 3 (`state`).
-    let user: u64 = fields.get(16 - 3)?.parse().ok()?;
-    let system: u64 = fields.get(17 - 3)?.parse().ok()?;
-    Some(user + system)
+    use nix::sys::resource::{UsageWho, getrusage};
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN)
+        .map_err(|e| format!("cannot read the children's CPU time: {e}"))?;
+    let micros = |t: nix::sys::time::TimeVal| {
+        let us = i128::from(t.tv_sec()) * 1_000_000 + i128::from(t.tv_usec());
+        Duration::from_micros(u64::try_from(us).unwrap_or(0))
+    };
+    Ok(micros(usage.user_time()) + micros(usage.system_time()))
 }
 
 /// The OIDC scenario's steps in order, then its cleanups in reverse as `cleanup <step>`: the
@@ -248,12 +241,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_childrens_ticks_after_the_command_name() {
-        // A command name with spaces and a parenthesis; utime 5, stime 6, cutime 7, cstime 8.
-        let stat = "42 (doc flow) (x)) S 1 42 42 0 -1 4194304 100 0 0 0 5 6 7 8 20 0 1 0";
-        assert_eq!(children_ticks(stat), Some(15));
-        assert_eq!(children_ticks("42 (docflow) S 1"), None);
-        assert!(children_cpu().is_ok());
+    fn a_waited_for_child_adds_its_cpu_time_finer_than_ticks() {
+        let before = children_cpu().unwrap();
+        // About 30 ms of CPU in a child: more than zero, and not a multiple of 10 ms ticks.
+        let status = Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let spent = children_cpu().unwrap() - before;
+        assert!(spent > Duration::ZERO, "{spent:?}");
+        assert_ne!(
+            spent.as_micros() % 10_000,
+            0,
+            "{spent:?} looks like whole ticks"
+        );
     }
 
     #[test]
