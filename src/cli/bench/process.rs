@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::report::{Kind, Report, Target, duration, ms, round2};
 use super::signing::ratio;
+use super::standalone::children_cpu;
 
 /// The scenario the process figures use (the 2026 how-to).
 pub(crate) const SCENARIO: &str = "konnect-identity-oidc.yaml";
@@ -27,14 +28,23 @@ pub(crate) struct ProcessFigures {
     /// Whole-process time of `docflow run` with the file given `many` times, at its default
     /// `-j` (the cores).
     pub(crate) run_many: Duration,
+    /// CPU time (user + system) of that run: with the cores, what bounds it.
+    pub(crate) run_many_cpu: Duration,
     /// The scenarios that run at once there: `docflow run`'s default `-j`, the cores.
     pub(crate) jobs: usize,
     /// Peak resident memory of that run (`VmHWM`, sampled every 10 ms), in KiB.
     pub(crate) peak_kib: Option<u64>,
 }
 
-/// Runs `docflow <args>` to completion; its time and sampled peak memory.
-fn timed(args: &[&str], file: &Path, times: usize) -> Result<(Duration, Option<u64>), String> {
+/// What one timed child took.
+struct Timed {
+    wall: Duration,
+    cpu: Duration,
+    peak_kib: Option<u64>,
+}
+
+/// Runs `docflow <args>` to completion; its time, CPU time and sampled peak memory.
+fn timed(args: &[&str], file: &Path, times: usize) -> Result<Timed, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     let mut command = Command::new(exe);
     command.args(args);
@@ -44,6 +54,7 @@ fn timed(args: &[&str], file: &Path, times: usize) -> Result<(Duration, Option<u
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    let cpu_before = children_cpu()?;
     let started = Instant::now();
     let mut child = command
         .spawn()
@@ -53,6 +64,7 @@ fn timed(args: &[&str], file: &Path, times: usize) -> Result<(Duration, Option<u
     let sampler = PeakSampler::start(child.id());
     let status = child.wait().map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
+    let cpu = children_cpu()?.saturating_sub(cpu_before);
     let peak = sampler.stop();
     if !status.success() {
         return Err(format!(
@@ -61,7 +73,11 @@ fn timed(args: &[&str], file: &Path, times: usize) -> Result<(Duration, Option<u
             file.display()
         ));
     }
-    Ok((elapsed, peak))
+    Ok(Timed {
+        wall: elapsed,
+        cpu,
+        peak_kib: peak,
+    })
 }
 
 /// Reads a process's `VmHWM` every 10 ms on its own thread until stopped.
@@ -118,15 +134,20 @@ pub(crate) fn scenario(folder: &Path) -> Option<PathBuf> {
 pub(crate) fn measure(file: &Path, rounds: usize, many: usize) -> Result<ProcessFigures, String> {
     let (mut validate, mut run) = (Vec::new(), Vec::new());
     for _ in 0..rounds.max(1) {
-        validate.push(timed(&["validate"], file, 1)?.0);
-        run.push(timed(&["run"], file, 1)?.0);
+        validate.push(timed(&["validate"], file, 1)?.wall);
+        run.push(timed(&["run"], file, 1)?.wall);
     }
-    let (run_many, peak_kib) = timed(&["run"], file, many)?;
+    let Timed {
+        wall: run_many,
+        cpu: run_many_cpu,
+        peak_kib,
+    } = timed(&["run"], file, many)?;
     Ok(ProcessFigures {
         validate: median(validate),
         run: median(run),
         many,
         run_many,
+        run_many_cpu,
         jobs: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         peak_kib,
     })
@@ -154,14 +175,21 @@ impl ProcessFigures {
                 self.many, self.jobs
             ),
             format!(
-                "{:>9}  peak RSS {}",
+                "{:>9}  CPU {} ({} a scenario, start-up included)  peak RSS {}",
                 duration(self.run_many),
+                duration(self.run_many_cpu),
+                duration(self.run_many_cpu / u32::try_from(self.many.max(1)).unwrap_or(1)),
                 self.peak_kib.map_or("unknown".to_owned(), |k| format!(
                     "{:.1} MiB",
                     k as f64 / 1024.0
                 ))
             ),
-            json!({"ms": ms(self.run_many), "jobs": self.jobs, "peak_kib": self.peak_kib}),
+            json!({
+                "ms": ms(self.run_many),
+                "cpu_ms": ms(self.run_many_cpu),
+                "jobs": self.jobs,
+                "peak_kib": self.peak_kib
+            }),
         );
     }
 

@@ -203,7 +203,7 @@ fn timed(mut command: Command, what: &str) -> Result<(Duration, Duration), Strin
 /// User + system time of this process's waited-for children so far, from
 /// `getrusage(RUSAGE_CHILDREN)`: microseconds, where `/proc/self/stat`'s `cutime` counts
 /// 10 ms ticks, too coarse for runs of 15–25 ms.
-fn children_cpu() -> Result<Duration, String> {
+pub(super) fn children_cpu() -> Result<Duration, String> {
     use nix::sys::resource::{UsageWho, getrusage};
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN)
         .map_err(|e| format!("cannot read the children's CPU time: {e}"))?;
