@@ -7,8 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::json;
-
 use super::report::{Kind, Report, Target, round2};
 use super::signing::ratio;
 use super::standalone::{Side, Standalone, pairs};
@@ -98,19 +96,16 @@ pub(crate) async fn measure(
 impl HurlFigures {
     /// The table lines.
     pub(crate) fn figures(&self, report: &mut Report) {
-        report.figure(
-            "hurl_docflow",
-            "same mock: `docflow run --target konnect`, OIDC",
-            self.docflow.display(self.rounds),
-            self.docflow.json(),
-        );
-        let mut hurl = self.hurl.json();
-        hurl["version"] = json!(self.version);
-        report.figure(
-            "hurl_hurl",
-            format!("same mock: {}, the same 16 requests", self.version),
-            self.hurl.display(self.rounds),
-            hurl,
+        Side::figure_pair(
+            report,
+            ["hurl_docflow", "hurl_hurl"],
+            [
+                "same mock: `docflow run --target konnect`, OIDC".to_owned(),
+                format!("same mock: {}, the same 16 requests", self.version),
+            ],
+            [&self.docflow, &self.hurl],
+            &self.version,
+            self.rounds,
         );
     }
 

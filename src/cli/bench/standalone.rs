@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::report::{duration, ms};
+use super::report::{Report, duration, ms};
 
 /// The standalone mock, stopped when dropped, with a token of its organization that owns the
 /// quickstart control plane.
@@ -141,6 +141,30 @@ impl Side {
     /// The figure's JSON value.
     pub(crate) fn json(&self) -> Value {
         json!({"wall_ms": ms(self.wall), "cpu_ms": ms(self.cpu)})
+    }
+
+    /// The two table lines of a comparison: docflow's side, then the other tool's (its JSON
+    /// with the tool's `version`); `keys` name them in the JSON summary.
+    pub(crate) fn figure_pair(
+        report: &mut Report,
+        keys: [&'static str; 2],
+        labels: [String; 2],
+        sides: [&Side; 2],
+        version: &str,
+        rounds: usize,
+    ) {
+        let [docflow_label, other_label] = labels;
+        let [docflow, other] = sides;
+        let [docflow_key, other_key] = keys;
+        report.figure(
+            docflow_key,
+            docflow_label,
+            docflow.display(rounds),
+            docflow.json(),
+        );
+        let mut json = other.json();
+        json["version"] = json!(version);
+        report.figure(other_key, other_label, other.display(rounds), json);
     }
 
     fn of(times: &[(Duration, Duration)]) -> Self {

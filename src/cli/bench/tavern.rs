@@ -14,8 +14,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde_json::json;
-
 use super::report::{Kind, Report, Target};
 use super::signing::ratio;
 use super::standalone::{Side, Standalone, pairs};
@@ -179,19 +177,16 @@ fn fraction(r: f64) -> String {
 impl TavernFigures {
     /// The table lines.
     pub(crate) fn figures(&self, report: &mut Report) {
-        report.figure(
-            "tavern_docflow",
-            "same mock, Tavern pairs: `docflow run --target konnect`",
-            self.docflow.display(self.rounds),
-            self.docflow.json(),
-        );
-        let mut tavern = self.tavern.json();
-        tavern["version"] = json!(self.version);
-        report.figure(
-            "tavern_tavern",
-            format!("same mock, Tavern pairs: {}, 16 requests", self.version),
-            self.tavern.display(self.rounds),
-            tavern,
+        Side::figure_pair(
+            report,
+            ["tavern_docflow", "tavern_tavern"],
+            [
+                "same mock, Tavern pairs: `docflow run --target konnect`".to_owned(),
+                format!("same mock, Tavern pairs: {}, 16 requests", self.version),
+            ],
+            [&self.docflow, &self.tavern],
+            &self.version,
+            self.rounds,
         );
     }
 
