@@ -1,8 +1,9 @@
 //! A small POSIX-shell word splitter for the commands in the docs' ```sh blocks:
 //! [`split_commands`] turns text into [`Command`]s of words, handling single and double
 //! quotes, backslash escapes, `\` line continuations, comments, `;`/`&&`/`||` separators and
-//! `|` pipelines. It does not expand anything: `$VAR`, `${VAR}` and `$(…)` stay as written,
-//! because docflow keeps them as template variables.
+//! `|` pipelines, and here-documents (`cat <<EOF > app.py`: the lines up to `EOF` are the
+//! command's input, not commands). It does not expand anything: `$VAR`, `${VAR}` and `$(…)`
+//! stay as written, because docflow keeps them as template variables.
 
 /// One simple command (with the later stages of its pipeline, if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,6 +12,8 @@ pub struct Command {
     pub words: Vec<String>,
     /// Later pipeline stages (`| jq -r .id`), each as its words.
     pub pipeline: Vec<Vec<String>>,
+    /// The bodies of its here-documents (`<<EOF` … `EOF`), in order, without the delimiters.
+    pub heredocs: Vec<String>,
     /// 1-based line (inside the text given) where the command starts.
     pub line: usize,
 }
@@ -30,6 +33,8 @@ pub fn split_commands(text: &str) -> Result<Vec<Command>, ShellError> {
         chars: text.chars().collect(),
         pos: 0,
         line: 1,
+        pending: Vec::new(),
+        delimiter_next: None,
     }
     .run()
 }
@@ -38,6 +43,11 @@ struct Splitter {
     chars: Vec<char>,
     pos: usize,
     line: usize,
+    /// Here-documents opened on the current line, read once it ends: each delimiter, and
+    /// whether leading tabs are stripped (`<<-`).
+    pending: Vec<(String, bool)>,
+    /// After a bare `<<` or `<<-`: the next word is the delimiter (`true`: strip tabs).
+    delimiter_next: Option<bool>,
 }
 
 /// What ended a word or a command.
@@ -68,11 +78,16 @@ impl Splitter {
         let mut commands = Vec::new();
         let mut stages: Vec<Vec<String>> = vec![Vec::new()];
         let mut start_line = None;
+        let mut heredocs = Vec::new();
         loop {
             let token = self.next_token()?;
+            if matches!(token, Some(Token::End)) && self.at_line_start() {
+                heredocs.extend(self.read_heredocs());
+            }
             match token {
                 Some(Token::Word(word, line)) => {
                     start_line.get_or_insert(line);
+                    self.note_heredoc(&word);
                     if let Some(stage) = stages.last_mut() {
                         stage.push(word);
                     }
@@ -87,6 +102,7 @@ impl Splitter {
                         commands.push(Command {
                             words,
                             pipeline: taken,
+                            heredocs: std::mem::take(&mut heredocs),
                             line: start_line.unwrap_or(self.line),
                         });
                     }
@@ -97,6 +113,64 @@ impl Splitter {
                 }
             }
         }
+    }
+
+    /// Whether the last character consumed ended a line (an unescaped newline).
+    fn at_line_start(&self) -> bool {
+        self.pos > 0 && self.chars.get(self.pos - 1) == Some(&'\n')
+    }
+
+    /// Remembers the here-document a word opens: `<<EOF`, `<<-EOF`, `<<'EOF'` (quotes are
+    /// already resolved), or a bare `<<` whose delimiter is the next word. `<<<` is a
+    /// here-string, which opens none.
+    fn note_heredoc(&mut self, word: &str) {
+        if let Some(strip_tabs) = self.delimiter_next.take() {
+            self.pending.push((word.to_owned(), strip_tabs));
+            return;
+        }
+        let Some(rest) = word.strip_prefix("<<").filter(|r| !r.starts_with('<')) else {
+            return;
+        };
+        let (rest, strip_tabs) = match rest.strip_prefix('-') {
+            Some(r) => (r, true),
+            None => (rest, false),
+        };
+        if rest.is_empty() {
+            self.delimiter_next = Some(strip_tabs);
+        } else {
+            self.pending.push((rest.to_owned(), strip_tabs));
+        }
+    }
+
+    /// Reads the bodies of the pending here-documents, which start on the line just begun;
+    /// a body without its delimiter runs to the end of the text, as the shell reads it.
+    fn read_heredocs(&mut self) -> Vec<String> {
+        let mut bodies = Vec::new();
+        for (delimiter, strip_tabs) in std::mem::take(&mut self.pending) {
+            let mut body = String::new();
+            while self.peek(0).is_some() {
+                let mut line = String::new();
+                while let Some(c) = self.bump() {
+                    if c == '\n' {
+                        break;
+                    }
+                    line.push(c);
+                }
+                let line = line.trim_end_matches('\r');
+                let compared = if strip_tabs {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
+                if compared == delimiter {
+                    break;
+                }
+                body.push_str(line);
+                body.push('\n');
+            }
+            bodies.push(body);
+        }
+        bodies
     }
 
     /// The next word or operator; `None` at the end of the text.
@@ -310,6 +384,41 @@ mod tests {
                 "x y"
             ]
         );
+    }
+
+    #[test]
+    fn here_documents_are_input_not_commands() {
+        let text = "cat <<EOF > app.py\nimport os\nprint(os.environ[\"X\"])\nEOF\necho done\n\
+                    cat <<'END' | deck gateway apply -\n_format_version: \"3.0\"\nEND\n\
+                    cat <<- T\n\tindented\n\tT\ncat x <<<here\n";
+        let cmds = split_commands(text).unwrap();
+        let summary: Vec<_> = cmds
+            .iter()
+            .map(|c| (c.words.join(" "), c.line, c.heredocs.clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "cat <<EOF > app.py".to_owned(),
+                    1,
+                    vec!["import os\nprint(os.environ[\"X\"])\n".to_owned()]
+                ),
+                ("echo done".to_owned(), 5, vec![]),
+                (
+                    "cat <<END".to_owned(),
+                    6,
+                    vec!["_format_version: \"3.0\"\n".to_owned()]
+                ),
+                ("cat <<- T".to_owned(), 9, vec!["\tindented\n".to_owned()]),
+                ("cat x <<<here".to_owned(), 12, vec![]),
+            ]
+        );
+        assert_eq!(cmds[2].pipeline, [vec!["deck", "gateway", "apply", "-"]]);
+        // A body without its delimiter runs to the end, as in the shell.
+        let open = split_commands("cat <<EOF\nno end").unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].heredocs, ["no end\n"]);
     }
 
     #[test]

@@ -91,15 +91,23 @@ impl Builder<'_> {
 /// caught where it is used: the step needing it is reported). Anything else (`deck`,
 /// `kubectl`, `docker`, a file written for a later command) may change what the target does.
 const READ_ONLY_COMMANDS: &[&str] = &[
-    "echo", "printf", "sleep", "export", "jq", "cat", "open", "xdg-open", "#",
+    "echo", "printf", "sleep", "export", "jq", "cat", "open", "xdg-open",
+    "#", // prints, waits
+    "base64", "grep", "head", "tail", "tr", "cut", "sort", "uniq",
+    "wc", // filters in a pipeline
 ];
 
-/// Whether a shell command docflow does not run may change the target's state.
+/// Whether a shell command docflow does not run may change the target's state: it writes a
+/// file, or a stage of its pipeline runs something other than a read-only command
+/// (`cat <<EOF | kubectl apply -f -`).
 fn shell_changes_state(text: &str) -> bool {
-    let first = text.split_whitespace().next().unwrap_or("");
     let writes_file = text.contains(" > ") || text.contains(" >> ") || text.contains("| tee");
     let quickstart = text.contains("get.konghq.com/quickstart");
-    writes_file || !(READ_ONLY_COMMANDS.contains(&first) || quickstart)
+    let runs_other = text.split(" | ").any(|stage| {
+        let first = stage.split_whitespace().next().unwrap_or("");
+        !READ_ONLY_COMMANDS.contains(&first)
+    });
+    writes_file || (runs_other && !quickstart)
 }
 
 /// Whether a construct docflow lists as not run may change the target's state: HTTP checks
@@ -121,4 +129,24 @@ pub(super) fn first_words(text: &str) -> String {
         out.push_str(" …");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pipeline_into_a_tool_or_a_written_file_changes_state() {
+        assert!(!shell_changes_state("echo $ACCESS_TOKEN"));
+        assert!(!shell_changes_state("cat config.yaml | jq .services"));
+        assert!(!shell_changes_state(
+            "echo -n $CLIENT_ID:$CLIENT_SECRET | base64"
+        ));
+        assert!(shell_changes_state("cat <<EOF | kumactl apply -f -"));
+        assert!(shell_changes_state("cat <<EOF > app.py"));
+        assert!(shell_changes_state("deck gateway sync kong.yaml"));
+        assert!(!shell_changes_state(
+            "curl -Ls https://get.konghq.com/quickstart | bash -s"
+        ));
+    }
 }
