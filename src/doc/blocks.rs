@@ -365,7 +365,10 @@ fn next_block(
             )
             .with_help(format!("close it with a line holding `{marker}`")));
         };
-        if matches!(lang.as_str(), "sh" | "bash" | "shell" | "console") {
+        // The docs mark sample output with `{:.no-copy-code}` after the fence: it shows what
+        // a command prints, so its lines are not commands to run.
+        let sample_output = lines.get(end + 1).is_some_and(|l| is_no_copy_code(&l.text));
+        if matches!(lang.as_str(), "sh" | "bash" | "shell" | "console") && !sample_output {
             shell_blocks(&lines[i + 1..end], line, blocks, warnings);
         }
         return Ok(end + 1);
@@ -664,6 +667,13 @@ fn tagged_block(
         }
     };
     Block { location, kind }
+}
+
+/// Whether a line is a kramdown attribute list holding `no-copy-code` (`{:.no-copy-code}`,
+/// `{:.no-copy-code .collapsible}`).
+fn is_no_copy_code(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with("{:") && t.ends_with('}') && t.contains("no-copy-code")
 }
 
 fn find_fence_end(lines: &[Line], open: usize, marker: &str) -> Option<usize> {
@@ -1072,6 +1082,21 @@ mod tests {
         ]);
         let page = load_page(&tmp.root(), "app/p.md").unwrap();
         (tmp, page)
+    }
+
+    #[test]
+    fn sample_output_marked_no_copy_code_is_not_read_as_commands() {
+        let (_tmp, page) = load(
+            "```sh\nResource attributes:\n     -> service.name: Str(kong-dev)\n```\n{:.no-copy-code .collapsible}\n\n```sh\nkubectl get pods\n```\n",
+        );
+        let x = extract(&page).unwrap();
+        let shells: Vec<_> = x
+            .blocks
+            .iter()
+            .filter(|b| matches!(b.kind, BlockKind::Shell(_)))
+            .map(|b| b.location.to_string())
+            .collect();
+        assert_eq!(shells, ["app/p.md:12"]);
     }
 
     #[test]
