@@ -17,7 +17,7 @@ use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::{self, Entity};
 use super::markdown::{Line, Page, fence_marker, liquid_tag};
 use super::ordered::{Ordered, OrderedExt as _, parse_yaml};
-use super::shell_words::split_commands;
+use super::shell_words::{COMPOUND_OPENERS, Command, split_commands};
 use super::site;
 
 /// Keys of `{% konnect_api_request %}` (see `shared/facts/konnect.md` §4.1).
@@ -745,6 +745,17 @@ fn shell_blocks(
                     )),
                 }
             }
+        } else if let Some((opener, kind)) = compound_kind(&cmd) {
+            blocks.push(Block {
+                location,
+                kind: BlockKind::NotRun(NotRun {
+                    construct: format!("shell `{opener}` {kind}"),
+                    reason: format!(
+                        "docflow does not run shell {kind}s: the commands inside (requests \
+                         included) are not sent"
+                    ),
+                }),
+            });
         } else if let Some(request) = curl_command::parse(&cmd.words) {
             if !request.unknown.is_empty() {
                 warnings.push(Diagnostic::warning(
@@ -776,6 +787,20 @@ fn shell_blocks(
             });
         }
     }
+}
+
+/// The word that opens a compound command and `loop` or `conditional`, when a command is
+/// (or pipes into) one.
+fn compound_kind(cmd: &Command) -> Option<(&str, &'static str)> {
+    let opener = std::iter::once(&cmd.words)
+        .chain(&cmd.pipeline)
+        .filter_map(|stage| stage.first())
+        .find(|w| COMPOUND_OPENERS.contains(&w.as_str()))?;
+    let kind = match opener.as_str() {
+        "if" | "case" => "conditional",
+        _ => "loop",
+    };
+    Some((opener, kind))
 }
 
 /// The YAML between a tag and its end tag, dedented.

@@ -27,16 +27,63 @@ pub struct ShellError {
     pub message: String,
 }
 
-/// Splits `text` into commands.
+/// Words that open a compound command (`for … do … done`, `if … then … fi`).
+pub const COMPOUND_OPENERS: &[&str] = &["for", "while", "until", "if", "case", "select"];
+
+/// Words that close one.
+const COMPOUND_CLOSERS: &[&str] = &["done", "fi", "esac"];
+
+/// Splits `text` into commands; a compound command (`for _ in {1..6}; do curl …; done`) is
+/// one command whose words are its parts' words joined by `;`.
 pub fn split_commands(text: &str) -> Result<Vec<Command>, ShellError> {
-    Splitter {
+    let simple = Splitter {
         chars: text.chars().collect(),
         pos: 0,
         line: 1,
         pending: Vec::new(),
         delimiter_next: None,
     }
-    .run()
+    .run()?;
+    Ok(group_compounds(simple))
+}
+
+/// The words that start `command` or one of its pipeline stages, after the keywords that
+/// only continue a compound command (`do for b in …` starts a nested `for`).
+fn stage_starts(command: &Command) -> impl Iterator<Item = &str> {
+    std::iter::once(&command.words)
+        .chain(&command.pipeline)
+        .filter_map(|stage| {
+            stage
+                .iter()
+                .map(String::as_str)
+                .find(|w| !matches!(*w, "do" | "then" | "else" | "elif" | "!"))
+        })
+}
+
+/// Merges the parts of each compound command into one command, from the part that opens it
+/// to the one that closes it (or the end of the text, when it is never closed).
+fn group_compounds(commands: Vec<Command>) -> Vec<Command> {
+    let mut out: Vec<Command> = Vec::new();
+    let mut depth = 0usize;
+    for command in commands {
+        let opens = stage_starts(&command)
+            .filter(|w| COMPOUND_OPENERS.contains(w))
+            .count();
+        let closes = stage_starts(&command)
+            .filter(|w| COMPOUND_CLOSERS.contains(w))
+            .count();
+        match out.last_mut() {
+            Some(group) if depth > 0 => {
+                group.words.push(";".to_owned());
+                group.words.extend(command.words);
+                group.pipeline = command.pipeline;
+                group.heredocs.extend(command.heredocs);
+            }
+            _ => out.push(command),
+        }
+        depth = (depth + opens).saturating_sub(closes);
+    }
+    out
 }
 
 struct Splitter {
@@ -384,6 +431,38 @@ mod tests {
                 "x y"
             ]
         );
+    }
+
+    #[test]
+    fn compound_commands_are_one_command() {
+        let text = "for _ in {1..2}; do \\\n  curl -s -i $URL/anything; \\\n  echo; sleep 1; \\\ndone | grep -E 'X-Cache'\necho after\nfor a in x; do for b in y; do echo; done; done\nif true; then echo; fi\n";
+        let cmds = split_commands(text).unwrap();
+        let summary: Vec<_> = cmds
+            .iter()
+            .map(|c| {
+                (
+                    c.words.first().cloned().unwrap_or_default(),
+                    c.line,
+                    c.pipeline.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("for".to_owned(), 1, 1),
+                ("echo".to_owned(), 5, 0),
+                ("for".to_owned(), 6, 0),
+                ("if".to_owned(), 7, 0)
+            ]
+        );
+        assert_eq!(
+            cmds[0].words.join(" "),
+            "for _ in {1..2} ; do curl -s -i $URL/anything ; echo ; sleep 1 ; done"
+        );
+        assert_eq!(cmds[0].pipeline, [vec!["grep", "-E", "X-Cache"]]);
+        // Never closed: the rest of the text belongs to it.
+        assert_eq!(split_commands("while true; do\necho").unwrap().len(), 1);
     }
 
     #[test]
