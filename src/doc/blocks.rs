@@ -17,7 +17,7 @@ use super::diagnostic::{Diagnostic, DocLocation};
 use super::entities::{self, Entity};
 use super::markdown::{Line, Page, fence_marker, liquid_tag};
 use super::ordered::{Ordered, OrderedExt as _, parse_yaml};
-use super::shell_words::{COMPOUND_OPENERS, Command, split_commands};
+use super::shell_words::{Command, split_commands};
 use super::site;
 
 /// Keys of `{% konnect_api_request %}` (see `shared/facts/konnect.md` §4.1).
@@ -792,11 +792,8 @@ fn shell_blocks(
 /// The word that opens a compound command and `loop` or `conditional`, when a command is
 /// (or pipes into) one.
 fn compound_kind(cmd: &Command) -> Option<(&str, &'static str)> {
-    let opener = std::iter::once(&cmd.words)
-        .chain(&cmd.pipeline)
-        .filter_map(|stage| stage.first())
-        .find(|w| COMPOUND_OPENERS.contains(&w.as_str()))?;
-    let kind = match opener.as_str() {
+    let opener = cmd.compound_opener()?;
+    let kind = match opener {
         "if" | "case" => "conditional",
         _ => "loop",
     };

@@ -12,8 +12,6 @@ pub struct Command {
     pub words: Vec<String>,
     /// Later pipeline stages (`| jq -r .id`), each as its words.
     pub pipeline: Vec<Vec<String>>,
-    /// The bodies of its here-documents (`<<EOF` … `EOF`), in order, without the delimiters.
-    pub heredocs: Vec<String>,
     /// 1-based line (inside the text given) where the command starts.
     pub line: usize,
 }
@@ -28,7 +26,7 @@ pub struct ShellError {
 }
 
 /// Words that open a compound command (`for … do … done`, `if … then … fi`).
-pub const COMPOUND_OPENERS: &[&str] = &["for", "while", "until", "if", "case", "select"];
+const COMPOUND_OPENERS: &[&str] = &["for", "while", "until", "if", "case", "select"];
 
 /// Words that close one.
 const COMPOUND_CLOSERS: &[&str] = &["done", "fi", "esac"];
@@ -45,6 +43,14 @@ pub fn split_commands(text: &str) -> Result<Vec<Command>, ShellError> {
     }
     .run()?;
     Ok(group_compounds(simple))
+}
+
+impl Command {
+    /// The word that opens the compound command this is or pipes into (`for`, `while`, `if`,
+    /// …), if it is one.
+    pub fn compound_opener(&self) -> Option<&str> {
+        stage_starts(self).find(|w| COMPOUND_OPENERS.contains(w))
+    }
 }
 
 /// The words that start `command` or one of its pipeline stages, after the keywords that
@@ -77,7 +83,6 @@ fn group_compounds(commands: Vec<Command>) -> Vec<Command> {
                 group.words.push(";".to_owned());
                 group.words.extend(command.words);
                 group.pipeline = command.pipeline;
-                group.heredocs.extend(command.heredocs);
             }
             _ => out.push(command),
         }
@@ -125,11 +130,10 @@ impl Splitter {
         let mut commands = Vec::new();
         let mut stages: Vec<Vec<String>> = vec![Vec::new()];
         let mut start_line = None;
-        let mut heredocs = Vec::new();
         loop {
             let token = self.next_token()?;
             if matches!(token, Some(Token::End)) && self.at_line_start() {
-                heredocs.extend(self.read_heredocs());
+                self.skip_heredocs();
             }
             match token {
                 Some(Token::Word(word, line)) => {
@@ -149,7 +153,6 @@ impl Splitter {
                         commands.push(Command {
                             words,
                             pipeline: taken,
-                            heredocs: std::mem::take(&mut heredocs),
                             line: start_line.unwrap_or(self.line),
                         });
                     }
@@ -189,12 +192,11 @@ impl Splitter {
         }
     }
 
-    /// Reads the bodies of the pending here-documents, which start on the line just begun;
-    /// a body without its delimiter runs to the end of the text, as the shell reads it.
-    fn read_heredocs(&mut self) -> Vec<String> {
-        let mut bodies = Vec::new();
+    /// Skips the bodies of the pending here-documents, which start on the line just begun
+    /// (a command's input, not commands); a body without its delimiter runs to the end of the
+    /// text, as the shell reads it.
+    fn skip_heredocs(&mut self) {
         for (delimiter, strip_tabs) in std::mem::take(&mut self.pending) {
-            let mut body = String::new();
             while self.peek(0).is_some() {
                 let mut line = String::new();
                 while let Some(c) = self.bump() {
@@ -212,12 +214,8 @@ impl Splitter {
                 if compared == delimiter {
                     break;
                 }
-                body.push_str(line);
-                body.push('\n');
             }
-            bodies.push(body);
         }
-        bodies
     }
 
     /// The next word or operator; `None` at the end of the text.
@@ -471,33 +469,21 @@ mod tests {
                     cat <<'END' | deck gateway apply -\n_format_version: \"3.0\"\nEND\n\
                     cat <<- T\n\tindented\n\tT\ncat x <<<here\n";
         let cmds = split_commands(text).unwrap();
-        let summary: Vec<_> = cmds
-            .iter()
-            .map(|c| (c.words.join(" "), c.line, c.heredocs.clone()))
-            .collect();
+        let summary: Vec<_> = cmds.iter().map(|c| (c.words.join(" "), c.line)).collect();
         assert_eq!(
             summary,
             [
-                (
-                    "cat <<EOF > app.py".to_owned(),
-                    1,
-                    vec!["import os\nprint(os.environ[\"X\"])\n".to_owned()]
-                ),
-                ("echo done".to_owned(), 5, vec![]),
-                (
-                    "cat <<END".to_owned(),
-                    6,
-                    vec!["_format_version: \"3.0\"\n".to_owned()]
-                ),
-                ("cat <<- T".to_owned(), 9, vec!["\tindented\n".to_owned()]),
-                ("cat x <<<here".to_owned(), 12, vec![]),
+                ("cat <<EOF > app.py".to_owned(), 1),
+                ("echo done".to_owned(), 5),
+                ("cat <<END".to_owned(), 6),
+                ("cat <<- T".to_owned(), 9),
+                ("cat x <<<here".to_owned(), 12),
             ]
         );
         assert_eq!(cmds[2].pipeline, [vec!["deck", "gateway", "apply", "-"]]);
         // A body without its delimiter runs to the end, as in the shell.
-        let open = split_commands("cat <<EOF\nno end").unwrap();
+        let open = split_commands("cat <<EOF\nno end\necho not a command").unwrap();
         assert_eq!(open.len(), 1);
-        assert_eq!(open[0].heredocs, ["no end\n"]);
     }
 
     #[test]
