@@ -14,6 +14,8 @@ pub(crate) mod exchange_diff;
 pub(crate) mod files;
 #[cfg(feature = "harness")]
 pub(crate) mod image;
+#[cfg(feature = "harness")]
+pub(crate) mod lanes;
 pub(crate) mod logging;
 pub(crate) mod mock;
 #[cfg(feature = "harness")]

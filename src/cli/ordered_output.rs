@@ -6,7 +6,6 @@
 use tokio::sync::mpsc::{
     UnboundedReceiver, UnboundedSender, error::TryRecvError, unbounded_channel,
 };
-use tokio::task::{JoinError, JoinHandle};
 
 /// Text for stdout or stderr, newlines included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +66,12 @@ impl Pending {
     /// Hands every chunk to `sink` as it arrives, until `task` (the scenario writing it) has
     /// ended and everything it wrote is out; then its result. Waiting for the task rather than
     /// for the channel to close keeps a stray clone of the [`Output`] from stalling the run.
-    pub(crate) async fn drain_until<T>(
+    pub(crate) async fn drain_until<F: Future>(
         mut self,
-        mut task: JoinHandle<T>,
+        task: F,
         sink: &mut impl FnMut(Chunk),
-    ) -> Result<T, JoinError> {
+    ) -> F::Output {
+        let mut task = std::pin::pin!(task);
         let done = loop {
             tokio::select! {
                 biased;

@@ -3,13 +3,15 @@
 //! defect; 2 a usage or load error; 3 the target could not open; 128+signal interrupted
 //! (SIGINT, SIGTERM and SIGHUP are handled alike: cleanups in reverse, reports written).
 //!
-//! With `-j N` (default: the cores) up to N scenarios run at once on the one target, sharing
-//! its mock and HTTP client; each one's output is kept apart and printed in the input order,
-//! so the report reads as a sequential run's would.
+//! With `-j N` (default: the cores) up to N scenarios run at once on the one target, spread
+//! over one thread per core ([`super::lanes`]), each with its own HTTP client and, on the
+//! embedded mock, its own listeners of the one mock; each one's output is kept apart and
+//! printed in the input order, so the report reads as a sequential run's would.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use docflow::outcome::ScenarioReport;
 use docflow::report::junit::Unrun;
@@ -17,12 +19,12 @@ use docflow::scenario::load::load_file;
 use docflow::scenario::model::{Scenario, TargetKind};
 use docflow::targets::Target;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::{oneshot, watch};
 
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
-use super::ordered_output::{Chunk, Pending, channel};
+use super::lanes::{run_lanes, split};
+use super::ordered_output::{Chunk, Output, Pending, channel};
 use super::record::Recorder;
 use super::run_file::{FileRun, Options, Outcome, run_file};
 use super::snapshots::Snapshots;
@@ -168,8 +170,8 @@ pub(crate) async fn run(args: RunArgs) -> ExitCode {
     ExitCode::from(exit_code(&tally))
 }
 
-/// Runs every file, up to `jobs` at once, printing each one's output and rewriting the JUnit
-/// report in the input order, whichever finishes first.
+/// Runs every file, up to `jobs` at once on the lanes, printing each one's output and
+/// rewriting the JUnit report in the input order, whichever finishes first.
 async fn run_all(
     files: Vec<PathBuf>,
     jobs: usize,
@@ -179,67 +181,87 @@ async fn run_all(
 ) -> Tally {
     let signals = listen_for_signals();
     let (started, mut runs) = unbounded_channel();
-    tokio::spawn(start_in_order(
-        files,
-        jobs,
-        target,
-        options,
-        signals.clone(),
+    let slots = split(jobs, files.len(), cores());
+    let queue = Arc::new(Queue {
+        files: Mutex::new(files.into()),
+        signals: signals.clone(),
         started,
-    ));
+    });
+    let lanes = tokio::spawn(run_lanes(slots, target, move |target| {
+        work(Arc::clone(&queue), target, Arc::clone(&options))
+    }));
     let mut tally = Tally::default();
-    while let Some((pending, task)) = runs.recv().await {
-        let joined = pending.drain_until(task, &mut |c: Chunk| c.print()).await;
+    while let Some((pending, result)) = runs.recv().await {
+        let joined = pending.drain_until(result, &mut |c: Chunk| c.print()).await;
         match joined {
-            Ok(run) => tally.add(run),
-            Err(e) => tally.failed.push(format!("(a scenario stopped: {e})")),
+            Ok(Ok(run)) => tally.add(run),
+            Ok(Err(e)) => tally.failed.push(format!("(a scenario stopped: {e})")),
+            Err(_) => tally
+                .failed
+                .push("(a scenario stopped: its lane ended)".to_owned()),
         }
         if let Some(path) = junit {
             write_junit(path, &mut tally);
         }
     }
+    let _ = lanes.await;
     tally.interrupted_by = *signals.borrow();
     tally
 }
 
-/// A started scenario: its output so far and its task.
-type Started = (Pending, JoinHandle<FileRun>);
+/// The cores, the most lanes a run uses.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
 
-/// Starts each file's scenario in the input order, at most `jobs` at once, and hands each one
-/// to the printer as it starts. After a signal nothing more starts (the running ones are
-/// cancelled by it and run their cleanups).
-async fn start_in_order(
-    files: Vec<PathBuf>,
-    jobs: usize,
-    target: Target,
-    options: Arc<Options>,
+/// A started scenario: its output so far and, once it ended, its result (`Err` when its task
+/// panicked or was cancelled).
+type Started = (Pending, oneshot::Receiver<Result<FileRun, String>>);
+
+/// The files not started yet, shared by every slot of every lane. Files start in the input
+/// order, each handed to the printer as it starts; after a signal nothing more starts (the
+/// running ones are cancelled by it and run their cleanups).
+struct Queue {
+    files: Mutex<VecDeque<PathBuf>>,
     signals: watch::Receiver<Option<i32>>,
     started: UnboundedSender<Started>,
-) {
-    let slots = Arc::new(Semaphore::new(jobs.max(1)));
-    for file in files {
-        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
-            return;
-        };
-        if signals.borrow().is_some() {
-            return;
+}
+
+/// The next file to run, with where its output and result go.
+struct Job {
+    file: PathBuf,
+    out: Output,
+    done: oneshot::Sender<Result<FileRun, String>>,
+}
+
+impl Queue {
+    /// Takes the next file and hands its output to the printer, under one lock so the
+    /// printer sees the files in the input order.
+    fn next(&self) -> Option<Job> {
+        let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.signals.borrow().is_some() {
+            return None;
         }
+        let file = files.pop_front()?;
         let (out, pending) = channel();
-        let job = run_file(
+        let (done, result) = oneshot::channel();
+        self.started.send((pending, result)).ok()?;
+        Some(Job { file, out, done })
+    }
+}
+
+/// One slot: runs the queue's next file on `target` until the queue is empty (or a signal
+/// came). Each file runs as a task of its own, so a panic ends that scenario only.
+async fn work(queue: Arc<Queue>, target: Target, options: Arc<Options>) {
+    while let Some(Job { file, out, done }) = queue.next() {
+        let run = tokio::spawn(run_file(
             file,
             target.clone(),
             Arc::clone(&options),
-            signals.clone(),
+            queue.signals.clone(),
             out,
-        );
-        let task = tokio::spawn(async move {
-            let run = job.await;
-            drop(slot);
-            run
-        });
-        if started.send((pending, task)).is_err() {
-            return;
-        }
+        ));
+        let _ = done.send(run.await.map_err(|e| e.to_string()));
     }
 }
 

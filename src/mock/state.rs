@@ -1,7 +1,7 @@
 //! [`MockState`]: everything the mock's handlers share, behind one `Arc`.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::config::MockConfig;
 use super::control_planes::ControlPlaneStore;
@@ -10,6 +10,36 @@ use super::gateway::GatewayCache;
 use super::identity::IdentityStore;
 use super::journal::Journal;
 use super::principals::PrincipalStore;
+
+/// The pair of listeners a request came in on: the mock's first pair, or a door opened for
+/// another runtime (see `MockServer::open_door`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listeners {
+    /// The API listener's address.
+    pub api: SocketAddr,
+    /// The proxy listener's address.
+    pub proxy: SocketAddr,
+}
+
+tokio::task_local! {
+    /// Set around the handling of every request (`server::serve_pair`): the gateway's
+    /// `X-Forwarded-Port` is the port its client connected to, and its calls to the mock's
+    /// own issuers go to the API listener of the same pair, so they are answered on the
+    /// runtime that serves that pair.
+    static LISTENERS: Listeners;
+}
+
+impl Listeners {
+    /// The pair the request being handled came in on, if it came in on one.
+    pub fn current() -> Option<Self> {
+        LISTENERS.try_with(|l| *l).ok()
+    }
+
+    /// Runs `future` (a request's handling) as having come in on this pair.
+    pub async fn scope<F: std::future::Future>(self, future: F) -> F::Output {
+        LISTENERS.scope(self, future).await
+    }
+}
 
 /// Shared state of one mock instance.
 #[derive(Debug)]
@@ -65,34 +95,46 @@ impl MockState {
 /// system CA store (a `FROM scratch` image) the platform verifier cannot start; then that
 /// client trusts no certificate at all (`https` upstreams fail, plain `http` works) instead
 /// of panicking, which is what `Client::default()` would do.
-#[derive(Debug)]
+///
+/// The `http` client is kept per tokio runtime: a pooled connection is driven by a task of the
+/// runtime that opened it, and the mock's own issuers, which most of these calls go to, are
+/// answered on the runtime of the listener pair the call goes to (see [`Listeners`]), so a
+/// runtime's calls stay on its thread.
+#[derive(Debug, Default)]
 pub struct Outbound {
-    http: reqwest::Client,
+    http: Mutex<Vec<(Option<tokio::runtime::Id>, reqwest::Client)>>,
     https: OnceLock<reqwest::Client>,
 }
 
-impl Default for Outbound {
-    fn default() -> Self {
-        Self {
-            http: without_roots(),
-            https: OnceLock::new(),
-        }
-    }
-}
+/// Runtimes whose `http` client is kept; a test binary starts one per test, so the oldest
+/// is dropped past this.
+const KEEP_RUNTIMES: usize = 16;
 
 impl Outbound {
     /// The client for `url`.
-    pub fn to(&self, url: &url::Url) -> &reqwest::Client {
+    pub fn to(&self, url: &url::Url) -> reqwest::Client {
         if url.scheme() == "https" {
-            self.https.get_or_init(|| {
-                builder().build().unwrap_or_else(|error| {
-                    tracing::warn!(%error, "no usable CA store: the gateway will not reach https upstreams");
-                    without_roots()
+            return self
+                .https
+                .get_or_init(|| {
+                    builder().build().unwrap_or_else(|error| {
+                        tracing::warn!(%error, "no usable CA store: the gateway will not reach https upstreams");
+                        without_roots()
+                    })
                 })
-            })
-        } else {
-            &self.http
+                .clone();
         }
+        let runtime = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
+        let mut clients = self.http.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, client)) = clients.iter().find(|(id, _)| *id == runtime) {
+            return client.clone();
+        }
+        let client = without_roots();
+        if clients.len() >= KEEP_RUNTIMES {
+            clients.remove(0);
+        }
+        clients.push((runtime, client.clone()));
+        client
     }
 }
 

@@ -5,13 +5,14 @@
 //! real org: it creates the control plane `quickstart`, whose data plane the mock serves under
 //! `{proxy}/dp/{control_plane_id}`.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::error::{TargetCode, TargetError};
 use super::session::{Session, new_run_id, random_alnum};
 use crate::http::{HttpClient, Prepared, RetryPolicy};
 use crate::mock::identity::key_pool::KeyPool;
+use crate::mock::server::Door;
 use crate::mock::{MockConfig, MockServer};
 use crate::scenario::model::TargetKind;
 use crate::secret::Secret;
@@ -20,9 +21,12 @@ use crate::secret::Secret;
 pub const QUICKSTART: &str = "quickstart";
 
 /// The embedded mock, shared by the whole process.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MockTarget {
     server: &'static MockServer,
+    /// Where this handle's sessions send their requests, when not to the mock's first
+    /// listeners (see [`MockTarget::with_door`]).
+    door: Option<Arc<Door>>,
 }
 
 /// Signing keys the process's pool keeps ready for the embedded mock.
@@ -47,7 +51,7 @@ impl MockTarget {
             .map_err(|e| e.to_string())
         });
         match server {
-            Ok(server) => Ok(Self { server }),
+            Ok(server) => Ok(Self { server, door: None }),
             Err(e) => Err(TargetError::new(
                 TargetCode::MockStart,
                 format!("cannot start the embedded mock: {e}"),
@@ -60,14 +64,29 @@ impl MockTarget {
         self.server
     }
 
+    /// The same mock, its sessions served by listeners of the current tokio runtime (a
+    /// [`Door`]), open while a clone of the returned handle is. The mock's state (its
+    /// organizations and entities) is the one every handle shares.
+    pub async fn with_door(&self) -> Result<Self, TargetError> {
+        let door = self.server.open_door().await.map_err(|e| {
+            TargetError::new(
+                TargetCode::MockStart,
+                format!("cannot open listeners of the embedded mock: {e}"),
+            )
+        })?;
+        Ok(Self {
+            server: self.server,
+            door: Some(Arc::new(door)),
+        })
+    }
+
     /// A fresh organization with its quickstart control plane.
     pub async fn open_session(&self) -> Result<Session, TargetError> {
-        session_on(
-            TargetKind::Mock,
-            &self.server.api_url,
-            &self.server.proxy_url,
-        )
-        .await
+        let (api_url, proxy_url) = match &self.door {
+            Some(door) => (&door.api_url, &door.proxy_url),
+            None => (&self.server.api_url, &self.server.proxy_url),
+        };
+        session_on(TargetKind::Mock, api_url, proxy_url).await
     }
 }
 

@@ -59,6 +59,16 @@ impl Target {
         }
     }
 
+    /// This target for scenarios running on the current tokio runtime: the embedded mock
+    /// then answers them from listeners of this runtime too ([`mock::MockTarget::with_door`]);
+    /// the other targets are shared as they are.
+    pub async fn for_this_runtime(&self) -> Result<Self, TargetError> {
+        match self {
+            Self::Mock(t) => Ok(Self::Mock(t.with_door().await?)),
+            other => Ok(other.clone()),
+        }
+    }
+
     /// A fresh session for one scenario run: its own organization on the mock (in-process or
     /// in a container), its own run id and labels on Konnect.
     pub async fn open_session(&self) -> Result<Session, TargetError> {

@@ -1394,3 +1394,97 @@ async fn other_upstreams_are_called_over_http() -> TestResult {
     );
     Ok(())
 }
+
+/// A door (`MockServer::open_door`) serves the same mock from another runtime's listeners:
+/// what one pair creates the other sees, organizations stay apart on both, the gateway's
+/// `X-Forwarded-Port` is the door's own, and dropping the door closes its listeners.
+#[test]
+fn a_door_serves_the_same_mock_on_its_own_runtime() -> TestResult {
+    let server = MockServer::start_background(MockConfig::default())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let door = server.open_door().await?;
+        assert_ne!(door.api_url, server.api_url);
+        let http = reqwest::Client::new();
+        let pat = format!("kpat_{}", uuid::Uuid::new_v4().simple());
+        let created: Value = http
+            .post(format!("{}/v2/control-planes", door.api_url))
+            .bearer_auth(&pat)
+            .json(&json!({"name": "quickstart"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let cp = created["id"].as_str().ok_or("no id")?.to_owned();
+        let seen: Value = http
+            .get(format!("{}/v2/control-planes/{cp}", server.api_url))
+            .bearer_auth(&pat)
+            .send()
+            .await?
+            .json()
+            .await?;
+        assert_eq!(
+            seen["id"], cp,
+            "the first listeners see what the door created"
+        );
+        let other = format!("kpat_{}", uuid::Uuid::new_v4().simple());
+        let hidden = http
+            .get(format!("{}/v2/control-planes/{cp}", door.api_url))
+            .bearer_auth(&other)
+            .send()
+            .await?;
+        assert_eq!(
+            hidden.status(),
+            StatusCode::NOT_FOUND,
+            "another org sees nothing"
+        );
+        for (rel, body) in [
+            (
+                "services",
+                json!({"name": "s", "url": "http://httpbin.konghq.com/anything"}),
+            ),
+            (
+                "routes",
+                json!({"name": "r", "paths": ["/anything"], "service": {"name": "s"}}),
+            ),
+        ] {
+            let made = http
+                .post(format!(
+                    "{}/v2/control-planes/{cp}/core-entities/{rel}",
+                    door.api_url
+                ))
+                .bearer_auth(&pat)
+                .json(&body)
+                .send()
+                .await?;
+            assert_eq!(made.status(), StatusCode::CREATED, "{rel}");
+        }
+        let echoed: Value = http
+            .get(format!("{}/dp/{cp}/anything?show_env=1", door.proxy_url))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let port = door.proxy_url.rsplit(':').next().ok_or("no port")?;
+        assert_eq!(echoed["headers"]["X-Forwarded-Port"], port);
+        let url = door.api_url.clone();
+        drop(door);
+        // Closing is asynchronous: the listener task ends on its next poll.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while http
+            .get(format!("{url}/v2/control-planes"))
+            .send()
+            .await
+            .is_ok()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the door's listener is still open"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(())
+    })
+}

@@ -290,6 +290,7 @@ mod tests {
             headers,
             body: Bytes::new(),
             client_ip: "127.0.0.1".into(),
+            listener_port: None,
         }
     }
 

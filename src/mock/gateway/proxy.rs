@@ -29,7 +29,7 @@ use crate::mock::control_planes::plugin::{OPENID_CONNECT, Plugin};
 use crate::mock::control_planes::service::Service;
 use crate::mock::control_planes::upstream_oauth_schema::NAME as UPSTREAM_OAUTH;
 use crate::mock::not_emulated;
-use crate::mock::state::SharedState;
+use crate::mock::state::{Listeners, SharedState};
 
 /// Largest request body the data plane reads.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -136,6 +136,7 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.ip().to_string());
+    let listener_port = Listeners::current().map(|l| l.proxy.port());
     let (parts, body) = request.into_parts();
     let Ok(body): Result<Bytes, _> = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return kong_exit(
@@ -159,6 +160,7 @@ pub async fn handle(State(state): State<SharedState>, request: Request) -> Respo
         headers: parts.headers.clone(),
         body,
         client_ip,
+        listener_port,
     };
     let plugins = match access(&state, &config, plane, &matched, &mut proxied).await {
         Ok(plugins) => plugins,
@@ -298,7 +300,10 @@ fn upstream(
     request_id: &str,
 ) -> Result<Upstream, ()> {
     let (upath, prefix) = upstream_path(service.path.as_deref(), matched, &proxied.path);
-    let proxy_port = state.proxy_addr.get().map_or(8000, SocketAddr::port);
+    let proxy_port = proxied
+        .listener_port
+        .or_else(|| state.proxy_addr.get().map(SocketAddr::port))
+        .unwrap_or(8000);
     let headers = upstream_headers(
         proxied,
         service,
@@ -353,6 +358,7 @@ mod tests {
             headers,
             body: Bytes::new(),
             client_ip: "10.0.0.1".into(),
+            listener_port: None,
         };
         let h = upstream_headers(
             &request,

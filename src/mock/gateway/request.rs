@@ -20,6 +20,9 @@ pub struct ProxyRequest {
     pub body: Bytes,
     /// The client's address as Kong sees it.
     pub client_ip: String,
+    /// The port of the proxy listener the client connected to (`X-Forwarded-Port`), when
+    /// known.
+    pub listener_port: Option<u16>,
 }
 
 /// How a body is encoded, for reading and removing fields.
@@ -162,6 +165,7 @@ mod tests {
             headers,
             body: Bytes::from(body.to_owned()),
             client_ip: "127.0.0.1".into(),
+            listener_port: None,
         }
     }
 

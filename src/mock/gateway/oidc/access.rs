@@ -562,6 +562,7 @@ mod tests {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             client_ip: "127.0.0.1".into(),
+            listener_port: None,
         }
     }
 

@@ -205,6 +205,7 @@ mod tests {
             headers: map,
             body: Bytes::from(form.to_owned()),
             client_ip: "127.0.0.1".into(),
+            listener_port: None,
         }
     }
 

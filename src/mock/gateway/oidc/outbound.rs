@@ -4,7 +4,7 @@
 //! base is what the client used to reach the API (`http://localhost:32768` when a container
 //! port is mapped). From inside a container that address is not reachable, so a URL of one
 //! of the mock's own issuers is sent to the API listener's bound address instead, over a
-//! real socket like any other call. A URL is the mock's own when its path starts with
+//! real socket like any other call: the listener of the pair the request came in on. A URL is the mock's own when its path starts with
 //! `/identity/` and its authority is a loopback or unspecified address, `localhost`, the
 //! configured `public_api_url`, or a `Host` the management API was called with.
 
@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use url::Url;
 
-use crate::mock::state::MockState;
+use crate::mock::state::{Listeners, MockState};
 
 /// The mock's issuers live under this path on the API listener.
 const ISSUER_PATH: &str = "/identity/";
@@ -39,7 +39,12 @@ pub fn outbound_url(state: &MockState, raw: &str) -> Result<Url, String> {
     if !url.path().starts_with(ISSUER_PATH) {
         return Ok(url);
     }
-    let Some(api) = state.api_addr.get() else {
+    // The API listener of the pair this request came in on: a door's calls stay on its own
+    // runtime.
+    let Some(api) = Listeners::current()
+        .map(|l| l.api)
+        .or_else(|| state.api_addr.get().copied())
+    else {
         return Ok(url);
     };
     let host = url.host_str().unwrap_or("");
