@@ -5,11 +5,14 @@
 //! library and jaq-json values), so the language is real jq, not a hand-written subset.
 //!
 //! Scenario jq is sandboxed ([`sandbox`]): no environment, input, exit, printing or
-//! user-defined recursion, and each evaluation runs on an evaluation thread ([`workers`],
-//! reused between evaluations) with a bounded stack, a time budget and caps on its outputs, so a hostile program is an error, never a hang, an
-//! abort or a leak. Programs are compiled once per process (a bounded cache keyed by text)
-//! and the library's definitions are parsed once.
+//! user-defined recursion, and each evaluation that could run long runs on an evaluation
+//! thread ([`workers`], reused between evaluations) with a bounded stack, a time budget and
+//! caps on its outputs, so a hostile program is an error, never a hang, an abort or a leak.
+//! Programs whose work is bounded by their input ([`inline`]) run on the caller's thread.
+//! Programs are compiled once per process (a bounded cache keyed by text) and the library's
+//! definitions are parsed once.
 
+mod inline;
 mod path;
 pub mod sandbox;
 mod workers;
@@ -54,6 +57,8 @@ pub struct Program {
     filter: Arc<Filter>,
     /// The program as a plain path (`.data[0].id`), followed without jaq when it can be.
     path: Option<Arc<path::Path>>,
+    /// Whether jaq may evaluate it on the caller's thread ([`inline::is_cheap`]).
+    inline: bool,
 }
 
 impl fmt::Debug for Program {
@@ -83,8 +88,8 @@ impl Program {
     /// Parses and compiles `expr` with the sandboxed jq standard library; a program already
     /// compiled in this process is reused.
     pub fn compile(expr: &str) -> Result<Self, JqError> {
-        if let Some(filter) = cache().lock().ok().and_then(|c| c.get(expr).cloned()) {
-            return Ok(Self::new(expr, filter));
+        if let Some((filter, inline)) = cache().lock().ok().and_then(|c| c.get(expr).cloned()) {
+            return Ok(Self::new(expr, filter, inline));
         }
         sandbox::check(expr)?;
         // A plain path calls no library definition: compiling it without them costs a
@@ -96,20 +101,22 @@ impl Program {
         };
         let filter = compile_with(expr, defs)?;
         let filter = Arc::new(filter);
+        let inline = inline::is_cheap(expr);
         if let Ok(mut cache) = cache().lock() {
             if cache.len() >= CACHE_CAPACITY {
                 cache.clear();
             }
-            cache.insert(expr.to_owned(), filter.clone());
+            cache.insert(expr.to_owned(), (filter.clone(), inline));
         }
-        Ok(Self::new(expr, filter))
+        Ok(Self::new(expr, filter, inline))
     }
 
-    fn new(expr: &str, filter: Arc<Filter>) -> Self {
+    fn new(expr: &str, filter: Arc<Filter>, inline: bool) -> Self {
         Self {
             expr: expr.to_owned(),
             filter,
             path: path::Path::parse(expr).map(Arc::new),
+            inline,
         }
     }
 
@@ -124,7 +131,8 @@ impl Program {
     ///
     /// The evaluation runs on an evaluation thread: a time-out returns an error at once and
     /// the thread is abandoned (it ends when the job does; the sandbox leaves no endless loop
-    /// in the language, only long ones).
+    /// in the language, only long ones). A plain path, and a program whose work is bounded by
+    /// its input ([`inline`]), run on the caller's thread.
     pub fn run(&self, input: &Value) -> Result<Vec<Value>, String> {
         self.run_within(input, TIME_LIMIT)
     }
@@ -135,6 +143,9 @@ impl Program {
             && path::within_caps(found)
         {
             return Ok(vec![found.clone()]);
+        }
+        if self.inline {
+            return evaluate(&self.filter, input.clone(), &self.expr);
         }
         self.run_on_jaq(input, limit)
     }
@@ -179,13 +190,16 @@ fn compile_with(
         .map_err(|errs| compile_error(expr, errs))
 }
 
+/// A compiled program and whether it may run on the caller's thread.
+type Compiled = (Arc<Filter>, bool);
+
 /// The process-wide cache of compiled programs.
-fn cache() -> &'static Mutex<HashMap<String, Arc<Filter>>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Filter>>>> = OnceLock::new();
+fn cache() -> &'static Mutex<HashMap<String, Compiled>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
     CACHE.get_or_init(Mutex::default)
 }
 
-/// One evaluation, on the evaluation thread.
+/// One evaluation, on the evaluation thread or, for a cheap program, the caller's.
 fn evaluate(filter: &Filter, input: Value, expr: &str) -> Result<Vec<Value>, String> {
     let input = Val::deserialize(&input)
         .map_err(|e| format!("cannot convert the input to a jq value: {e}"))?;
@@ -424,12 +438,46 @@ mod tests {
                 expr: expr.to_owned(),
                 filter: Arc::new(compile_with(expr, std_defs()).unwrap()),
                 path: None,
+                inline: false,
             };
             for input in &inputs {
                 let reference = full.run(input);
                 assert_eq!(program.run(input), reference, "{expr} on {input}");
                 let without_library = program.run_on_jaq(input, TIME_LIMIT);
                 assert_eq!(without_library, reference, "{expr} on {input}");
+            }
+        }
+    }
+
+    /// A cheap program gives on the caller's thread exactly what it gives on an evaluation
+    /// thread: values, errors and all.
+    #[test]
+    fn cheap_programs_answer_alike_on_either_thread() {
+        let inputs = [
+            json!({"data": [{"id": "a", "name": "quickstart"}, {"id": "b"}], "meta": {"page": {"total": 2}}}),
+            json!({"data": []}),
+            json!({"data": "text"}),
+            json!(42),
+            json!(null),
+            json!([1, 2, 3]),
+        ];
+        for expr in [
+            ".data | length == 1",
+            ".data[0].name == \"quickstart\"",
+            "{names: [.data[].name], total: .meta.page.total}",
+            "{id: .data[0].id, none: .nothing}",
+            ".data // \"none\"",
+            "[.[]]",
+            "length",
+        ] {
+            let program = Program::compile(expr).unwrap();
+            assert!(program.inline, "{expr}");
+            for input in &inputs {
+                assert_eq!(
+                    program.run(input),
+                    program.run_on_jaq(input, TIME_LIMIT),
+                    "{expr} on {input}"
+                );
             }
         }
     }

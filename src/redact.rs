@@ -13,6 +13,8 @@
 //! 3. a safety net: anything that looks like a JWT becomes `[jwt]`, and any string under a
 //!    secret key that nothing replaced becomes `[redacted]`.
 
+use std::sync::{Arc, OnceLock};
+
 use serde_json::Value;
 
 use crate::vars::{Origin, Vars};
@@ -63,6 +65,8 @@ pub struct Redactor {
     /// Secret values, also looked for inside base64 runs of any text (values derived from
     /// secrets, such as Basic credentials, are secrets too).
     secrets: Vec<String>,
+    /// What looking for them in base64 needs, built on first use after the last secret.
+    compiled: OnceLock<Arc<encoded::Secrets>>,
 }
 
 impl Redactor {
@@ -85,21 +89,30 @@ impl Redactor {
     /// base64 run that decodes to text holding it.
     pub fn add_secret(&mut self, value: &str, placeholder: &str) {
         self.add(value, placeholder);
-        for encoded in encoded::encodings(value) {
-            self.add(&encoded, placeholder);
+        for encoded in encoded::encodings(value).iter() {
+            self.add(encoded, placeholder);
         }
         if !value.is_empty() && !self.secrets.iter().any(|s| s == value) {
             self.secrets.push(value.to_owned());
+            self.compiled = OnceLock::new();
         }
     }
 
+    /// Adds a rule after every rule at least as long (the order sorting by length, longest
+    /// first, would give, equal lengths in the order added).
     fn push(&mut self, value: &str, placeholder: &str, how: Match) {
         if value.is_empty() || self.rules.iter().any(|(v, _, h)| v == value && *h == how) {
             return;
         }
+        let at = self.rules.partition_point(|r| r.0.len() >= value.len());
         self.rules
-            .push((value.to_owned(), placeholder.to_owned(), how));
-        self.rules.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+            .insert(at, (value.to_owned(), placeholder.to_owned(), how));
+    }
+
+    /// The secrets, ready for looking in base64.
+    fn compiled(&self) -> &encoded::Secrets {
+        self.compiled
+            .get_or_init(|| encoded::Secrets::of(&self.secrets))
     }
 
     /// A redactor for the current variables: secrets and captures by value, target URLs by
@@ -117,7 +130,7 @@ impl Redactor {
             let placeholder = format!("${name}");
             let text = value.text.as_str();
             // A value encoded from secrets (`… | @base64`, URL-encoding) is a secret too.
-            if encoded::reveals(text, &redactor.secrets) {
+            if encoded::reveals(text, redactor.compiled()) {
                 redactor.add_secret(text, &placeholder);
                 continue;
             }
@@ -141,13 +154,18 @@ impl Redactor {
         self.secrets
             .iter()
             .any(|s| !s.is_empty() && text.contains(s.as_str()))
-            || encoded::reveals(text, &self.secrets)
+            || encoded::reveals(text, self.compiled())
     }
 
     /// Redacts a text.
     pub fn text(&self, text: &str) -> String {
         let mut out = text.to_owned();
+        // A value longer than the text (as it is now, after the rules before) cannot be in
+        // it: a length check is cheap, building a substring search for each rule is not.
         for (value, placeholder, how) in &self.rules {
+            if value.len() > out.len() {
+                continue;
+            }
             match how {
                 Match::Substring => {
                     if out.contains(value.as_str()) {
@@ -161,7 +179,7 @@ impl Redactor {
                 }
             }
         }
-        mask_jwts(&encoded::mask(&out, &self.secrets))
+        mask_jwts(&encoded::mask(&out, self.compiled()))
     }
 
     /// Redacts every string (and object key) inside a JSON value by value; then, as a
@@ -202,8 +220,14 @@ impl Redactor {
 
 /// Whether a JSON key names a credential.
 fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    SECRET_KEYS.contains(&key.as_str()) || key.ends_with("_secret") || key.ends_with("_password")
+    // Bytes, not a lowercased copy: every key of every body comes through here.
+    let ends_with = |suffix: &str| {
+        key.len() >= suffix.len()
+            && key.as_bytes()[key.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        || ends_with("_secret")
+        || ends_with("_password")
 }
 
 /// A redacted string under a secret key: kept when it is already a placeholder (`$NAME`,

@@ -1,11 +1,14 @@
-//! Output of scenarios that run at once, printed as if they had run one after another:
-//! each scenario writes into its own [`Output`]; the command prints the [`Pending`] outputs in
-//! the input order. The scenario whose turn it is streams live (a long poll still shows its
-//! `wait` line as it happens); the others are kept until their turn.
+//! Output of scenarios that run at once, printed as if they had run one after another: each
+//! scenario writes into its own [`Output`], numbered in the input order; the [`Printer`]
+//! prints the output whose turn it is as it is written (a long poll still shows its `wait`
+//! line as it happens) and keeps the others until their turn ([`Printer::finish`]).
+//!
+//! The scenario whose turn it is prints from its own thread, under the printer's lock. A
+//! printing task woken for every line cost a thread wake-up per line, which on a loaded
+//! machine was a measurable share of a many-scenario run.
 
-use tokio::sync::mpsc::{
-    UnboundedReceiver, UnboundedSender, error::TryRecvError, unbounded_channel,
-};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Text for stdout or stderr, newlines included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,18 +20,97 @@ pub(crate) enum Chunk {
 }
 
 impl Chunk {
-    /// Prints it where it belongs.
+    /// Prints it where it belongs. A closed stdout or stderr (`docflow run | head`) is
+    /// not an error of the run: the chunk is dropped.
     pub(crate) fn print(&self) {
-        match self {
-            Self::Out(text) => print!("{text}"),
-            Self::Err(text) => eprint!("{text}"),
+        use std::io::Write as _;
+        let _ = match self {
+            Self::Out(text) => std::io::stdout().lock().write_all(text.as_bytes()),
+            Self::Err(text) => std::io::stderr().lock().write_all(text.as_bytes()),
+        };
+    }
+}
+
+/// Where printed chunks go: the terminal, or a test's list.
+type Sink = Box<dyn Fn(Chunk) + Send + Sync>;
+
+/// Whose turn it is, and what the others wrote meanwhile.
+#[derive(Default)]
+struct Turns {
+    current: usize,
+    kept: HashMap<usize, Vec<Chunk>>,
+}
+
+/// The printing turn shared by every [`Output`] of a run.
+pub(crate) struct Printer {
+    turns: Mutex<Turns>,
+    sink: Sink,
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer").finish_non_exhaustive()
+    }
+}
+
+impl Printer {
+    /// A printer to stdout and stderr.
+    pub(crate) fn terminal() -> Arc<Self> {
+        Self::to(Box::new(|chunk: Chunk| chunk.print()))
+    }
+
+    /// A printer handing every chunk to `sink`, in the input order.
+    pub(crate) fn to(sink: Sink) -> Arc<Self> {
+        Arc::new(Self {
+            turns: Mutex::new(Turns::default()),
+            sink,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Turns> {
+        // A panic while printing leaves consistent turns; keep printing.
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The output of the `index`-th scenario (from 0, in the input order).
+    pub(crate) fn output(self: &Arc<Self>, index: usize) -> Output {
+        Output {
+            index,
+            printer: Arc::clone(self),
+        }
+    }
+
+    /// Ends the turn of output `index`, whose scenario has ended (in the input order): the
+    /// next output's kept chunks are printed, and it prints as it writes from now on. A
+    /// chunk written to an output after its turn ended is dropped (a stray clone).
+    pub(crate) fn finish(&self, index: usize) {
+        let mut turns = self.lock();
+        if turns.current != index {
+            return;
+        }
+        turns.current += 1;
+        let next = turns.current;
+        for chunk in turns.kept.remove(&next).unwrap_or_default() {
+            (self.sink)(chunk);
+        }
+    }
+
+    fn write(&self, index: usize, chunk: Chunk) {
+        let mut turns = self.lock();
+        if index == turns.current {
+            (self.sink)(chunk);
+        } else if index > turns.current {
+            turns.kept.entry(index).or_default().push(chunk);
         }
     }
 }
 
 /// Where one scenario writes; cheap to clone (the step watcher holds one).
 #[derive(Debug, Clone)]
-pub(crate) struct Output(UnboundedSender<Chunk>);
+pub(crate) struct Output {
+    index: usize,
+    printer: Arc<Printer>,
+}
 
 impl Output {
     /// A line for stdout.
@@ -40,126 +122,103 @@ impl Output {
 
     /// Text for stdout, as is.
     pub(crate) fn out(&self, text: impl Into<String>) {
-        // The receiver is gone only once the command stopped printing: nothing to do then.
-        let _ = self.0.send(Chunk::Out(text.into()));
+        self.printer.write(self.index, Chunk::Out(text.into()));
     }
 
     /// A line for stderr.
     pub(crate) fn error_line(&self, text: impl Into<String>) {
         let mut text = text.into();
         text.push('\n');
-        let _ = self.0.send(Chunk::Err(text));
-    }
-}
-
-/// One scenario's output, waiting for its turn.
-#[derive(Debug)]
-pub(crate) struct Pending(UnboundedReceiver<Chunk>);
-
-/// A scenario's output: the writing end and the printing end.
-pub(crate) fn channel() -> (Output, Pending) {
-    let (tx, rx) = unbounded_channel();
-    (Output(tx), Pending(rx))
-}
-
-impl Pending {
-    /// Hands every chunk to `sink` as it arrives, until `task` (the scenario writing it) has
-    /// ended and everything it wrote is out; then its result. Waiting for the task rather than
-    /// for the channel to close keeps a stray clone of the [`Output`] from stalling the run.
-    pub(crate) async fn drain_until<F: Future>(
-        mut self,
-        task: F,
-        sink: &mut impl FnMut(Chunk),
-    ) -> F::Output {
-        let mut task = std::pin::pin!(task);
-        let done = loop {
-            tokio::select! {
-                biased;
-                chunk = self.0.recv() => match chunk {
-                    Some(chunk) => sink(chunk),
-                    None => break (&mut task).await,
-                },
-                done = &mut task => break done,
-            }
-        };
-        loop {
-            match self.0.try_recv() {
-                Ok(chunk) => sink(chunk),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return done,
-            }
-        }
+        self.printer.write(self.index, Chunk::Err(text));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn outputs_come_out_in_their_order_whatever_order_they_were_written_in() {
-        let (first, first_pending) = channel();
-        let (second, second_pending) = channel();
-        // The second scenario finishes first; the first takes a while and writes twice.
-        let second_task = tokio::spawn(async move {
-            second.line("second: header");
-            second.error_line("second: a warning");
-            2
-        });
-        let first_task = tokio::spawn(async move {
-            first.line("first: header");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            first.out("first: end\n");
-            1
-        });
-        let mut seen = Vec::new();
-        let mut sink = |chunk| seen.push(chunk);
-        let one = first_pending
-            .drain_until(first_task, &mut sink)
-            .await
-            .unwrap();
-        let two = second_pending
-            .drain_until(second_task, &mut sink)
-            .await
-            .unwrap();
-        assert_eq!((one, two), (1, 2));
+    fn collecting() -> (Arc<Printer>, Arc<Mutex<Vec<Chunk>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let into = Arc::clone(&seen);
+        let printer = Printer::to(Box::new(move |c| into.lock().unwrap().push(c)));
+        (printer, seen)
+    }
+
+    #[test]
+    fn outputs_come_out_in_their_order_whatever_order_they_were_written_in() {
+        let (printer, seen) = collecting();
+        let (first, second, third) = (printer.output(0), printer.output(1), printer.output(2));
+        // The later scenarios write first; the first writes, ends, and only then do theirs
+        // come out, each in its turn.
+        third.line("third: header");
+        second.line("second: header");
+        second.error_line("second: a warning");
+        first.line("first: header");
         assert_eq!(
-            seen,
+            seen.lock().unwrap().len(),
+            1,
+            "the first prints as it writes"
+        );
+        first.out("first: end\n");
+        printer.finish(0);
+        second.line("second: live");
+        printer.finish(1);
+        printer.finish(2);
+        assert_eq!(
+            *seen.lock().unwrap(),
             vec![
                 Chunk::Out("first: header\n".into()),
                 Chunk::Out("first: end\n".into()),
                 Chunk::Out("second: header\n".into()),
                 Chunk::Err("second: a warning\n".into()),
+                Chunk::Out("second: live\n".into()),
+                Chunk::Out("third: header\n".into()),
             ]
         );
     }
 
-    #[tokio::test]
-    async fn a_stray_writer_does_not_stall_the_printing() {
-        let (output, pending) = channel();
+    #[test]
+    fn a_stray_writer_after_its_turn_prints_nothing() {
+        let (printer, seen) = collecting();
+        let output = printer.output(0);
         let stray = output.clone();
-        let task = tokio::spawn(async move {
-            output.line("done");
-        });
-        let mut seen = Vec::new();
-        pending
-            .drain_until(task, &mut |c| seen.push(c))
-            .await
-            .unwrap();
-        assert_eq!(seen, vec![Chunk::Out("done\n".into())]);
-        drop(stray);
+        output.line("done");
+        printer.finish(0);
+        stray.line("late");
+        // Finishing out of order, or twice, changes nothing.
+        printer.finish(0);
+        printer.finish(5);
+        assert_eq!(*seen.lock().unwrap(), vec![Chunk::Out("done\n".into())]);
     }
 
-    #[tokio::test]
-    async fn a_panicking_scenario_still_gives_back_what_it_wrote() {
-        let (output, pending) = channel();
-        let task = tokio::spawn(async move {
-            output.line("before");
-            panic!("boom");
-        });
-        let mut seen = Vec::new();
-        let joined = pending.drain_until(task, &mut |c| seen.push(c)).await;
-        assert!(joined.unwrap_err().is_panic());
-        assert_eq!(seen, vec![Chunk::Out("before\n".into())]);
+    #[test]
+    fn outputs_written_from_many_threads_keep_their_order() {
+        let (printer, seen) = collecting();
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                let out = printer.output(i);
+                std::thread::spawn(move || {
+                    for n in 0..50 {
+                        out.line(format!("{i}:{n}"));
+                    }
+                })
+            })
+            .collect();
+        for (i, thread) in threads.into_iter().enumerate() {
+            thread.join().unwrap();
+            printer.finish(i);
+        }
+        let lines: Vec<String> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| match c {
+                Chunk::Out(t) | Chunk::Err(t) => t.trim_end().to_owned(),
+            })
+            .collect();
+        let expected: Vec<String> = (0..4)
+            .flat_map(|i| (0..50).map(move |n| format!("{i}:{n}")))
+            .collect();
+        assert_eq!(lines, expected);
     }
 }

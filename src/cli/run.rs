@@ -24,7 +24,7 @@ use tokio::sync::{oneshot, watch};
 use super::args::{RunArgs, TargetArg};
 use super::files::scenario_files;
 use super::lanes::{run_lanes, split};
-use super::ordered_output::{Chunk, Output, Pending, channel};
+use super::ordered_output::{Output, Printer};
 use super::record::Recorder;
 use super::run_file::{FileRun, Options, Outcome, run_file};
 use super::snapshots::Snapshots;
@@ -182,17 +182,20 @@ async fn run_all(
     let signals = listen_for_signals();
     let (started, mut runs) = unbounded_channel();
     let slots = split(jobs, files.len(), cores());
+    let printer = Printer::terminal();
     let queue = Arc::new(Queue {
-        files: Mutex::new(files.into()),
+        files: Mutex::new(files.into_iter().enumerate().collect()),
         signals: signals.clone(),
         started,
+        printer: Arc::clone(&printer),
     });
     let lanes = tokio::spawn(run_lanes(slots, target, move |target| {
         work(Arc::clone(&queue), target, Arc::clone(&options))
     }));
     let mut tally = Tally::default();
-    while let Some((pending, result)) = runs.recv().await {
-        let joined = pending.drain_until(result, &mut |c: Chunk| c.print()).await;
+    while let Some((index, result)) = runs.recv().await {
+        let joined = result.await;
+        printer.finish(index);
         match joined {
             Ok(Ok(run)) => tally.add(run),
             Ok(Err(e)) => tally.failed.push(format!("(a scenario stopped: {e})")),
@@ -214,17 +217,18 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
-/// A started scenario: its output so far and, once it ended, its result (`Err` when its task
-/// panicked or was cancelled).
-type Started = (Pending, oneshot::Receiver<Result<FileRun, String>>);
+/// A started scenario: its place in the input order and, once it ended, its result (`Err`
+/// when its task panicked or was cancelled).
+type Started = (usize, oneshot::Receiver<Result<FileRun, String>>);
 
 /// The files not started yet, shared by every slot of every lane. Files start in the input
-/// order, each handed to the printer as it starts; after a signal nothing more starts (the
+/// order, each told to the run as it starts; after a signal nothing more starts (the
 /// running ones are cancelled by it and run their cleanups).
 struct Queue {
-    files: Mutex<VecDeque<PathBuf>>,
+    files: Mutex<VecDeque<(usize, PathBuf)>>,
     signals: watch::Receiver<Option<i32>>,
     started: UnboundedSender<Started>,
+    printer: Arc<Printer>,
 }
 
 /// The next file to run, with where its output and result go.
@@ -235,17 +239,17 @@ struct Job {
 }
 
 impl Queue {
-    /// Takes the next file and hands its output to the printer, under one lock so the
-    /// printer sees the files in the input order.
+    /// Takes the next file and tells the run it started, under one lock so the run sees the
+    /// files in the input order.
     fn next(&self) -> Option<Job> {
         let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
         if self.signals.borrow().is_some() {
             return None;
         }
-        let file = files.pop_front()?;
-        let (out, pending) = channel();
+        let (index, file) = files.pop_front()?;
         let (done, result) = oneshot::channel();
-        self.started.send((pending, result)).ok()?;
+        self.started.send((index, result)).ok()?;
+        let out = self.printer.output(index);
         Some(Job { file, out, done })
     }
 }

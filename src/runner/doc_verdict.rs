@@ -14,7 +14,7 @@ use crate::scenario::model::Step;
 pub(super) fn doc_verdict(
     step: &Step,
     status: u16,
-    excerpt: &str,
+    excerpt: &dyn Fn() -> String,
     mismatches: &mut Vec<Mismatch>,
     progress: &Mutex<Progress>,
 ) -> Option<StepOutcome> {
@@ -27,7 +27,7 @@ pub(super) fn doc_verdict(
         doc_says: format!("status_code: {doc_status}"),
         actual: status.to_string(),
         known,
-        excerpt: excerpt.to_owned(),
+        excerpt: excerpt(),
     };
     let disagrees = doc_status != status;
     match (&step.defect, disagrees) {

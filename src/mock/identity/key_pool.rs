@@ -95,7 +95,11 @@ impl KeyPool {
             } else {
                 None
             };
-            self.wake_refill.notify_one();
+            // Only a short pool needs the refill: waking it for nothing cost a thread switch
+            // per auth server.
+            if state.ready.len() + state.bundled.len() < state.target {
+                self.wake_refill.notify_one();
+            }
             (key, bundled)
         };
         // Parsed outside the lock; a bundled key that does not parse (never, the file is

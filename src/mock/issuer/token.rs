@@ -53,13 +53,8 @@ pub async fn token(
         Ok(None) => return unknown_issuer(),
         Err(error) => return error.into_response(),
     };
-    // An RSA signature is a millisecond of CPU: keep it off the async workers so a burst of
-    // token requests does not stall every other connection.
     let (key, alg, claims) = (plan.key, plan.alg, plan.claims);
-    let signed =
-        tokio::task::spawn_blocking(move || key.sign(alg, &claims).map_err(|e| e.to_string()))
-            .await
-            .unwrap_or_else(|e| Err(format!("signing task failed: {e}")));
+    let signed = off_the_workers(move || key.sign(alg, &claims).map_err(|e| e.to_string())).await;
     let access_token = match signed {
         Ok(token) => token,
         Err(error) => {
@@ -156,4 +151,21 @@ fn plan(
             Ok(plan)
         })
         .transpose()
+}
+
+/// Runs a CPU-bound job (an RSA signature, half a millisecond or more) where it stalls no other
+/// connection: on a blocking thread when the runtime has several workers (the standalone
+/// mock, the container), in place on a single-threaded runtime (a `docflow run` lane, whose
+/// other tasks are that lane's own scenarios and would wait for the answer anyway; handing
+/// the job to another thread and back cost two thread wake-ups more than the job).
+async fn off_the_workers<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if Handle::current().runtime_flavor() == RuntimeFlavor::CurrentThread {
+        return job();
+    }
+    tokio::task::spawn_blocking(job)
+        .await
+        .unwrap_or_else(|e| Err(format!("signing task failed: {e}")))
 }
