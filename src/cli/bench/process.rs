@@ -1,7 +1,8 @@
 //! Whole-process figures of the OIDC scenario: [`measure`] runs this same `docflow` binary as
 //! a child, `validate` and `run` on the scenario file (the yardstick of start-up is
-//! `validate`), then one `run` of the same file `many` times at `run`'s default `-j` (the
-//! cores), sampling the child's peak resident memory. [`ProcessFigures`] holds the medians and prints the ratios.
+//! `validate`), and a `run` of the same file `many` times at `run`'s default `-j` (the
+//! cores), in interleaved rounds, sampling the child's peak resident memory.
+//! [`ProcessFigures`] holds the medians and prints the ratios.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,14 +26,16 @@ pub(crate) struct ProcessFigures {
     pub(crate) run: Duration,
     /// Scenarios in the many-scenario run.
     pub(crate) many: usize,
-    /// Whole-process time of `docflow run` with the file given `many` times, at its default
-    /// `-j` (the cores).
+    /// Median whole-process time of `docflow run` with the file given `many` times, at its
+    /// default `-j` (the cores).
     pub(crate) run_many: Duration,
-    /// CPU time (user + system) of that run: with the cores, what bounds it.
+    /// CPU time (user + system) of that median run: with the cores, what bounds it.
     pub(crate) run_many_cpu: Duration,
+    /// How many many-scenario runs the median is of.
+    pub(crate) many_rounds: usize,
     /// The scenarios that run at once there: `docflow run`'s default `-j`, the cores.
     pub(crate) jobs: usize,
-    /// Peak resident memory of that run (`VmHWM`, sampled every 10 ms), in KiB.
+    /// Highest peak resident memory of those runs (`VmHWM`, sampled every 10 ms), in KiB.
     pub(crate) peak_kib: Option<u64>,
 }
 
@@ -130,24 +133,29 @@ pub(crate) fn scenario(folder: &Path) -> Option<PathBuf> {
     file.is_file().then_some(file)
 }
 
-/// `rounds` interleaved `validate`/`run` pairs, then one run of `many` copies. Blocking.
+/// `rounds` interleaved rounds of `validate`, `run` and a `run` of `many` copies (the
+/// many-scenario run in every other round, at least once): each figure is its median, so one
+/// slow moment of the machine moves neither side of a ratio alone. Blocking.
 pub(crate) fn measure(file: &Path, rounds: usize, many: usize) -> Result<ProcessFigures, String> {
-    let (mut validate, mut run) = (Vec::new(), Vec::new());
-    for _ in 0..rounds.max(1) {
+    let (mut validate, mut run, mut runs_many) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds.max(1) {
         validate.push(timed(&["validate"], file, 1)?.wall);
         run.push(timed(&["run"], file, 1)?.wall);
+        if round % 2 == 0 {
+            runs_many.push(timed(&["run"], file, many)?);
+        }
     }
-    let Timed {
-        wall: run_many,
-        cpu: run_many_cpu,
-        peak_kib,
-    } = timed(&["run"], file, many)?;
+    // The median run by wall time, with its own CPU time; the highest peak of them all.
+    let peak_kib = runs_many.iter().filter_map(|t| t.peak_kib).max();
+    runs_many.sort_by_key(|t| t.wall);
+    let middle = &runs_many[runs_many.len() / 2];
     Ok(ProcessFigures {
         validate: median(validate),
         run: median(run),
         many,
-        run_many,
-        run_many_cpu,
+        run_many: middle.wall,
+        run_many_cpu: middle.cpu,
+        many_rounds: runs_many.len(),
         jobs: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         peak_kib,
     })
@@ -171,8 +179,8 @@ impl ProcessFigures {
         report.figure(
             "process_run_many_ms",
             format!(
-                "process: `docflow run` of {} scenarios (-j {}, the default)",
-                self.many, self.jobs
+                "process: `docflow run` of {} scenarios (-j {}, the default; median of {})",
+                self.many, self.jobs, self.many_rounds
             ),
             format!(
                 "{:>9}  CPU {} ({} a scenario, start-up included)  peak RSS {}",
@@ -187,6 +195,7 @@ impl ProcessFigures {
             json!({
                 "ms": ms(self.run_many),
                 "cpu_ms": ms(self.run_many_cpu),
+                "rounds": self.many_rounds,
                 "jobs": self.jobs,
                 "peak_kib": self.peak_kib
             }),
