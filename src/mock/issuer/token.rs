@@ -153,11 +153,11 @@ fn plan(
         .transpose()
 }
 
-/// Runs a CPU-bound job (an RSA signature, half a millisecond or more) where it stalls no other
-/// connection: on a blocking thread when the runtime has several workers (the standalone
+/// Runs a CPU-bound job (an RSA-2048 signature, a few hundred microseconds) where it stalls no
+/// other connection: on a blocking thread when the runtime has several workers (the standalone
 /// mock, the container), in place on a single-threaded runtime (a `docflow run` lane, whose
-/// other tasks are that lane's own scenarios and would wait for the answer anyway; handing
-/// the job to another thread and back cost two thread wake-ups more than the job).
+/// other tasks are that lane's own scenarios, which wait for the answer anyway; handing the
+/// job to another thread and back costs two thread wake-ups).
 async fn off_the_workers<T: Send + 'static>(
     job: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {

@@ -3,10 +3,11 @@
 //! The mock's issuer URLs are `{public base}/identity/{issuer_id}/auth`, where the public
 //! base is what the client used to reach the API (`http://localhost:32768` when a container
 //! port is mapped). From inside a container that address is not reachable, so a URL of one
-//! of the mock's own issuers is sent to the API listener's bound address instead, over a
-//! real socket like any other call: the listener of the pair the request came in on. A URL is the mock's own when its path starts with
-//! `/identity/` and its authority is a loopback or unspecified address, `localhost`, the
-//! configured `public_api_url`, or a `Host` the management API was called with.
+//! of the mock's own issuers is sent to the API listener's bound address instead (the API
+//! listener of the pair the request came in on), over a real socket like any other call. A
+//! URL is the mock's own when its path starts with `/identity/` and its authority is a
+//! loopback or unspecified address, `localhost`, the configured `public_api_url`, or a `Host`
+//! the management API was called with.
 
 use std::net::IpAddr;
 
