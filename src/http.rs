@@ -9,10 +9,12 @@
 //! rate limit), and rewrite a response before the caller sees it.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+
+use crate::per_runtime::PerRuntime;
 
 /// A fully rendered request, ready to send.
 #[derive(Debug, Clone)]
@@ -150,31 +152,11 @@ fn build_reqwest(timeout: Duration, scheme: Scheme) -> Result<reqwest::Client, T
 
 /// The process's reqwest client for `timeout` on the current tokio runtime, built on first
 /// use: building one loads the TLS roots and starts an empty connection pool, which every
-/// scenario would otherwise pay for. Clients are kept per runtime because a pooled
-/// connection is driven by a task of the runtime that opened it (each `#[tokio::test]` has
-/// its own); outside a runtime a fresh client is built.
+/// scenario would otherwise pay for. Kept per runtime ([`PerRuntime`]); outside a runtime a
+/// fresh client is built.
 fn shared_reqwest(timeout: Duration, scheme: Scheme) -> Result<reqwest::Client, TransportError> {
-    type Clients = Mutex<Vec<(tokio::runtime::Id, Duration, Scheme, reqwest::Client)>>;
-    static CLIENTS: OnceLock<Clients> = OnceLock::new();
-    /// Runtimes remembered; a test binary creates one per test, so old ones are dropped.
-    const KEEP: usize = 16;
-    let Ok(runtime) = tokio::runtime::Handle::try_current().map(|h| h.id()) else {
-        return build_reqwest(timeout, scheme);
-    };
-    let clients = CLIENTS.get_or_init(Clients::default);
-    let mut clients = clients.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, _, _, client)) = clients
-        .iter()
-        .find(|(id, t, s, _)| *id == runtime && *t == timeout && *s == scheme)
-    {
-        return Ok(client.clone());
-    }
-    let client = build_reqwest(timeout, scheme)?;
-    if clients.len() >= KEEP {
-        clients.remove(0);
-    }
-    clients.push((runtime, timeout, scheme, client.clone()));
-    Ok(client)
+    static CLIENTS: PerRuntime<(Duration, Scheme), reqwest::Client> = PerRuntime::new();
+    CLIENTS.get_or_build((timeout, scheme), || build_reqwest(timeout, scheme))
 }
 
 /// An HTTP client with timeouts, the retry policy and optional [`SendHooks`].

@@ -26,6 +26,7 @@ pub mod duration;
 pub mod jws;
 pub mod limits;
 pub mod mock;
+pub mod per_runtime;
 pub mod secret;
 
 // The harness, layered bottom-up (see CONTRIBUTING.md and the layering test).

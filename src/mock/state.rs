@@ -1,7 +1,8 @@
 //! [`MockState`]: everything the mock's handlers share, behind one `Arc`.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
 use super::config::MockConfig;
 use super::control_planes::ControlPlaneStore;
@@ -10,6 +11,7 @@ use super::gateway::GatewayCache;
 use super::identity::IdentityStore;
 use super::journal::Journal;
 use super::principals::PrincipalStore;
+use crate::per_runtime::PerRuntime;
 
 /// The pair of listeners a request came in on: the mock's first pair, or a door opened for
 /// another runtime (see `MockServer::open_door`).
@@ -96,19 +98,14 @@ impl MockState {
 /// client trusts no certificate at all (`https` upstreams fail, plain `http` works) instead
 /// of panicking, which is what `Client::default()` would do.
 ///
-/// The `http` client is kept per tokio runtime: a pooled connection is driven by a task of the
-/// runtime that opened it, and the mock's own issuers, which most of these calls go to, are
-/// answered on the runtime of the listener pair the call goes to (see [`Listeners`]), so a
-/// runtime's calls stay on its thread.
+/// The `http` client is kept per tokio runtime ([`PerRuntime`]): the mock's own issuers, which
+/// most of these calls go to, are answered on the runtime of the listener pair the call goes
+/// to (see [`Listeners`]), so a runtime's calls stay on its thread.
 #[derive(Debug, Default)]
 pub struct Outbound {
-    http: Mutex<Vec<(Option<tokio::runtime::Id>, reqwest::Client)>>,
+    http: PerRuntime<(), reqwest::Client>,
     https: OnceLock<reqwest::Client>,
 }
-
-/// Runtimes whose `http` client is kept; a test binary starts one per test, so the oldest
-/// is dropped past this.
-const KEEP_RUNTIMES: usize = 16;
 
 impl Outbound {
     /// The client for `url`.
@@ -124,17 +121,13 @@ impl Outbound {
                 })
                 .clone();
         }
-        let runtime = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
-        let mut clients = self.http.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, client)) = clients.iter().find(|(id, _)| *id == runtime) {
-            return client.clone();
+        match self
+            .http
+            .get_or_build((), || Ok::<_, Infallible>(without_roots()))
+        {
+            Ok(client) => client,
+            Err(never) => match never {},
         }
-        let client = without_roots();
-        if clients.len() >= KEEP_RUNTIMES {
-            clients.remove(0);
-        }
-        clients.push((runtime, client.clone()));
-        client
     }
 }
 

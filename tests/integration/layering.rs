@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("jq", 0),
     ("jws", 0),
     ("signals", 0),
+    ("per_runtime", 0),
     // Konnect-in-a-box, beside the pipeline, and the scenario model.
     ("mock", 1),
     ("scenario", 1),
@@ -155,7 +156,8 @@ fn the_mock_imports_nothing_of_the_harness() {
         let text = std::fs::read_to_string(&path).expect("read source");
         for (name, line) in imports(&text) {
             assert!(
-                ["mock", "secret", "duration", "limits", "jws"].contains(&name.as_str()),
+                ["mock", "secret", "duration", "limits", "jws", "per_runtime"]
+                    .contains(&name.as_str()),
                 "{}:{line}: the mock imports `{name}`; it must build alone (`--features mock-server`)",
                 path.display()
             );
